@@ -63,11 +63,13 @@ class Tokenizer {
   int vocab_size() const;  // 151,669 for Qwen3: BPE entries plus added tokens
   static constexpr int kEmbeddingRows = 151936;  // the model's padded vocabulary
 
- private:
+  // Opaque state, defined in src/tokenizer/tokenizer_impl.h (public only so the
+  // loader's helpers there can fill it).
   struct Impl;
+
+ private:
   explicit Tokenizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  friend class StreamDecoder;
 };
 
 // Turns ids into text one at a time and never emits broken UTF-8: bytes of an

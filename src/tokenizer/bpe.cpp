@@ -1,0 +1,117 @@
+#include "tokenizer/bpe.h"
+
+#include <algorithm>
+#include <bit>
+#include <queue>
+
+namespace qwen3::tokenizer {
+
+void MergeTable::reserve(std::size_t merges) {
+  std::size_t cap = std::bit_ceil(std::max<std::size_t>(16, merges * 2));  // load factor <= 0.5
+  slots_.assign(cap, Slot{});
+  mask_ = cap - 1;
+  size_ = 0;
+}
+
+bool MergeTable::insert(TokenId left, TokenId right, Merge merge) {
+  if ((size_ + 1) * 2 > slots_.size()) {  // grow (only if reserve() was too small)
+    std::vector<Slot> old = std::move(slots_);
+    reserve(std::max<std::size_t>(16, old.size()));
+    for (const Slot& s : old)
+      if (s.key != kEmpty) insert(static_cast<TokenId>(s.key >> 32), static_cast<TokenId>(s.key & 0xFFFFFFFF), s.merge);
+  }
+  std::uint64_t key = pack(left, right);
+  for (std::size_t slot = hash(key) & mask_;; slot = (slot + 1) & mask_) {
+    Slot& s = slots_[slot];
+    if (s.key == key) {
+      s.merge = merge;
+      return false;
+    }
+    if (s.key == kEmpty) {
+      s.key = key;
+      s.merge = merge;
+      ++size_;
+      return true;
+    }
+  }
+}
+
+namespace {
+
+// Short words (nearly all of them) are merged by rescanning the pairs, which
+// is faster than a heap for a handful of symbols; long ones use the heap so a
+// huge word costs O(n log n), not O(n^2). Both apply merges in the same order.
+constexpr std::size_t kHeapThreshold = 48;
+
+void merge_by_scan(const MergeTable& merges, std::vector<TokenId>& sym) {
+  while (sym.size() > 1) {
+    std::uint32_t best_rank = UINT32_MAX;
+    std::size_t best = 0;
+    TokenId best_id = 0;
+    for (std::size_t i = 0; i + 1 < sym.size(); ++i) {
+      const MergeTable::Merge* m = merges.find(sym[i], sym[i + 1]);
+      if (m && m->rank < best_rank) {
+        best_rank = m->rank;
+        best = i;
+        best_id = m->id;
+      }
+    }
+    if (best_rank == UINT32_MAX) return;
+    sym[best] = best_id;
+    sym.erase(sym.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+  }
+}
+
+void merge_by_heap(const MergeTable& merges, std::vector<TokenId>& sym) {
+  const std::size_t n = sym.size();
+  std::vector<std::int64_t> prev(n), next(n);
+  std::vector<bool> alive(n, true);
+  for (std::size_t i = 0; i < n; ++i) {
+    prev[i] = static_cast<std::int64_t>(i) - 1;
+    next[i] = i + 1 < n ? static_cast<std::int64_t>(i) + 1 : -1;
+  }
+  struct Candidate {
+    std::uint32_t rank;
+    std::size_t pos;
+    TokenId id;
+    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue;
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    if (const auto* m = merges.find(sym[i], sym[i + 1])) queue.push({m->rank, i, m->id});
+  while (!queue.empty()) {
+    Candidate top = queue.top();
+    queue.pop();
+    if (!alive[top.pos] || next[top.pos] < 0) continue;
+    std::size_t right = static_cast<std::size_t>(next[top.pos]);
+    // Stale entry: one side has changed since it was queued.
+    const auto* m = merges.find(sym[top.pos], sym[right]);
+    if (!m || m->rank != top.rank || m->id != top.id) continue;
+    sym[top.pos] = top.id;
+    alive[right] = false;
+    next[top.pos] = next[right];
+    if (next[right] >= 0) prev[static_cast<std::size_t>(next[right])] = static_cast<std::int64_t>(top.pos);
+    if (prev[top.pos] >= 0) {
+      std::size_t p = static_cast<std::size_t>(prev[top.pos]);
+      if (const auto* pm = merges.find(sym[p], sym[top.pos])) queue.push({pm->rank, p, pm->id});
+    }
+    if (next[top.pos] >= 0) {
+      std::size_t q = static_cast<std::size_t>(next[top.pos]);
+      if (const auto* nm = merges.find(sym[top.pos], sym[q])) queue.push({nm->rank, top.pos, nm->id});
+    }
+  }
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (alive[i]) sym[w++] = sym[i];
+  sym.resize(w);
+}
+
+}  // namespace
+
+void bpe_merge(const MergeTable& merges, std::vector<TokenId>& symbols, std::vector<TokenId>& out) {
+  if (symbols.size() < kHeapThreshold) merge_by_scan(merges, symbols);
+  else merge_by_heap(merges, symbols);
+  out.insert(out.end(), symbols.begin(), symbols.end());
+}
+
+}  // namespace qwen3::tokenizer

@@ -1,0 +1,59 @@
+#pragma once
+// Byte-pair merging exactly as Hugging Face's BPE model does it (Word::merge_all
+// without dropout): repeatedly apply the lowest-ranked merge, the leftmost one
+// among equals, until no adjacent pair has a merge.
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "qwen3/tokenizer.h"
+
+namespace qwen3::tokenizer {
+
+// (left id, right id) -> (rank, merged id) in one flat open-addressing table:
+// built once at load time, read by every encode.
+class MergeTable {
+ public:
+  struct Merge {
+    std::uint32_t rank;
+    TokenId id;
+  };
+
+  void reserve(std::size_t merges);
+  // Returns false if the pair was already present; like HF's map built from the
+  // merges list, the later entry then replaces the earlier one.
+  bool insert(TokenId left, TokenId right, Merge merge);
+  const Merge* find(TokenId left, TokenId right) const {
+    std::uint64_t key = pack(left, right);
+    for (std::size_t slot = hash(key) & mask_;; slot = (slot + 1) & mask_) {
+      const Slot& s = slots_[slot];
+      if (s.key == key) return &s.merge;
+      if (s.key == kEmpty) return nullptr;
+    }
+  }
+  std::size_t size() const { return size_; }
+
+ private:
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  struct Slot {
+    std::uint64_t key = kEmpty;
+    Merge merge{};
+  };
+  static std::uint64_t pack(TokenId l, TokenId r) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(l)) << 32) | static_cast<std::uint32_t>(r);
+  }
+  static std::size_t hash(std::uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return static_cast<std::size_t>(k);
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0, size_ = 0;
+};
+
+// Appends the BPE ids of a word given as its initial symbols (one id per byte).
+// `symbols` is scratch: it is consumed.
+void bpe_merge(const MergeTable& merges, std::vector<TokenId>& symbols, std::vector<TokenId>& out);
+
+}  // namespace qwen3::tokenizer
