@@ -1,0 +1,20 @@
+#pragma once
+// How much memory the machine can give us, and how much we used: the
+// "too little memory" check before allocating, and the benchmark's peak RSS.
+#include <cstdint>
+#include <string>
+
+namespace qwen3::model {
+
+// MemAvailable of /proc/meminfo (free memory plus reclaimable page cache).
+std::uint64_t available_memory_bytes();
+// VmHWM of /proc/self/status: the peak resident set of this process.
+std::uint64_t peak_resident_bytes();
+
+// Throws qwen3::Error when weights + KV cache exceed the available memory,
+// naming both figures and how to need less.
+void check_memory(std::uint64_t weight_bytes, std::uint64_t kv_bytes, std::int64_t ctx);
+
+std::string gib(std::uint64_t bytes);  // "7.49 GiB"
+
+}  // namespace qwen3::model

@@ -1,0 +1,401 @@
+// Loading (checkpoint or dummy weights), run options, sessions, and the
+// chunking of long inputs around the forward pass proper (qwen3_forward.cpp).
+#include "qwen3/model.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "common/file.h"
+#include "kernels/convert.h"
+#include "model/dummy_weights.h"
+#include "model/memory.h"
+#include "model/rope.h"
+#include "model/tensor_specs.h"
+#include "model/weights.h"
+#include "qwen3/error.h"
+
+namespace qwen3 {
+namespace fs = std::filesystem;
+using kernels::Matrix;
+using kernels::WeightType;
+
+namespace {
+
+// Prompts are processed in chunks of this many tokens: large enough for
+// efficient matrix-matrix products, small enough to bound the activations.
+constexpr int kChunkTokens = 512;
+
+RunOptions validated(const RunOptions& o, const ModelConfig& c, const std::string& source) {
+  if (o.device != "cpu")
+    throw Error("--device " + o.device + ": not available (this build runs on the cpu only; use --device cpu)");
+  if (o.threads < 0) throw Error("--threads " + std::to_string(o.threads) + ": must be >= 0 (0: all cores)");
+  if (o.ctx < 1) throw Error("--ctx " + std::to_string(o.ctx) + ": must be >= 1");
+  if (o.ctx > c.max_context())
+    throw Error("--ctx " + std::to_string(o.ctx) + " exceeds the model's context of " +
+                std::to_string(c.max_context()) + " tokens (" + source +
+                (c.rope_scaling.yarn ? ": rope_scaling factor x original_max_position_embeddings)"
+                                     : ": max_position_embeddings; YaRN rope_scaling extends it)"));
+  RunOptions r = o;
+  if (r.threads == 0) r.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return r;
+}
+
+std::size_t type_size(WeightType t) { return t == WeightType::F32 ? 4 : 2; }
+
+const char* type_name(WeightType t) {
+  switch (t) {
+    case WeightType::F32: return "f32";
+    case WeightType::BF16: return "bf16";
+    case WeightType::F16: return "f16";
+  }
+  return "?";
+}
+
+WeightType stored_type(const std::string& dtype) {
+  if (dtype == "BF16") return WeightType::BF16;
+  if (dtype == "F16") return WeightType::F16;
+  return WeightType::F32;
+}
+
+WeightType held_type(WeightDType wanted, WeightType stored) {
+  switch (wanted) {
+    case WeightDType::Auto: return stored;
+    case WeightDType::BF16: return WeightType::BF16;
+    case WeightDType::F32: return WeightType::F32;
+  }
+  return stored;
+}
+
+// Converts n values between weight types (through f32), multithreaded.
+void convert(const void* src, WeightType from, void* dst, WeightType to, std::int64_t n) {
+  if (from == to) {
+    std::memcpy(dst, src, static_cast<std::size_t>(n) * type_size(to));
+    return;
+  }
+  constexpr std::int64_t kBlock = 1 << 16;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t b = 0; b < n; b += kBlock) {
+    const std::int64_t m = std::min(kBlock, n - b);
+    float tmp[kBlock];
+    const std::byte* s = static_cast<const std::byte*>(src) + b * static_cast<std::int64_t>(type_size(from));
+    kernels::to_f32(s, from, m, tmp);
+    if (to == WeightType::F32) {
+      std::memcpy(static_cast<float*>(dst) + b, tmp, static_cast<std::size_t>(m) * 4);
+    } else {
+      std::uint16_t* d = static_cast<std::uint16_t*>(dst) + b;
+      for (std::int64_t k = 0; k < m; ++k) d[k] = kernels::detail::f32_to_bf16(tmp[k]);
+    }
+  }
+}
+
+// A raw tensor (as found in a file or generated) and where it should go.
+struct Source {
+  const void* data;
+  WeightType type;
+};
+
+// Fills the Weights' fields from a function that yields each tensor's data in
+// the order of qwen3_tensor_specs, converting matrices to `target`
+// (nullopt: keep as given) and norms to f32.
+template <class Get>
+void assemble(const ModelConfig& c, detail::Weights& w, WeightDType wanted, Get&& get) {
+  const auto specs = model::qwen3_tensor_specs(c);
+  w.layers.resize(c.num_hidden_layers);
+  for (const model::TensorSpec& spec : specs) {
+    const Source src = get(spec);
+    const std::int64_t n = spec.elements();
+    if (spec.shape.size() == 1) {  // a norm weight: f32 copy
+      std::vector<float> v(n);
+      kernels::to_f32(src.data, src.type, n, v.data());
+      w.bytes += static_cast<std::uint64_t>(n) * sizeof(float);
+      const std::string kind = model::tensor_kind(spec.name);
+      if (spec.name == "model.norm.weight") { w.norm = std::move(v); continue; }
+      const int layer = std::stoi(spec.name.substr(std::strlen("model.layers.")));
+      detail::LayerWeights& L = w.layers[layer];
+      if (kind == "input_layernorm") L.input_layernorm = std::move(v);
+      else if (kind == "post_attention_layernorm") L.post_attention_layernorm = std::move(v);
+      else if (kind == "q_norm") L.q_norm = std::move(v);
+      else L.k_norm = std::move(v);
+      continue;
+    }
+    Matrix m;
+    m.rows = spec.shape[0];
+    m.cols = spec.shape[1];
+    m.type = held_type(wanted, src.type);
+    const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
+    if (m.type == src.type && aligned) {
+      m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
+    } else {
+      auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * type_size(m.type)]);
+      convert(src.data, src.type, buf.get(), m.type, n);
+      m.data = buf.get();
+      w.owned.push_back(std::move(buf));
+    }
+    w.bytes += static_cast<std::uint64_t>(n) * type_size(m.type);
+    const std::string kind = model::tensor_kind(spec.name);
+    if (kind == "embed_tokens") { w.embed_tokens = m; continue; }
+    if (kind == "lm_head") { w.lm_head = m; continue; }
+    const int layer = std::stoi(spec.name.substr(std::strlen("model.layers.")));
+    detail::LayerWeights& L = w.layers[layer];
+    if (kind == "q_proj") L.q_proj = m;
+    else if (kind == "k_proj") L.k_proj = m;
+    else if (kind == "v_proj") L.v_proj = m;
+    else if (kind == "o_proj") L.o_proj = m;
+    else if (kind == "gate_proj") L.gate_proj = m;
+    else if (kind == "up_proj") L.up_proj = m;
+    else L.down_proj = m;
+  }
+  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+}
+
+// Every tensor of the checkpoint in `dir`, by name, with the file it is in.
+struct Located {
+  const model::TensorView* view;
+  const fs::path* file;
+};
+
+std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
+  std::map<std::string, Located> found;
+  const fs::path index = dir / "model.safetensors.index.json";
+  std::vector<std::string> files;
+  std::map<std::string, std::string> weight_map;
+  if (fs::exists(index)) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(index));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error(index.string() + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+      throw Error(index.string() + ": weight_map: missing or not an object");
+    for (const auto& [name, file] : j["weight_map"].items()) {
+      if (!file.is_string()) throw Error(index.string() + ": weight_map." + name + ": expected a file name");
+      const std::string f = file.get<std::string>();
+      if (f.find('/') != std::string::npos) throw Error(index.string() + ": weight_map." + name + ": bad file " + f);
+      weight_map[name] = f;
+      if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
+    }
+  } else if (fs::exists(dir / "model.safetensors")) {
+    files.push_back("model.safetensors");
+  } else {
+    throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
+  }
+  for (const std::string& f : files) {
+    w.files.push_back(std::make_unique<model::SafetensorsFile>(dir / f));
+    const model::SafetensorsFile& sf = *w.files.back();
+    for (const auto& [name, view] : sf.tensors()) {
+      if (!weight_map.empty()) {
+        auto it = weight_map.find(name);
+        if (it == weight_map.end() || it->second != f) continue;  // the index decides where a tensor lives
+      }
+      if (found.count(name)) throw Error(sf.path().string() + ": tensor " + name + " appears twice in the checkpoint");
+      found[name] = {&view, &sf.path()};
+    }
+  }
+  for (const auto& [name, f] : weight_map)
+    if (!found.count(name)) throw Error((dir / f).string() + ": missing tensor " + name + " (listed in " + index.string() + ")");
+  return found;
+}
+
+}  // namespace
+
+Model::Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Weights> weights)
+    : config_(std::move(config)), options_(std::move(options)), weights_(std::move(weights)) {
+  const model::RopeParameters rope = model::rope_parameters(config_);
+  inv_freq_ = rope.inv_freq;
+  attention_scaling_ = rope.attention_scaling;
+  kernels::set_num_threads(options_.threads);
+}
+
+Model::~Model() = default;
+
+std::uint64_t Model::kv_cache_bytes(const ModelConfig& c, std::int64_t ctx) {
+  return 2ull * c.num_hidden_layers * c.num_key_value_heads * static_cast<std::uint64_t>(ctx) * c.head_dim *
+         sizeof(float);
+}
+
+std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& options) {
+  if (!fs::is_directory(dir)) throw Error("model folder " + dir.string() + " does not exist");
+  const fs::path config_file = dir / "config.json";
+  ModelConfig config = ModelConfig::load(config_file);
+  RunOptions opts = validated(options, config, config_file.string());
+  kernels::set_num_threads(opts.threads);
+
+  auto w = std::make_unique<detail::Weights>();
+  const std::map<std::string, Located> found = open_checkpoint(dir, *w);
+  const auto specs = model::qwen3_tensor_specs(config);
+  std::uint64_t held = 0;
+  for (const model::TensorSpec& spec : specs) {
+    auto it = found.find(spec.name);
+    if (it == found.end())
+      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() + ")");
+    const model::TensorView& v = *it->second.view;
+    const std::string where = it->second.file->string() + ": tensor " + spec.name;
+    if (v.dtype != "BF16" && v.dtype != "F16" && v.dtype != "F32")
+      throw Error(where + " has dtype " + v.dtype + "; expected BF16, F16 or F32");
+    if (v.shape != spec.shape)
+      throw Error(where + " has shape " + model::shape_string(v.shape) + "; " + config_file.string() + " implies " +
+                  model::shape_string(spec.shape));
+    held += static_cast<std::uint64_t>(spec.elements()) *
+            (spec.shape.size() == 1 ? 4 : type_size(held_type(opts.dtype, stored_type(v.dtype))));
+  }
+  std::set<std::string> expected;
+  for (const auto& s : specs) expected.insert(s.name);
+  for (const auto& [name, loc] : found)
+    if (!expected.count(name) && !(name == "lm_head.weight" && config.tie_word_embeddings))
+      throw Error(loc.file->string() + ": tensor " + name + " is not part of a Qwen3ForCausalLM with " +
+                  config_file.string() + " (wrong config?)");
+  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+
+  assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec) {
+    const model::TensorView& v = *found.at(spec.name).view;
+    return Source{v.data, stored_type(v.dtype)};
+  });
+  return std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
+}
+
+std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManifest& manifest,
+                                    const RunOptions& options) {
+  RunOptions opts = validated(options, config, "config");
+  kernels::set_num_threads(opts.threads);
+  const auto specs = model::qwen3_tensor_specs(config);
+  const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;
+  std::uint64_t held = 0;
+  for (const auto& s : specs) {
+    held += static_cast<std::uint64_t>(s.elements()) * (s.shape.size() == 1 ? 4 : type_size(target));
+    const std::string kind = model::tensor_kind(s.name);
+    if (!manifest.kinds.count(kind)) throw Error("dummy-weight manifest: kinds: missing \"" + kind + "\"");
+  }
+  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+
+  auto w = std::make_unique<detail::Weights>();
+  std::vector<std::uint16_t> scratch;  // bf16 draws of a tensor that is then widened
+  assemble(config, *w, opts.dtype == WeightDType::F32 ? WeightDType::F32 : WeightDType::Auto,
+           [&](const model::TensorSpec& spec) {
+             const std::int64_t n = spec.elements();
+             if (spec.shape.size() == 1 || target == WeightType::F32) {
+               scratch.resize(n);
+               model::generate_dummy_bf16(manifest, spec.name, n, scratch.data());
+               return Source{scratch.data(), WeightType::BF16};
+             }
+             auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * 2]);
+             model::generate_dummy_bf16(manifest, spec.name, n, reinterpret_cast<std::uint16_t*>(buf.get()));
+             const void* p = buf.get();
+             w->owned.push_back(std::move(buf));
+             return Source{p, WeightType::BF16};
+           });
+  return std::unique_ptr<Model>(new Model(config, opts, std::move(w)));
+}
+
+std::string Model::weight_dtype() const { return type_name(weights_->layers.empty() ? weights_->embed_tokens.type : weights_->layers[0].q_proj.type); }
+
+std::uint64_t Model::weight_bytes() const { return weights_->bytes; }
+
+std::uint64_t Model::decode_bytes_per_token() const {
+  auto bytes = [](const Matrix& m) { return static_cast<std::uint64_t>(m.rows * m.cols) * type_size(m.type); };
+  std::uint64_t total = bytes(weights_->lm_head);
+  total += static_cast<std::uint64_t>(weights_->embed_tokens.cols) * type_size(weights_->embed_tokens.type);
+  for (const detail::LayerWeights& L : weights_->layers)
+    for (const Matrix* m : {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
+      total += bytes(*m);
+  return total;
+}
+
+Session Model::new_session() const {
+  return Session(config_.num_hidden_layers, config_.num_key_value_heads, config_.head_dim, options_.ctx);
+}
+
+void Model::check_tokens(std::span<const TokenId> tokens, const Session& session) const {
+  if (session.layers_ != config_.num_hidden_layers || session.kv_heads_ != config_.num_key_value_heads ||
+      session.head_dim_ != config_.head_dim)
+    throw Error("forward: the session was made for another model");
+  if (tokens.empty()) throw Error("forward: no tokens");
+  if (static_cast<std::int64_t>(session.position()) + static_cast<std::int64_t>(tokens.size()) > session.capacity())
+    throw Error("context full: " + std::to_string(session.position()) + " + " + std::to_string(tokens.size()) +
+                " tokens exceed --ctx " + std::to_string(session.capacity()));
+  for (std::size_t t = 0; t < tokens.size(); ++t)
+    if (tokens[t] < 0 || tokens[t] >= config_.vocab_size)
+      throw Error("token id " + std::to_string(tokens[t]) + " at index " + std::to_string(t) +
+                  " is outside the vocabulary [0, " + std::to_string(config_.vocab_size) + ")");
+}
+
+void Model::forward(std::span<const TokenId> tokens, Session& session, float* logits,
+                    const std::vector<std::int32_t>* allowed_rows) const {
+  check_tokens(tokens, session);
+  if (allowed_rows)
+    for (std::int32_t r : *allowed_rows)
+      if (r < 0 || r >= config_.vocab_size)
+        throw Error("allowed row " + std::to_string(r) + " is outside the vocabulary [0, " +
+                    std::to_string(config_.vocab_size) + ")");
+  for (std::size_t begin = 0; begin < tokens.size(); begin += kChunkTokens) {
+    const std::size_t n = std::min<std::size_t>(kChunkTokens, tokens.size() - begin);
+    const bool last = begin + n == tokens.size();
+    run_chunk(tokens.subspan(begin, n), session, logits, last ? Logits::Last : Logits::None, allowed_rows);
+  }
+}
+
+void Model::forward_all(std::span<const TokenId> tokens, Session& session, float* logits) const {
+  check_tokens(tokens, session);
+  for (std::size_t begin = 0; begin < tokens.size(); begin += kChunkTokens) {
+    const std::size_t n = std::min<std::size_t>(kChunkTokens, tokens.size() - begin);
+    run_chunk(tokens.subspan(begin, n), session, logits + begin * config_.vocab_size, Logits::All, nullptr);
+  }
+}
+
+// ---- Session ---------------------------------------------------------------
+
+Session::Session(int layers, int kv_heads, int head_dim, int capacity)
+    : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), capacity_(capacity) {
+  bytes_ = static_cast<std::size_t>(layers) * kv_heads * capacity * head_dim * sizeof(float);
+  // Anonymous mappings are committed page by page as the cache fills, so a
+  // long --ctx costs memory only for the positions actually used.
+  for (float** p : {&keys_, &values_}) {
+    void* m = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) {
+      if (keys_) ::munmap(keys_, bytes_);
+      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (--ctx " + std::to_string(capacity) + ")");
+    }
+    *p = static_cast<float*>(m);
+  }
+}
+
+Session::Session(Session&& o) noexcept
+    : layers_(o.layers_), kv_heads_(o.kv_heads_), head_dim_(o.head_dim_), capacity_(o.capacity_),
+      position_(o.position_), keys_(std::exchange(o.keys_, nullptr)), values_(std::exchange(o.values_, nullptr)),
+      bytes_(std::exchange(o.bytes_, 0)) {}
+
+Session& Session::operator=(Session&& o) noexcept {
+  if (this != &o) {
+    this->~Session();
+    new (this) Session(std::move(o));
+  }
+  return *this;
+}
+
+Session::~Session() {
+  if (keys_) ::munmap(keys_, bytes_);
+  if (values_) ::munmap(values_, bytes_);
+}
+
+void Session::truncate(int n) {
+  if (n < 0 || n > position_)
+    throw Error("Session::truncate(" + std::to_string(n) + "): must be in [0, " + std::to_string(position_) + "]");
+  position_ = n;
+}
+
+float* Session::keys(int layer, int kv_head) const {
+  return keys_ + (static_cast<std::size_t>(layer) * kv_heads_ + kv_head) * capacity_ * head_dim_;
+}
+float* Session::values(int layer, int kv_head) const {
+  return values_ + (static_cast<std::size_t>(layer) * kv_heads_ + kv_head) * capacity_ * head_dim_;
+}
+
+}  // namespace qwen3

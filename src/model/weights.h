@@ -1,0 +1,31 @@
+#pragma once
+// The weights of a loaded model as the forward pass uses them: matrices in
+// their held dtype (pointing into memory-mapped files, or into buffers owned
+// here after a dtype conversion or dummy generation), norm weights in f32.
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "model/safetensors.h"
+#include "qwen3/model.h"
+
+namespace qwen3::detail {
+
+struct LayerWeights {
+  kernels::Matrix q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj;
+  std::vector<float> input_layernorm, post_attention_layernorm, q_norm, k_norm;
+};
+
+struct Weights {
+  kernels::Matrix embed_tokens;
+  kernels::Matrix lm_head;  // the embedding table itself when tied
+  std::vector<LayerWeights> layers;
+  std::vector<float> norm;
+
+  std::uint64_t bytes = 0;  // all tensors as held
+  std::vector<std::unique_ptr<model::SafetensorsFile>> files;  // keep the mappings alive
+  std::vector<std::unique_ptr<std::byte[]>> owned;              // converted or generated tensors
+};
+
+}  // namespace qwen3::detail
