@@ -41,25 +41,38 @@ namespace {
 // Short words (nearly all of them) are merged by rescanning the pairs, which
 // is faster than a heap for a handful of symbols; long ones use the heap so a
 // huge word costs O(n log n), not O(n^2). Both apply merges in the same order.
-constexpr std::size_t kHeapThreshold = 48;
+constexpr std::size_t kHeapThreshold = 128;
 
 void merge_by_scan(const MergeTable& merges, std::vector<TokenId>& sym) {
-  while (sym.size() > 1) {
-    std::uint32_t best_rank = UINT32_MAX;
+  // rank[i] / merged[i]: the merge of the pair (sym[i], sym[i+1]), if any.
+  // After a merge only the two pairs touching the new symbol are looked up again.
+  constexpr std::uint32_t kNone = UINT32_MAX;
+  std::size_t n = sym.size();
+  std::uint32_t rank[kHeapThreshold];
+  TokenId merged[kHeapThreshold];
+  auto look = [&](std::size_t i) {
+    const MergeTable::Merge* m = merges.find(sym[i], sym[i + 1]);
+    rank[i] = m ? m->rank : kNone;
+    merged[i] = m ? m->id : 0;
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) look(i);
+  while (n > 1) {
     std::size_t best = 0;
-    TokenId best_id = 0;
-    for (std::size_t i = 0; i + 1 < sym.size(); ++i) {
-      const MergeTable::Merge* m = merges.find(sym[i], sym[i + 1]);
-      if (m && m->rank < best_rank) {
-        best_rank = m->rank;
-        best = i;
-        best_id = m->id;
-      }
+    for (std::size_t i = 1; i + 1 < n; ++i)
+      if (rank[i] < rank[best]) best = i;  // strict: the leftmost of equal ranks
+    if (rank[best] == kNone) break;
+    sym[best] = merged[best];
+    for (std::size_t i = best + 1; i + 1 < n; ++i) {
+      sym[i] = sym[i + 1];
+      rank[i] = rank[i + 1];
+      merged[i] = merged[i + 1];
     }
-    if (best_rank == UINT32_MAX) return;
-    sym[best] = best_id;
-    sym.erase(sym.begin() + static_cast<std::ptrdiff_t>(best) + 1);
+    --n;
+    if (best + 1 < n) look(best);
+    else rank[best] = kNone;
+    if (best > 0) look(best - 1);
   }
+  sym.resize(n);
 }
 
 void merge_by_heap(const MergeTable& merges, std::vector<TokenId>& sym) {

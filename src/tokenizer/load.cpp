@@ -98,15 +98,14 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
 
   object vocab = r.as_object(r.required(model, "vocab", "model.vocab"), "model.vocab");
   std::size_t n = vocab.size();
-  // model_ids holds views into `strings`, so its storage must never move:
-  // reserve room for the added tokens too (read before the model).
+  // model_ids refers into `strings`, whose storage must never move: reserve
+  // room for the added tokens too (read before the model).
   std::size_t total = n;
   for (const AddedToken& a : t.added) total = std::max(total, static_cast<std::size_t>(a.id) + 1);
   t.strings.reserve(total);
   t.strings.assign(n, std::string());
   t.kinds.assign(n, Tokenizer::Impl::kModel);
   std::vector<bool> seen(n, false);
-  t.model_ids.reserve(n);
   for (auto [key, value] : vocab) {
     std::int64_t id;
     if (value.get(id) != simdjson::SUCCESS || id < 0 || id >= static_cast<std::int64_t>(n))
@@ -115,7 +114,7 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
     seen[id] = true;
     t.strings[id] = key;
   }
-  for (std::size_t id = 0; id < n; ++id) t.model_ids.emplace(t.strings[id], static_cast<TokenId>(id));
+  t.model_ids.build(&t.strings, n);
 
   array merges = r.as_array(r.required(model, "merges", "model.merges"), "model.merges");
   t.merges.reserve(merges.size());
@@ -138,10 +137,10 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
     }
     joined.assign(left).append(right);
     auto l = t.model_ids.find(left), rt = t.model_ids.find(right), j = t.model_ids.find(joined);
-    if (l == t.model_ids.end() || rt == t.model_ids.end() || j == t.model_ids.end())
+    if (!l || !rt || !j)
       r.fail("model.merges[" + std::to_string(rank) + "]",
              "\"" + std::string(left) + "\" + \"" + std::string(right) + "\" uses a token missing from model.vocab");
-    t.merges.insert(l->second, rt->second, {rank, j->second});
+    t.merges.insert(*l, *rt, {rank, *j});
     ++rank;
   }
 }
@@ -253,10 +252,10 @@ void assign_added_tokens(const JsonReader& r, Tokenizer::Impl& t) {
   t.added_matcher = tokenizer::AddedTokenMatcher(t.added);
 
   for (int b = 0; b < 256; ++b) {
-    auto it = t.model_ids.find(alphabet.char_for(static_cast<std::uint8_t>(b)));
-    if (it == t.model_ids.end())
+    auto id = t.model_ids.find(alphabet.char_for(static_cast<std::uint8_t>(b)));
+    if (!id)
       r.fail("model.vocab", "the single-byte token \"" + alphabet.char_for(static_cast<std::uint8_t>(b)) + "\" is missing");
-    t.byte_ids[b] = it->second;
+    t.byte_ids[b] = *id;
   }
 }
 

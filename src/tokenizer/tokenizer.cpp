@@ -102,8 +102,7 @@ const std::string& Tokenizer::token_string(TokenId id) const {
 
 std::optional<TokenId> Tokenizer::token_to_id(std::string_view token_string) const {
   if (auto it = impl_->added_ids.find(token_string); it != impl_->added_ids.end()) return it->second;
-  if (auto it = impl_->model_ids.find(token_string); it != impl_->model_ids.end()) return it->second;
-  return std::nullopt;
+  return impl_->model_ids.find(token_string);
 }
 
 bool Tokenizer::is_added(TokenId id) const {

@@ -15,6 +15,7 @@
 #include "tokenizer/nfc.h"
 #include "tokenizer/qwen2_split.h"
 #include "tokenizer/regex_split.h"
+#include "tokenizer/token_table.h"
 #include "tokenizer/word_cache.h"
 
 namespace qwen3 {
@@ -27,7 +28,7 @@ struct Tokenizer::Impl {
   std::vector<std::string> bytes;    // by id: the bytes it decodes to
   std::vector<Kind> kinds;           // by id
   std::vector<AddedToken> added;
-  std::unordered_map<std::string_view, TokenId> model_ids;  // views into `strings`
+  tokenizer::TokenTable model_ids;  // model tokens only, over `strings`
   std::unordered_map<std::string_view, TokenId> added_ids;  // views into `added`
   tokenizer::MergeTable merges;
   std::array<TokenId, 256> byte_ids{};  // the id of each single-byte token

@@ -1,0 +1,128 @@
+// `qwen3 tokenize` and `qwen3 detokenize`: the tokenizer from the shell.
+//   qwen3 tokenize --model DIR [--json]        text on standard input -> ids
+//   qwen3 detokenize --model DIR [--ids 1,2,3] [--skip-special]   ids -> text
+// tokenize reads all of standard input, bytes as given (no trimming, no added
+// newline), and prints the ids space-separated on one line, or with --json as
+// a JSON array such as [9707,1879]. detokenize takes the ids from --ids or, if
+// absent, from standard input (either output format of tokenize is accepted)
+// and writes the decoded text exactly, with no newline added.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "qwen3/error.h"
+#include "qwen3/tokenizer.h"
+
+namespace qwen3::cli {
+namespace {
+
+std::string read_stdin() {
+  std::string data;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) data.append(buf, n);
+  if (std::ferror(stdin)) throw Error("standard input: read failed");
+  return data;
+}
+
+// Ids separated by commas and/or white space, optionally inside [ ].
+std::vector<TokenId> parse_ids(const std::string& text, const std::string& source) {
+  std::vector<TokenId> ids;
+  std::size_t i = 0, n = text.size();
+  auto separator = [](char c) { return c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (i < n && (separator(text[i]))) ++i;
+  bool bracket = i < n && text[i] == '[';
+  if (bracket) ++i;
+  while (true) {
+    while (i < n && separator(text[i])) ++i;
+    if (i == n || (bracket && text[i] == ']')) break;
+    std::size_t start = i;
+    if (text[i] == '-') ++i;
+    while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
+    std::string item = text.substr(start, i - start);
+    if (item.empty() || item == "-" || (i < n && !separator(text[i]) && text[i] != ']') || item.size() > 10) {
+      std::size_t end = start;
+      while (end < n && !separator(text[end]) && text[end] != ']') ++end;
+      throw Error(source + ": \"" + text.substr(start, std::min<std::size_t>(end - start, 40)) +
+                  "\" is not a token id (expected integers separated by commas)");
+    }
+    long long v = std::stoll(item);
+    if (v < INT32_MIN || v > INT32_MAX) throw Error(source + ": token id " + item + " is out of range");
+    ids.push_back(static_cast<TokenId>(v));
+  }
+  if (bracket) {
+    if (i == n) throw Error(source + ": missing ']' at the end of the id list");
+    ++i;
+    while (i < n && separator(text[i])) ++i;
+    if (i != n) throw Error(source + ": unexpected text after ']'");
+  }
+  return ids;
+}
+
+struct TokenizeArgs {
+  std::string model;
+  bool json = false;
+};
+
+void run_tokenize(const TokenizeArgs& args) {
+  Tokenizer tokenizer = Tokenizer::load(args.model);
+  std::string text = read_stdin();
+  std::vector<TokenId> ids;
+  try {
+    ids = tokenizer.encode(text);
+  } catch (const Error& e) {
+    throw Error(std::string("standard input: ") + e.what());
+  }
+  std::string out = args.json ? "[" : "";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += args.json ? "," : " ";
+    out += std::to_string(ids[i]);
+  }
+  out += args.json ? "]\n" : "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
+
+struct DetokenizeArgs {
+  std::string model;
+  std::string ids;
+  bool has_ids = false;
+  bool skip_special = false;
+};
+
+void run_detokenize(const DetokenizeArgs& args) {
+  Tokenizer tokenizer = Tokenizer::load(args.model);
+  std::vector<TokenId> ids = args.has_ids ? parse_ids(args.ids, "--ids") : parse_ids(read_stdin(), "standard input");
+  std::string text = tokenizer.decode(ids, args.skip_special);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+const CommandRegistration tokenize_registration("tokenize", [](CLI::App& program) {
+  auto args = std::make_shared<TokenizeArgs>();
+  CLI::App* cmd = program.add_subcommand(
+      "tokenize", "Print the token ids of the text on standard input (all of it, bytes as given)");
+  cmd->add_option("--model", args->model, "Folder with tokenizer.json (or the file)")->required();
+  cmd->add_flag("--json", args->json, "Print a JSON array such as [9707,1879] (default: ids separated by spaces)");
+  cmd->callback([args] { run_tokenize(*args); });
+});
+
+const CommandRegistration detokenize_registration("detokenize", [](CLI::App& program) {
+  auto args = std::make_shared<DetokenizeArgs>();
+  CLI::App* cmd = program.add_subcommand("detokenize", "Print the text of token ids (no newline added)");
+  cmd->add_option("--model", args->model, "Folder with tokenizer.json (or the file)")->required();
+  cmd->add_option("--ids", args->ids,
+                  "Ids separated by commas, e.g. 9707,1879 (default: read them from standard input, "
+                  "separated by commas or spaces, or as a JSON array)");
+  cmd->add_flag("--skip-special", args->skip_special, "Leave out special tokens (<|im_end|>, ...) as HF does");
+  cmd->callback([args, cmd] {
+    DetokenizeArgs a = *args;
+    a.has_ids = cmd->count("--ids") > 0;
+    run_detokenize(a);
+  });
+});
+
+}  // namespace
+}  // namespace qwen3::cli
