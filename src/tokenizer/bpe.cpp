@@ -36,20 +36,13 @@ bool MergeTable::insert(TokenId left, TokenId right, Merge merge) {
   }
 }
 
-namespace {
-
-// Short words (nearly all of them) are merged by rescanning the pairs, which
-// is faster than a heap for a handful of symbols; long ones use the heap so a
-// huge word costs O(n log n), not O(n^2). Both apply merges in the same order.
-constexpr std::size_t kHeapThreshold = 128;
-
-void merge_by_scan(const MergeTable& merges, std::vector<TokenId>& sym) {
+void bpe_merge_by_scan(const MergeTable& merges, std::vector<TokenId>& sym) {
   // rank[i] / merged[i]: the merge of the pair (sym[i], sym[i+1]), if any.
   // After a merge only the two pairs touching the new symbol are looked up again.
   constexpr std::uint32_t kNone = UINT32_MAX;
   std::size_t n = sym.size();
-  std::uint32_t rank[kHeapThreshold];
-  TokenId merged[kHeapThreshold];
+  std::uint32_t rank[kBpeScanLimit];
+  TokenId merged[kBpeScanLimit];
   auto look = [&](std::size_t i) {
     const MergeTable::Merge* m = merges.find(sym[i], sym[i + 1]);
     rank[i] = m ? m->rank : kNone;
@@ -75,7 +68,7 @@ void merge_by_scan(const MergeTable& merges, std::vector<TokenId>& sym) {
   sym.resize(n);
 }
 
-void merge_by_heap(const MergeTable& merges, std::vector<TokenId>& sym) {
+void bpe_merge_by_heap(const MergeTable& merges, std::vector<TokenId>& sym) {
   const std::size_t n = sym.size();
   std::vector<std::int64_t> prev(n), next(n);
   std::vector<bool> alive(n, true);
@@ -119,11 +112,9 @@ void merge_by_heap(const MergeTable& merges, std::vector<TokenId>& sym) {
   sym.resize(w);
 }
 
-}  // namespace
-
 void bpe_merge(const MergeTable& merges, std::vector<TokenId>& symbols, std::vector<TokenId>& out) {
-  if (symbols.size() < kHeapThreshold) merge_by_scan(merges, symbols);
-  else merge_by_heap(merges, symbols);
+  if (symbols.size() < kBpeScanLimit) bpe_merge_by_scan(merges, symbols);
+  else bpe_merge_by_heap(merges, symbols);
   out.insert(out.end(), symbols.begin(), symbols.end());
 }
 

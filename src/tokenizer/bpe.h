@@ -52,6 +52,14 @@ class MergeTable {
   std::size_t mask_ = 0, size_ = 0;
 };
 
+// Short words (nearly all of them) are merged by scanning an array of pair
+// ranks, which beats a heap for a few dozen symbols; longer ones use a heap so
+// that a huge word costs O(n log n), not O(n^2). Both apply the merges in the
+// same order (tests/tokenizer check that they agree).
+inline constexpr std::size_t kBpeScanLimit = 128;
+void bpe_merge_by_scan(const MergeTable& merges, std::vector<TokenId>& symbols);  // symbols.size() < kBpeScanLimit
+void bpe_merge_by_heap(const MergeTable& merges, std::vector<TokenId>& symbols);
+
 // Appends the BPE ids of a word given as its initial symbols (one id per byte).
 // `symbols` is scratch: it is consumed.
 void bpe_merge(const MergeTable& merges, std::vector<TokenId>& symbols, std::vector<TokenId>& out);

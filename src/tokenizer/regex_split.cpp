@@ -99,6 +99,7 @@ std::string translate_onig_pattern(std::string_view pat) {
     out += c;
   }
   if (in_class) fail("an unterminated character class");
+  if (!group_caseless.empty()) fail("an unclosed group");
   return out;
 }
 
