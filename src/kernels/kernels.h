@@ -22,6 +22,17 @@ struct Matrix {
 void set_num_threads(int n);
 int num_threads();
 
+// How matmuls with BF16 weights and batch > 1 (prefill) multiply.
+//  Exact: activations stay f32, every bf16 weight is widened exactly, sums
+//    are f32 (the default; decode always works this way).
+//  Bf16Activations: activations are rounded to bf16 (8 significant bits) and
+//    multiplied by vdpbf16ps, as llama.cpp's BF16 path does: about twice the
+//    prefill FLOP rate, at a relative error of about 2^-9 per product. Falls
+//    back to Exact on CPUs without AVX512_BF16.
+enum class MatmulPrecision : std::uint8_t { Exact, Bf16Activations };
+void set_matmul_precision(MatmulPrecision p);
+MatmulPrecision matmul_precision();
+
 // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch, r < W.rows.
 // x: [batch][W.cols] f32, y: [batch][W.rows] f32. batch == 1 is decode
 // (matrix-vector, bandwidth-bound); batch > 1 is prefill (matrix-matrix).

@@ -1,16 +1,26 @@
-// matmul / matmul_rows: argument checks, the split of output rows across
-// threads, and the dispatch on the weight dtype.
+// matmul / matmul_rows: argument checks, the choice between the dot-row
+// (decode) and blocked (prefill) algorithms, the split of rows across threads,
+// and the dispatch on the weight dtype.
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
-#include "kernels/convert.h"
 #include "kernels/kernels.h"
+#include "kernels/matmul_internal.h"
 #include "qwen3/error.h"
 
 namespace qwen3::kernels {
 namespace {
+
+using detail::RowSelection;
+
+// From this batch on, packing weight panels (an extra pass over the weights)
+// is repaid by reusing each packed panel for every token.
+constexpr int kBlockedMinBatch = 4;
+
+std::atomic<MatmulPrecision> g_precision{MatmulPrecision::Exact};
 
 void check_matrix(const char* fn, const Matrix& w) {
   if (w.data == nullptr) throw Error(std::string("kernels::") + fn + ": weight matrix has no data");
@@ -27,58 +37,62 @@ void check_batch(const char* fn, int batch, const float* x, const float* y) {
   if (x == nullptr || y == nullptr) throw Error(std::string("kernels::") + fn + ": null input or output");
 }
 
-template <class T, class Load>
-void rows_generic(const Matrix& w, const std::int32_t* rows, std::int64_t begin, std::int64_t end,
-                  const float* x, int batch, float* y, std::int64_t y_stride, Load load) {
-  const T* base = static_cast<const T*>(w.data);
-  for (std::int64_t i = begin; i < end; ++i) {
-    const std::int64_t r = rows ? rows[i] : i;
-    const T* wr = base + r * w.cols;
-    for (int b = 0; b < batch; ++b) {
-      const float* xb = x + static_cast<std::int64_t>(b) * w.cols;
-      float acc = 0.f;
-      for (std::int64_t c = 0; c < w.cols; ++c) acc += load(wr[c]) * xb[c];
-      y[b * y_stride + i] = acc;
-    }
+detail::DotRowsFn dot_rows_for(WeightType t) {
+  switch (t) {
+    case WeightType::F32: return detail::dot_rows_f32;
+    case WeightType::BF16: return detail::dot_rows_bf16;
+    case WeightType::F16: return detail::dot_rows_f16;
   }
+  return nullptr;  // unreachable: check_matrix rejected the type
 }
 
-void rows_dispatch(const Matrix& w, const std::int32_t* rows, std::int64_t begin, std::int64_t end,
-                   const float* x, int batch, float* y, std::int64_t y_stride) {
-  switch (w.type) {
-    case WeightType::F32:
-      rows_generic<float>(w, rows, begin, end, x, batch, y, y_stride, [](float v) { return v; });
-      break;
-    case WeightType::BF16:
-      rows_generic<std::uint16_t>(w, rows, begin, end, x, batch, y, y_stride, detail::bf16_to_f32);
-      break;
-    case WeightType::F16:
-      rows_generic<std::uint16_t>(w, rows, begin, end, x, batch, y, y_stride, detail::f16_to_f32);
-      break;
+detail::PackPanelFn pack_panel_for(WeightType t) {
+  switch (t) {
+    case WeightType::F32: return detail::pack_panel_f32;
+    case WeightType::BF16: return detail::pack_panel_bf16;
+    case WeightType::F16: return detail::pack_panel_f16;
   }
+  return nullptr;
 }
 
-// Splits [0, n) into one contiguous range per thread, boundaries rounded to 16
-// rows so that threads never write the same 64-byte line of y.
-void parallel_rows(std::int64_t n, const Matrix& w, const std::int32_t* rows, const float* x, int batch,
-                   float* y) {
+// Dot-row algorithm: rows are dealt to threads in chunks of a multiple of 16
+// rows (so no two threads write the same 64-byte line of y), several chunks
+// per thread and dynamically, so that a thread the OS delays (the machine is
+// shared) does not hold up the others. A chunk is still hundreds of KiB of
+// contiguous weights, long enough for the hardware prefetchers.
+void dot_rows_parallel(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
+  const detail::DotRowsFn fn = dot_rows_for(w.type);
   const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), (n + 15) / 16));
-#pragma omp parallel num_threads(threads)
-  {
-    const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const std::int64_t chunks = (n + 15) / 16;
-    const std::int64_t begin = std::min(n, chunks * t / nt * 16);
-    const std::int64_t end = std::min(n, chunks * (t + 1) / nt * 16);
-    if (begin < end) rows_dispatch(w, rows, begin, end, x, batch, y, n);
-  }
+  if (threads == 1) return fn(w, sel, 0, n, x, batch, y, n);
+  constexpr std::int64_t kChunksPerThread = 8;
+  const std::int64_t chunk = std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
+  const std::int64_t chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (std::int64_t c = 0; c < chunks; ++c) fn(w, sel, c * chunk, std::min(n, (c + 1) * chunk), x, batch, y, n);
+}
+
+void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
+  if (batch < kBlockedMinBatch) return dot_rows_parallel(w, sel, n, x, batch, y);
+  if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
+      detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
+    return;
+  detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
 }
 
 }  // namespace
 
+void set_matmul_precision(MatmulPrecision p) {
+  if (p != MatmulPrecision::Exact && p != MatmulPrecision::Bf16Activations)
+    throw Error("kernels::set_matmul_precision: unknown precision " + std::to_string(static_cast<int>(p)));
+  g_precision.store(p);
+}
+
+MatmulPrecision matmul_precision() { return g_precision.load(); }
+
 void matmul(const Matrix& w, const float* x, int batch, float* y) {
   check_matrix("matmul", w);
   check_batch("matmul", batch, x, y);
-  parallel_rows(w.rows, w, nullptr, x, batch, y);
+  run(w, RowSelection{}, w.rows, x, batch, y);
 }
 
 void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y) {
@@ -91,7 +105,7 @@ void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const fl
     if (rows[i] < 0 || rows[i] >= w.rows)
       throw Error("kernels::matmul_rows: rows[" + std::to_string(i) + "] = " + std::to_string(rows[i]) +
                   " is outside [0, " + std::to_string(w.rows) + ")");
-  parallel_rows(n_rows, w, rows, x, batch, y);
+  run(w, RowSelection{rows}, n_rows, x, batch, y);
 }
 
 }  // namespace qwen3::kernels

@@ -2,6 +2,8 @@
 // odd and aligned shapes, decode (batch 1) and prefill (batch > 1) batches.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <numeric>
 #include <string>
 #include <tuple>
@@ -145,6 +147,83 @@ TEST(Matmul, ErrorNamesTheParameter) {
     EXPECT_NE(msg.find("rows[0] = 9"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
+}
+
+}  // namespace
+}  // namespace qwen3::kernels
+
+namespace qwen3::kernels {
+namespace {
+
+// Round-to-nearest-even to bf16, written independently of the kernels.
+float round_to_bf16(float f) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  const std::uint32_t lsb = (bits >> 16) & 1u;
+  bits = (bits + 0x7fffu + lsb) & 0xffff0000u;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+class Bf16ActivationsMode : public ::testing::Test {
+ protected:
+  void SetUp() override { set_matmul_precision(MatmulPrecision::Bf16Activations); }
+  void TearDown() override { set_matmul_precision(MatmulPrecision::Exact); }
+};
+
+TEST_F(Bf16ActivationsMode, EqualsExactProductOfRoundedActivations) {
+  EXPECT_EQ(matmul_precision(), MatmulPrecision::Bf16Activations);
+  std::uint32_t seed = 900;
+  for (auto [rows, cols] : std::vector<std::tuple<int, int>>{{1, 1}, {5, 3}, {33, 65}, {64, 2560}, {100, 513}}) {
+    const auto w = test::random_matrix(WeightType::BF16, rows, cols, seed++);
+    std::vector<std::int32_t> all(rows);
+    std::iota(all.begin(), all.end(), 0);
+    for (int batch : {4, 12, 13, 30}) {
+      const auto x = test::random_vector(static_cast<std::int64_t>(batch) * cols, seed++);
+      auto xr = x;
+      for (auto& v : xr) v = round_to_bf16(v);
+      std::vector<float> y(static_cast<std::size_t>(batch) * rows);
+      matmul(w.view(), x.data(), batch, y.data());
+      const std::string what = "[" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " +
+                               std::to_string(batch);
+      // Exactly the products of bf16 values, summed in f32...
+      expect_close(test::reference_matmul(w, all, xr, batch), y, what);
+      // ...which is within bf16 rounding (2^-9 relative) of the f32-activation result.
+      const auto exact = test::reference_matmul(w, all, x, batch);
+      for (std::size_t i = 0; i < y.size(); ++i)
+        ASSERT_NEAR(y[i], exact.y[i], std::ldexp(1.0, -8) * exact.magnitude[i]) << what;
+    }
+  }
+}
+
+TEST_F(Bf16ActivationsMode, LeavesDecodeAndOtherDtypesExact) {
+  for (auto type : {WeightType::BF16, WeightType::F32, WeightType::F16})
+    for (int batch : {1, 3, 8}) {
+      const auto w = test::random_matrix(type, 40, 300, 5);
+      const auto x = test::random_vector(300 * batch, 6);
+      std::vector<std::int32_t> all(40);
+      std::iota(all.begin(), all.end(), 0);
+      std::vector<float> y(40 * batch);
+      matmul(w.view(), x.data(), batch, y.data());
+      if (type == WeightType::BF16 && batch >= 4) continue;  // covered above
+      expect_close(test::reference_matmul(w, all, x, batch), y, type_label(type));
+    }
+}
+
+TEST_F(Bf16ActivationsMode, RowsSubsetMatchesRoundedReference) {
+  const auto w = test::random_matrix(WeightType::BF16, 200, 129, 31);
+  const std::vector<std::int32_t> rows = {199, 0, 17, 17, 100, 3, 150};
+  const auto x = test::random_vector(129 * 9, 32);
+  auto xr = x;
+  for (auto& v : xr) v = round_to_bf16(v);
+  std::vector<float> y(rows.size() * 9);
+  matmul_rows(w.view(), rows.data(), static_cast<int>(rows.size()), x.data(), 9, y.data());
+  expect_close(test::reference_matmul(w, rows, xr, 9), y, "rows");
+}
+
+TEST(MatmulPrecisionSetting, RejectsUnknownValue) {
+  EXPECT_THROW(set_matmul_precision(static_cast<MatmulPrecision>(5)), Error);
+  EXPECT_EQ(matmul_precision(), MatmulPrecision::Exact);
 }
 
 }  // namespace

@@ -1,0 +1,133 @@
+// Kernel speed at the Qwen3-4B shapes, with 2 threads (the machine's cores).
+//   Decode: matmul with batch 1 on BF16 weights. Several copies of the matrix
+//     (>= 1 GiB in all) are used in turn so every call streams from DRAM, as
+//     in real decoding where the 8 GB model never fits the 260 MiB L3.
+//     Reports GB/s of weights and its ratio to the read bandwidth measured by
+//     measure_read_bandwidth_gbs just before, in the same run (the machine is
+//     shared, so only same-run ratios are comparable).
+//   Prefill: matmul with batch 512, reporting GFLOP/s, for both precisions.
+//   ReadBandwidth: the denominator alone.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kernels/bandwidth.h"
+#include "kernels/kernels.h"
+
+namespace {
+
+using namespace qwen3::kernels;
+
+constexpr int kThreads = 2;
+
+struct Shape {
+  const char* name;
+  std::int64_t rows, cols;
+};
+// Qwen3-4B: hidden 2560, 32 query heads x 128, 8 kv heads x 128, MLP 9728, vocab 151936.
+const Shape kShapes[] = {{"q", 4096, 2560},        {"k_v", 1024, 2560},  {"o", 2560, 4096},
+                         {"gate_up", 9728, 2560}, {"down", 2560, 9728}, {"lm_head", 151936, 2560}};
+
+// Random bf16 weights in about +-[2^-8, 2): sign, exponent 119..127, mantissa.
+std::unique_ptr<std::uint16_t[]> random_bf16(std::int64_t n, std::uint64_t seed) {
+  std::unique_ptr<std::uint16_t[]> w(new std::uint16_t[n]);
+#pragma omp parallel for num_threads(kThreads) schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint64_t z = (static_cast<std::uint64_t>(i) + seed) * 0x9E3779B97F4A7C15ull;
+    z ^= z >> 29;
+    z *= 0xBF58476D1CE4E5B9ull;
+    z ^= z >> 32;
+    w[i] = static_cast<std::uint16_t>((z & 0x8000u) | ((119u + (z >> 16) % 9u) << 7) | ((z >> 8) & 0x7fu));
+  }
+  return w;
+}
+
+std::vector<float> random_activations(std::int64_t n) {
+  std::vector<float> x(n);
+  std::uint32_t s = 12345;
+  for (auto& v : x) {
+    s = s * 1664525u + 1013904223u;
+    v = static_cast<float>(s >> 8) / 8388608.f - 1.f;
+  }
+  return x;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void BM_Decode(benchmark::State& state) {
+  const Shape& s = kShapes[state.range(0)];
+  set_num_threads(kThreads);
+  const std::int64_t n = s.rows * s.cols, bytes = n * 2;
+  const int copies = static_cast<int>(std::max<std::int64_t>(1, ((std::int64_t{1} << 30) + bytes - 1) / bytes));
+  std::vector<std::unique_ptr<std::uint16_t[]>> weights;
+  for (int c = 0; c < copies; ++c) weights.push_back(random_bf16(n, 1000 + c));
+  const auto x = random_activations(s.cols);
+  std::vector<float> y(s.rows);
+  const double bandwidth = measure_read_bandwidth_gbs(kThreads);
+  double secs = 0;
+  std::int64_t calls = 0;
+  for (auto _ : state) {
+    const Matrix w{weights[calls % copies].get(), WeightType::BF16, s.rows, s.cols};
+    const auto t0 = std::chrono::steady_clock::now();
+    matmul(w, x.data(), 1, y.data());
+    const double t = seconds_since(t0);
+    state.SetIterationTime(t);
+    secs += t;
+    ++calls;
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double gbs = static_cast<double>(bytes) * calls / secs / 1e9;
+  state.counters["weights_GB/s"] = gbs;
+  state.counters["read_bw_GB/s"] = bandwidth;
+  state.counters["ratio"] = gbs / bandwidth;
+  state.SetLabel(s.name);
+}
+
+void BM_Prefill(benchmark::State& state) {
+  const Shape& s = kShapes[state.range(0)];
+  const auto precision = static_cast<MatmulPrecision>(state.range(1));
+  const int batch = static_cast<int>(state.range(2));
+  set_num_threads(kThreads);
+  set_matmul_precision(precision);
+  const auto weights = random_bf16(s.rows * s.cols, 7);
+  const auto x = random_activations(s.cols * batch);
+  std::vector<float> y(s.rows * batch);
+  const Matrix w{weights.get(), WeightType::BF16, s.rows, s.cols};
+  double secs = 0;
+  std::int64_t calls = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    matmul(w, x.data(), batch, y.data());
+    const double t = seconds_since(t0);
+    state.SetIterationTime(t);
+    secs += t;
+    ++calls;
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_matmul_precision(MatmulPrecision::Exact);
+  state.counters["GFLOP/s"] = 2.0 * s.rows * s.cols * batch * calls / secs / 1e9;
+  state.SetLabel(std::string(s.name) + (precision == MatmulPrecision::Exact ? " exact" : " bf16-activations"));
+}
+
+void BM_ReadBandwidth(benchmark::State& state) {
+  double gbs = 0;
+  for (auto _ : state) gbs = measure_read_bandwidth_gbs(kThreads);
+  state.counters["read_bw_GB/s"] = gbs;
+}
+
+BENCHMARK(BM_Decode)->DenseRange(0, 5)->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(1.0);
+BENCHMARK(BM_Prefill)
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}, {512}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(1.0);
+BENCHMARK(BM_ReadBandwidth)->Iterations(3)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,114 @@
+// The blocked matmul for BF16 weights with bf16-rounded activations, on
+// vdpbf16ps: each instruction multiplies 16 rows x 2 k-positions and adds the
+// pairs in f32, twice the FLOPs of an f32 FMA. A bf16 row read as 32-bit words
+// already holds the (k, k+1) pairs vdpbf16ps wants, so packing the weights is a
+// plain 32-bit transpose. Highway 1.0.3 has no vdpbf16ps (its bf16
+// ReorderWidenMulAccumulate widens and uses FMAs), hence the intrinsics.
+#include "kernels/blocked_driver.h"
+#include "kernels/convert.h"
+
+#if defined(__AVX512BF16__) && defined(__AVX512F__)
+#include <immintrin.h>
+
+#include <cstring>
+
+namespace qwen3::kernels::detail {
+namespace {
+
+// A 32-bit word holding the bf16 of x[k] (low half) and x[k + 1] (high half).
+inline std::uint32_t bf16_pair(float lo, float hi) {
+  return static_cast<std::uint32_t>(f32_to_bf16(lo)) | static_cast<std::uint32_t>(f32_to_bf16(hi)) << 16;
+}
+
+struct Bf16DotPolicy {
+  using PanelT = std::uint32_t;
+  using XT = std::uint32_t;
+  const Matrix& w;
+  RowSelection sel;
+
+  static std::int64_t slots(std::int64_t K) { return (K + 1) / 2; }
+
+  static void pack_x(const float* x, int nb, std::int64_t K, std::uint32_t* out) {
+    const std::int64_t S = slots(K);
+    for (int j = 0; j < kBatchTile; ++j) {
+      const float* xj = x + j * K;
+      for (std::int64_t s = 0; s < S; ++s) {
+        const std::int64_t k = 2 * s;
+        out[s * kBatchTile + j] = j >= nb ? 0u : bf16_pair(xj[k], k + 1 < K ? xj[k + 1] : 0.f);
+      }
+    }
+  }
+
+  void pack_w(std::int64_t row0, int n, std::int64_t s0, int sc, std::uint32_t* panel) const {
+    const auto* base = static_cast<const std::uint16_t*>(w.data);
+    const std::int64_t K = w.cols;
+    // Pairs that lie wholly inside the row; an odd K leaves a last half pair.
+    const std::int64_t full = std::min<std::int64_t>(sc, K / 2 - s0);
+    for (int r = 0; r < n; ++r) {
+      const std::uint16_t* src = base + sel(row0 + r) * K + 2 * s0;
+      for (std::int64_t s = 0; s < full; ++s) {
+        std::uint32_t v;
+        std::memcpy(&v, src + 2 * s, 4);
+        panel[s * kPanelRows + r] = v;
+      }
+      for (std::int64_t s = std::max<std::int64_t>(full, 0); s < sc; ++s) panel[s * kPanelRows + r] = src[2 * s];
+    }
+    for (int r = n; r < kPanelRows; ++r)
+      for (int s = 0; s < sc; ++s) panel[s * kPanelRows + r] = 0u;
+  }
+
+  static void tile(const std::uint32_t* panel, const std::uint32_t* xt, int sc, float* y, std::int64_t ldy,
+                   bool accumulate, int nb, int nr) {
+    __m512 acc0[kBatchTile], acc1[kBatchTile];
+#pragma GCC unroll 16
+    for (int j = 0; j < kBatchTile; ++j) acc0[j] = acc1[j] = _mm512_setzero_ps();
+    for (int s = 0; s < sc; ++s) {
+      const __m512bh w0 = (__m512bh)_mm512_load_si512(panel + s * kPanelRows);
+      const __m512bh w1 = (__m512bh)_mm512_load_si512(panel + s * kPanelRows + 16);
+      const std::uint32_t* xs = xt + s * kBatchTile;
+#pragma GCC unroll 16
+      for (int j = 0; j < kBatchTile; ++j) {
+        const __m512bh xb = (__m512bh)_mm512_set1_epi32(static_cast<int>(xs[j]));
+        acc0[j] = _mm512_dpbf16_ps(acc0[j], w0, xb);
+        acc1[j] = _mm512_dpbf16_ps(acc1[j], w1, xb);
+      }
+    }
+    if (nb == kBatchTile && nr == kPanelRows) {
+#pragma GCC unroll 16
+      for (int j = 0; j < kBatchTile; ++j) {
+        float* p = y + j * ldy;
+        if (accumulate) {
+          acc0[j] = _mm512_add_ps(acc0[j], _mm512_loadu_ps(p));
+          acc1[j] = _mm512_add_ps(acc1[j], _mm512_loadu_ps(p + 16));
+        }
+        _mm512_storeu_ps(p, acc0[j]);
+        _mm512_storeu_ps(p + 16, acc1[j]);
+      }
+      return;
+    }
+    alignas(64) float spill[kBatchTile * kPanelRows];
+    for (int j = 0; j < kBatchTile; ++j) {
+      _mm512_store_ps(spill + j * kPanelRows, acc0[j]);
+      _mm512_store_ps(spill + j * kPanelRows + 16, acc1[j]);
+    }
+    store_partial_tile(spill, y, ldy, accumulate, nb, nr);
+  }
+};
+
+}  // namespace
+
+bool blocked_matmul_bf16dot(const Matrix& w, RowSelection sel, std::int64_t n_rows, const float* x, int batch,
+                            float* y) {
+  blocked_matmul(Bf16DotPolicy{w, sel}, n_rows, w.cols, x, batch, y);
+  return true;
+}
+
+}  // namespace qwen3::kernels::detail
+
+#else
+
+namespace qwen3::kernels::detail {
+bool blocked_matmul_bf16dot(const Matrix&, RowSelection, std::int64_t, const float*, int, float*) { return false; }
+}  // namespace qwen3::kernels::detail
+
+#endif

@@ -1,0 +1,34 @@
+// F16 weights: widened by the hardware conversion (vcvtph2ps / F16C).
+#include "kernels/convert.h"
+#include "kernels/dot_rows.h"
+#include "kernels/pack_gather.h"
+
+namespace qwen3::kernels::detail {
+namespace {
+struct Widen {
+  template <class D>
+  auto operator()(D d, const std::uint16_t* p) const {
+    const hn::Rebind<hwy::float16_t, D> dh;
+    return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p)));
+  }
+};
+}  // namespace
+
+void dot_rows_f16(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x,
+                  int batch, float* y, std::int64_t y_stride) {
+  dot_rows_impl<std::uint16_t>(w, sel, begin, end, x, batch, y, y_stride, Widen{}, f16_to_f32);
+}
+
+void pack_panel_f16(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc,
+                    float* panel) {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  const auto split = [](__m512i pair, __m512& even, __m512& odd) {
+    even = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(pair));
+    odd = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(pair, 16)));
+  };
+  if (pack_panel_gather16(w, sel, row0, n, k0, kc, panel, split)) return;
+#endif
+  pack_panel_impl<std::uint16_t>(w, sel, row0, n, k0, kc, panel, f16_to_f32);
+}
+
+}  // namespace qwen3::kernels::detail
