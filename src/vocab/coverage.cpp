@@ -3,9 +3,12 @@
 // scripts/english-tokens.sh.
 #include "vocab/coverage.h"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <unordered_set>
 
@@ -146,6 +149,87 @@ VocabComparison compare_vocab(const Tokenizer& tokenizer, const VocabTable& tabl
     out.allowed.emplace_back(std::string(builtin.name), allowed);
   }
   return out;
+}
+
+ClosureReport check_closure(const Tokenizer& tokenizer, const VocabTable& table, std::string_view policy_spec,
+                            int random_strings) {
+  const Policy policy = Policy::parse(policy_spec);
+  const TokenMask mask = build_mask(table, policy);
+  ClosureReport report;
+  report.policy = std::string(policy_spec);
+  std::vector<std::string> chars;
+  for (auto r : policy.code_points()) {
+    if (r.last - r.first >= 100000 || chars.size() + (r.last - r.first) >= 100000)
+      throw Error("vocab policy \"" + report.policy + "\": too many code points for a closure check (limit 100000)");
+    for (char32_t cp = r.first; cp <= r.last; ++cp) {
+      if (cp >= 0xD800 && cp <= 0xDFFF) continue;  // surrogates are not characters
+      char buf[4];
+      int32_t n = 0;
+      U8_APPEND_UNSAFE(buf, n, static_cast<UChar32>(cp));
+      chars.emplace_back(buf, static_cast<std::size_t>(n));
+    }
+  }
+  report.characters = static_cast<int>(chars.size());
+  auto inside = [&](const std::string& text) {
+    bool ok = true;
+    for (TokenId id : tokenizer.encode(text)) {
+      if (mask.allows(id)) continue;
+      ok = false;
+      if (table.class_of(id) == TokenClass::kPartialUtf8) ++report.outside_ids_fragments;
+      else ++report.outside_ids_other;
+    }
+    return ok;
+  };
+  for (const auto& c : chars) {
+    if (inside(c)) ++report.alone_inside;
+    else report.alone_outside.push_back(c);
+    bool all = true;
+    for (const std::string& text : {" " + c, "a" + c, c + "a", c + c})
+      if (!inside(text)) {
+        all = false;
+        report.context_outside.push_back(text);
+      }
+    report.contexts_inside += all;
+  }
+  if (!chars.empty()) {
+    std::mt19937 rng(20260101);
+    std::uniform_int_distribution<std::size_t> pick(0, chars.size() - 1);
+    std::uniform_int_distribution<int> length(1, 40);
+    for (int n = 0; n < random_strings; ++n) {
+      std::string text;
+      for (int i = length(rng); i > 0; --i) text += chars[pick(rng)];
+      ++report.random_strings;
+      report.random_inside += inside(text);
+    }
+  }
+  return report;
+}
+
+std::string format_closure_report(const ClosureReport& r) {
+  std::ostringstream out;
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "Closure of %s: %d characters; alone, %d (%.2f%%) encode into allowed ids%s\n", r.policy.c_str(),
+                r.characters, r.alone_inside, percent(r.alone_inside, r.characters),
+                r.alone_inside == r.characters ? ", so any text of the set can be produced" : "");
+  out << line;
+  std::snprintf(line, sizeof line,
+                "  canonical encoding stays inside after a space, after/before a letter and doubled: %d (%.2f%%) "
+                "characters\n",
+                r.contexts_inside, percent(r.contexts_inside, r.characters));
+  out << line;
+  std::snprintf(line, sizeof line, "  canonical encoding of %d random strings (1-40 characters) stays inside: %d (%.2f%%)\n",
+                r.random_strings, r.random_inside, percent(r.random_inside, r.random_strings));
+  out << line;
+  std::snprintf(line, sizeof line, "  disallowed ids met: %d partial UTF-8 fragments, %d other\n",
+                r.outside_ids_fragments, r.outside_ids_other);
+  out << line;
+  if (!r.context_outside.empty()) {
+    out << "  e.g.";
+    for (std::size_t i = 0; i < r.context_outside.size() && i < 12; ++i) out << " \"" << r.context_outside[i] << "\"";
+    out << "\n";
+  }
+  return out.str();
 }
 
 std::string format_dictionary_report(const DictionaryReport& r) {

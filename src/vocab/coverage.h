@@ -48,6 +48,29 @@ struct VocabComparison {
 VocabComparison compare_vocab(const Tokenizer& tokenizer, const VocabTable& table,
                               const std::vector<std::string>& token_strings);
 
+// Closure: can text made of the policy's characters still be written? Every
+// character alone must encode into allowed ids (then any text is producible,
+// character by character); and how often the tokenizer's own (canonical)
+// encoding in context stays inside, which decides whether the model's usual
+// spelling survives the mask.
+struct ClosureReport {
+  std::string policy;
+  int characters = 0;    // code points in the policy's set
+  int alone_inside = 0;  // characters whose encoding alone uses only allowed ids
+  std::vector<std::string> alone_outside;
+  int contexts_inside = 0;  // characters whose encodings after a space, a letter, before a letter stay inside
+  std::vector<std::string> context_outside;  // the texts that needed a disallowed id
+  int random_strings = 0;   // random strings of 1-40 characters of the set (fixed seed)
+  int random_inside = 0;
+  int outside_ids_fragments = 0;  // disallowed ids seen in all these encodings that are partial UTF-8
+  int outside_ids_other = 0;      // ... that are not (expected 0: complete tokens of the set are allowed)
+};
+
+// Throws qwen3::Error when the policy has more than 100,000 code points.
+ClosureReport check_closure(const Tokenizer& tokenizer, const VocabTable& table, std::string_view policy_spec,
+                            int random_strings = 2000);
+
+std::string format_closure_report(const ClosureReport& report);
 std::string format_dictionary_report(const DictionaryReport& report);
 std::string format_vocab_comparison(const VocabComparison& comparison);
 

@@ -5,6 +5,7 @@
 //   QWEN3_SHARED_DIR     the shared ground truth (golden vectors, fixtures)
 //   QWEN3_TEST_DATA      tests/data in this repository
 //   QWEN3_BIN            the built qwen3 program, for command-line tests
+//   QWEN3_WORD_LIST      optional; an English word list (default: Debian wamerican's)
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -23,6 +24,10 @@ inline std::filesystem::path tokenizer_dir() { return env_path("QWEN3_TOKENIZER_
 inline std::filesystem::path shared_dir() { return env_path("QWEN3_SHARED_DIR"); }
 inline std::filesystem::path test_data() { return env_path("QWEN3_TEST_DATA"); }
 inline std::filesystem::path qwen3_bin() { return env_path("QWEN3_BIN"); }
+inline std::filesystem::path english_word_list() {
+  const char* v = std::getenv("QWEN3_WORD_LIST");
+  return v && *v ? std::filesystem::path(v) : std::filesystem::path("/usr/share/dict/american-english");
+}
 inline std::filesystem::path fixture_dir(const std::string& name = "tiny-qwen3-a") {
   return shared_dir() / "fixtures" / name;
 }

@@ -1,0 +1,113 @@
+// `qwen3 vocab` end to end: the files and tables it writes, and its errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "vocab/real_vocab.h"
+
+namespace qwen3::vocab {
+namespace {
+
+struct CliResult {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+class CliVocab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("qwen3_cli_vocab_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs `qwen3 ARGS`, stdout and stderr to files (arguments are quoted).
+  CliResult qwen3(const std::vector<std::string>& args) {
+    std::string cmd = "'" + qwen3::test::qwen3_bin().string() + "'";
+    for (const auto& a : args) cmd += " '" + a + "'";
+    cmd += " >'" + (dir_ / "stdout").string() + "' 2>'" + (dir_ / "stderr").string() + "'";
+    int raw = std::system(cmd.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
+  }
+  std::string model() const { return qwen3::test::tokenizer_dir().string(); }
+  void expect_error(const CliResult& r, const std::string& mentions) {
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.err.rfind("qwen3: error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CliVocab, EnglishWritesTheMaskAndEachTokensClass) {
+  for (const std::string policy : {"ascii", "latin", "ascii+emoji"}) {
+    auto out = dir_ / "english.json";
+    CliResult r = qwen3({"vocab", "--model", model(), "--english", "--policy", policy, "--out", out.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto doc = nlohmann::json::parse(slurp(out));
+    EXPECT_EQ(doc["policy"], policy);
+    EXPECT_EQ(doc["tools"], false);
+    EXPECT_EQ(doc["rows"], Tokenizer::kEmbeddingRows);
+    auto ids = doc["ids"].get<std::vector<TokenId>>();
+    EXPECT_EQ(doc["count"], ids.size());
+    EXPECT_EQ(ids, test::qwen3_mask(policy).ids());
+    auto names = doc["class_names"].get<std::vector<std::string>>();
+    auto classes = doc["classes"].get<std::vector<int>>();
+    ASSERT_EQ(classes.size(), ids.size());
+    ASSERT_EQ(names.size(), static_cast<std::size_t>(kClassCount));
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      ASSERT_EQ(names.at(classes[i]), class_name(test::qwen3_table().class_of(ids[i]))) << ids[i];
+  }
+}
+
+TEST_F(CliVocab, EnglishIsDeterministicAndToolsAddTwoIds) {
+  CliResult a = qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii"});
+  CliResult b = qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii"});
+  CliResult t = qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii", "--tools"});
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(nlohmann::json::parse(t.out)["count"].get<int>(), nlohmann::json::parse(a.out)["count"].get<int>() + 2);
+  EXPECT_EQ(nlohmann::json::parse(t.out)["tools"], true);
+}
+
+TEST_F(CliVocab, StatsPrintsTheLibraryTable) {
+  CliResult r = qwen3({"vocab", "--model", model(), "--stats"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, format_stats(test::qwen3_table()));
+  CliResult j = qwen3({"vocab", "--model", model(), "--stats", "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  EXPECT_EQ(j.out, format_stats_json(test::qwen3_table()));
+}
+
+TEST_F(CliVocab, Errors) {
+  expect_error(qwen3({"vocab", "--model", (dir_ / "nowhere").string(), "--stats"}), "nowhere");
+  expect_error(qwen3({"vocab", "--model", model(), "--english", "--policy", "klingon"}), "klingon");
+  expect_error(qwen3({"vocab", "--model", model()}), "--english");
+  expect_error(qwen3({"vocab", "--model", model(), "--english", "--out", (dir_ / "no" / "such" / "f.json").string()}),
+               "--out");
+  expect_error(qwen3({"vocab", "--model", model(), "--words", (dir_ / "missing.txt").string()}), "missing.txt");
+  std::ofstream(dir_ / "bad-tokenizer.json") << "{ not json";
+  CliResult bad = qwen3({"vocab", "--model", (dir_ / "bad-tokenizer.json").string(), "--stats"});
+  EXPECT_EQ(bad.status, 1) << bad.err;
+  CliResult missing_model = qwen3({"vocab", "--stats"});
+  EXPECT_NE(missing_model.status, 0);
+}
+
+}  // namespace
+}  // namespace qwen3::vocab
