@@ -14,6 +14,9 @@ namespace {
 using test::random_vector;
 
 const int kLengths[] = {1, 3, 15, 16, 17, 31, 64, 100, 2560, 9728, 10001};
+// A prefill batch's worth (512 x 9728 would be slow to check): long enough to
+// be split across threads, with a ragged end.
+constexpr int kBatchLength = 300007;
 
 TEST(VectorOps, RmsnormMatchesReference) {
   for (int n : kLengths)
@@ -71,6 +74,23 @@ TEST(VectorOps, SwigluMatchesReference) {
   EXPECT_EQ(out[2], 0.f);
   EXPECT_FALSE(std::isnan(out[3]));
   EXPECT_FLOAT_EQ(out[4], 89.f);
+}
+
+TEST(VectorOps, LongSwigluAndAddAreSplitCorrectly) {
+  const int saved = num_threads();
+  set_num_threads(2);
+  const auto g = random_vector(kBatchLength, 1, -10.f, 10.f);
+  const auto u = random_vector(kBatchLength, 2);
+  std::vector<float> out(kBatchLength);
+  swiglu(out.data(), g.data(), u.data(), kBatchLength);
+  auto sum = g;
+  add_inplace(sum.data(), u.data(), kBatchLength);
+  for (int i = 0; i < kBatchLength; ++i) {
+    const double ref = g[i] / (1.0 + std::exp(-static_cast<double>(g[i]))) * u[i];
+    ASSERT_NEAR(out[i], ref, 1e-6 * std::fabs(ref) + 1e-7) << i;
+    ASSERT_EQ(sum[i], g[i] + u[i]) << i;
+  }
+  set_num_threads(saved);
 }
 
 TEST(VectorOps, AddAndAxpyMatchReference) {
