@@ -1,0 +1,103 @@
+// `qwen3 bench`: prefill and decode speed of the forward pass, and how much of
+// the machine's memory bandwidth decoding uses (decode streams every weight
+// once per token, so bytes-per-token x tokens/s against the measured read
+// bandwidth says how close to the hardware limit it runs).
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/run_options_flags.h"
+#include "kernels/bandwidth.h"
+#include "kernels/kernels.h"
+#include "model/memory.h"
+#include "qwen3/error.h"
+
+namespace qwen3::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct BenchArgs {
+  ModelFlags model;
+  int prompt_tokens = 512;
+  int gen_tokens = 64;
+  bool json = false;
+};
+
+void run(const BenchArgs& a) {
+  if (a.prompt_tokens < 1) throw Error("--prompt-tokens " + std::to_string(a.prompt_tokens) + ": must be >= 1");
+  if (a.gen_tokens < 1) throw Error("--gen-tokens " + std::to_string(a.gen_tokens) + ": must be >= 1");
+  const auto t_load = Clock::now();
+  const auto model = a.model.open(a.prompt_tokens + a.gen_tokens);
+  const double load_s = seconds_since(t_load);
+  const int threads = model->options().threads;
+  const double bandwidth_gbs = kernels::measure_read_bandwidth_gbs(threads);
+
+  // A fixed pseudo-random prompt (the speed does not depend on the ids).
+  const int V = model->config().vocab_size;
+  std::vector<TokenId> prompt(a.prompt_tokens);
+  std::uint64_t state = 12345;
+  for (TokenId& id : prompt) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    id = static_cast<TokenId>((state >> 33) % static_cast<std::uint64_t>(std::min(V, 151643)));
+  }
+  std::vector<float> logits(V);
+  Session session = model->new_session();
+  const auto t_prefill = Clock::now();
+  model->forward(prompt, session, logits.data());
+  const double prefill_s = seconds_since(t_prefill);
+
+  const auto t_decode = Clock::now();
+  for (int i = 0; i < a.gen_tokens; ++i) {
+    const TokenId next = static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    model->forward({&next, 1}, session, logits.data());
+  }
+  const double decode_s = seconds_since(t_decode);
+
+  const double prefill_tps = a.prompt_tokens / prefill_s, decode_tps = a.gen_tokens / decode_s;
+  const double bytes_per_token = static_cast<double>(model->decode_bytes_per_token());
+  const double decode_gbs = bytes_per_token * decode_tps / 1e9;
+  const double peak_rss_gib = static_cast<double>(model::peak_resident_bytes()) / (1024.0 * 1024.0 * 1024.0);
+  if (a.json) {
+    std::cout << nlohmann::json{{"threads", threads},
+                                {"dtype", model->weight_dtype()},
+                                {"prompt_tokens", a.prompt_tokens},
+                                {"gen_tokens", a.gen_tokens},
+                                {"load_s", load_s},
+                                {"prefill_tokens_per_s", prefill_tps},
+                                {"time_to_first_token_s", prefill_s},
+                                {"decode_tokens_per_s", decode_tps},
+                                {"decode_weight_bytes_per_token", bytes_per_token},
+                                {"decode_bandwidth_gbs", decode_gbs},
+                                {"machine_read_bandwidth_gbs", bandwidth_gbs},
+                                {"bandwidth_fraction", decode_gbs / bandwidth_gbs},
+                                {"peak_rss_gib", peak_rss_gib}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  std::printf("model             %d layers, hidden %d, %s weights, %d threads (load %.2f s)\n",
+              model->config().num_hidden_layers, model->config().hidden_size, model->weight_dtype().c_str(), threads, load_s);
+  std::printf("prefill           %d tokens in %.3f s: %.2f tokens/s (time to first token %.3f s)\n", a.prompt_tokens,
+              prefill_s, prefill_tps, prefill_s);
+  std::printf("decode            %d tokens in %.3f s: %.2f tokens/s\n", a.gen_tokens, decode_s, decode_tps);
+  std::printf("decode bandwidth  %.2f GB/s (%.1f MB of weights per token) = %.0f%% of the measured %.2f GB/s\n",
+              decode_gbs, bytes_per_token / 1e6, 100.0 * decode_gbs / bandwidth_gbs, bandwidth_gbs);
+  std::printf("peak resident     %.2f GiB\n", peak_rss_gib);
+}
+
+const CommandRegistration registration("bench", [](CLI::App& program) {
+  auto* cmd = program.add_subcommand("bench", "Measure prefill and decode speed and the decode memory bandwidth");
+  auto a = std::make_shared<BenchArgs>();
+  add_model_flags(*cmd, a->model);
+  cmd->add_option("--prompt-tokens", a->prompt_tokens, "Prompt length (prefill, one batch)")->capture_default_str();
+  cmd->add_option("--gen-tokens", a->gen_tokens, "Tokens decoded one at a time")->capture_default_str();
+  cmd->add_flag("--json", a->json, "One JSON object with every figure");
+  cmd->callback([a] { run(*a); });
+});
+
+}  // namespace
+}  // namespace qwen3::cli

@@ -1,0 +1,59 @@
+// `qwen3 info`: what a model is and what running it costs in memory.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/run_options_flags.h"
+#include "model/memory.h"
+
+namespace qwen3::cli {
+namespace {
+
+void print_info(const ModelFlags& flags) {
+  const ModelConfig c = flags.load_config();
+  const RunOptions o = flags.run_options(c);
+  std::string dtype;
+  std::uint64_t weight_bytes = 0;
+  if (!flags.model_dir.empty()) {
+    const auto model = flags.open();  // memory-mapped: checks every tensor, reads little
+    dtype = model->weight_dtype();
+    weight_bytes = model->weight_bytes();
+  } else {
+    // Dummy weights are not generated just to be described: bf16 unless --dtype f32.
+    const bool f32 = o.dtype == WeightDType::F32;
+    dtype = f32 ? "f32" : "bf16";
+    const std::int64_t norms = std::int64_t{c.num_hidden_layers} * (2 * c.hidden_size + 2 * c.head_dim) + c.hidden_size;
+    weight_bytes = static_cast<std::uint64_t>((c.parameter_count() - norms) * (f32 ? 4 : 2) + norms * 4);
+  }
+  const std::int64_t params = c.parameter_count();
+  std::printf("architecture      Qwen3ForCausalLM (dense)%s\n", flags.dummy_weights ? ", qwen3-dummy-v1 weights" : "");
+  std::printf("parameters        %.2f B (%lld)\n", params / 1e9, static_cast<long long>(params));
+  std::printf("layers            %d\n", c.num_hidden_layers);
+  std::printf("hidden size       %d (MLP intermediate %d)\n", c.hidden_size, c.intermediate_size);
+  std::printf("attention heads   %d query, %d key/value (GQA %d:1), head_dim %d\n", c.num_attention_heads,
+              c.num_key_value_heads, c.gqa_group(), c.head_dim);
+  std::printf("vocabulary        %d (embeddings %s)\n", c.vocab_size, c.tie_word_embeddings ? "tied to the LM head" : "untied");
+  std::printf("rope              theta %g, rms_norm_eps %g\n", c.rope_theta, c.rms_norm_eps);
+  if (c.rope_scaling.yarn)
+    std::printf("context           %lld native (max_position_embeddings), %lld with YaRN factor %g over %lld\n",
+                static_cast<long long>(c.max_position_embeddings), static_cast<long long>(c.max_context()),
+                c.rope_scaling.factor, static_cast<long long>(c.rope_scaling.original_max_position_embeddings));
+  else
+    std::printf("context           %lld native (max_position_embeddings); no rope_scaling\n",
+                static_cast<long long>(c.max_position_embeddings));
+  std::printf("dtype             %s\n", dtype.c_str());
+  std::printf("weights memory    %s\n", model::gib(weight_bytes).c_str());
+  std::printf("KV cache          %s at --ctx %d (f32 keys and values)\n",
+              model::gib(Model::kv_cache_bytes(c, o.ctx)).c_str(), o.ctx);
+  std::printf("device            %s, %d threads\n", o.device.c_str(), o.threads);
+}
+
+const CommandRegistration registration("info", [](CLI::App& program) {
+  auto* cmd = program.add_subcommand("info", "Describe a model: shape, parameters, context, memory");
+  auto flags = std::make_shared<ModelFlags>();
+  add_model_flags(*cmd, *flags);
+  cmd->callback([flags] { print_info(*flags); });
+});
+
+}  // namespace
+}  // namespace qwen3::cli

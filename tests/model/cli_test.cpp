@@ -1,0 +1,152 @@
+// The model commands of the qwen3 program, run as a user runs them.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/file.h"
+#include "common/test_paths.h"
+#include "model/reference_data.h"
+
+namespace qwen3 {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+Result qwen3_cli(const std::string& args) {
+  const fs::path err_file = fs::temp_directory_path() / ("qwen3-cli-err-" + std::to_string(::getpid()));
+  const std::string cmd = test::qwen3_bin().string() + " " + args + " 2>" + err_file.string();
+  Result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.err = read_file(err_file);
+  fs::remove(err_file);
+  return r;
+}
+
+std::string fixture() { return test::fixture_dir().string(); }
+
+std::string csv(const std::vector<std::int32_t>& ids) {
+  std::string s;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(ids[i]);
+  }
+  return s;
+}
+
+TEST(Cli, InfoDescribesQwen3_4B) {
+  const Result r = qwen3_cli("info --config qwen3-4b --dummy-weights --ctx 32768");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* s : {"Qwen3ForCausalLM", "4.02 B (4022468096)", "layers            36", "32 query, 8 key/value (GQA 4:1), head_dim 128",
+                        "151936", "40960 native", "bf16", "7.49 GiB", "9.00 GiB at --ctx 32768"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
+}
+
+TEST(Cli, InfoOfACheckpoint) {
+  const Result r = qwen3_cli("info --model " + fixture() + " --dtype f32 --ctx 100");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* s : {"layers            3", "4 query, 2 key/value (GQA 2:1), head_dim 32", "f32", "at --ctx 100"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
+}
+
+TEST(Cli, LogitsJsonMatchesTheReference) {
+  const auto ref = test::fixture_dir() / "reference";
+  const auto p = test::reference_prompts(ref).front();
+  const Result r = qwen3_cli("logits --model " + fixture() + " --ids " + csv(p.tokens) + " --top-k 5 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto ids = test::read_array<std::int32_t>(ref / (p.name + ".top20_ids.i32"));
+  const auto values = test::read_array<float>(ref / (p.name + ".top20_logits.f32"));
+  std::istringstream lines(r.out);
+  std::string line;
+  std::size_t pos = 0;
+  for (; std::getline(lines, line); ++pos) {
+    const json j = json::parse(line);
+    EXPECT_EQ(j["pos"], pos);
+    ASSERT_EQ(j["top"].size(), 5u);
+    for (int k = 0; k < 5; ++k) {
+      // Ranks agree with the reference up to swaps of near-equal logits.
+      EXPECT_NEAR(j["top"][k][1].get<float>(), values[pos * 20 + k], test::kLogitTolerance);
+      if (k > 0) {
+        EXPECT_GE(j["top"][k - 1][1].get<float>(), j["top"][k][1].get<float>());
+      }
+    }
+    EXPECT_EQ(j["top"][0][0], ids[pos * 20]);
+  }
+  EXPECT_EQ(pos, p.tokens.size());
+}
+
+TEST(Cli, GenerateGreedyJsonMatchesTheReference) {
+  const auto p = test::reference_prompts(test::fixture_dir() / "reference")[2];
+  const Result r = qwen3_cli("generate --model " + fixture() + " --prompt-ids " + csv(p.tokens) +
+                             " --max-new-tokens 10 --greedy --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::int32_t> expected(p.greedy.begin(), p.greedy.begin() + 10);
+  EXPECT_EQ(json::parse(r.out)["ids"].get<std::vector<std::int32_t>>(), expected);
+}
+
+TEST(Cli, MakeDummyWritesLoadableCheckpoints) {
+  const fs::path out = fs::temp_directory_path() / ("qwen3-make-dummy-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  const std::string cfg = (test::fixture_dir() / "config.json").string();
+  const std::string manifest = (test::fixture_dir() / "dummy.json").string();
+  Result r = qwen3_cli("make-dummy --config " + cfg + " --manifest " + manifest + " --out " + (out / "one").string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(read_file(out / "one" / "model.safetensors") == read_file(test::fixture_dir() / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(out / "one" / "config.json"));
+  r = qwen3_cli("make-dummy --config " + cfg + " --manifest " + manifest + " --out " + (out / "sharded").string() +
+                " --max-shard-size 8000000");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out / "sharded" / "model.safetensors.index.json"));
+  EXPECT_TRUE(fs::exists(out / "sharded" / "model-00001-of-00002.safetensors"));  // the embedding alone, then the rest
+  const std::string gen = " --prompt-ids 1,2,3,4 --max-new-tokens 4 --greedy --json";
+  const Result a = qwen3_cli("generate --model " + (out / "sharded").string() + gen);
+  const Result b = qwen3_cli("generate --model " + fixture() + gen);
+  ASSERT_EQ(a.status, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  fs::remove_all(out);
+}
+
+TEST(Cli, BenchReportsEveryFigure) {
+  const Result r = qwen3_cli("bench --model " + fixture() + " --prompt-tokens 16 --gen-tokens 4 --threads 1 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  for (const char* k : {"prefill_tokens_per_s", "decode_tokens_per_s", "time_to_first_token_s", "decode_bandwidth_gbs",
+                        "machine_read_bandwidth_gbs", "peak_rss_gib"})
+    EXPECT_GT(j[k].get<double>(), 0.0) << k;
+}
+
+TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"info --model /no/such/model", "/no/such/model"},
+      {"logits --model " + fixture() + " --ids 1,2 --ctx 50000", "--ctx 50000"},
+      {"logits --model " + fixture() + " --ids 1,2 --device cuda", "--device cuda"},
+      {"logits --model " + fixture() + " --ids 1,x", "--ids"},
+      {"logits --model " + fixture() + " --ids 1,999999", "999999"},
+      {"generate --model " + fixture() + " --prompt-ids 1,2", "--greedy"},
+      {"generate --config qwen3-4b --prompt-ids 1 --greedy", "--dummy-weights"},
+      {"info --config no-such-model --dummy-weights", "no-such-model"},
+  };
+  for (const auto& [args, needle] : cases) {
+    const Result r = qwen3_cli(args);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_EQ(r.err.rfind("qwen3: error: ", 0), 0u) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace qwen3

@@ -1,0 +1,268 @@
+// Broken inputs, each written here into a temporary folder: a clear one-line
+// qwen3::Error naming the file, tensor, field or option, never a crash.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/file.h"
+#include "common/test_paths.h"
+#include "model/dummy_weights.h"
+#include "model/safetensors.h"
+#include "model/tensor_specs.h"
+#include "qwen3/error.h"
+#include "qwen3/model.h"
+
+namespace qwen3 {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json small_config() {
+  json j = json::parse(read_file(test::fixture_dir() / "config.json"));
+  j["vocab_size"] = 512;
+  j["hidden_size"] = 32;
+  j["intermediate_size"] = 48;
+  j["num_hidden_layers"] = 2;
+  j["num_attention_heads"] = 4;
+  j["num_key_value_heads"] = 2;
+  j["head_dim"] = 8;
+  return j;
+}
+
+class Broken : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("qwen3-broken-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    manifest_ = DummyManifest::load(test::fixture_dir() / "dummy.json");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write_config(const json& j) { std::ofstream(dir_ / "config.json") << j.dump(2); }
+
+  // The tensors of `config`, possibly edited, as dummy bf16 data.
+  std::vector<model::TensorToWrite> tensors(const json& config) {
+    std::vector<model::TensorToWrite> out;
+    const ModelConfig c = ModelConfig::parse(config.dump(), "config.json");
+    for (const auto& spec : model::qwen3_tensor_specs(c)) out.push_back(tensor(spec.name, spec.shape, "BF16"));
+    return out;
+  }
+  model::TensorToWrite tensor(const std::string& name, std::vector<std::int64_t> shape, const std::string& dtype) {
+    model::TensorToWrite t{name, dtype, shape, nullptr};
+    const std::size_t bytes = t.bytes();
+    t.fill = [bytes](std::byte* out) { std::fill(out, out + bytes, std::byte{0x3c}); };
+    return t;
+  }
+
+  // Loading throws an Error whose one-line message contains every `needle`.
+  void expect_error(const std::vector<std::string>& needles, RunOptions o = small_options()) {
+    try {
+      Model::load(dir_, o);
+      FAIL() << "loading succeeded";
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+      for (const auto& n : needles) EXPECT_NE(m.find(n), std::string::npos) << "'" << n << "' not in: " << m;
+    }
+  }
+  static RunOptions small_options() {
+    RunOptions o;
+    o.ctx = 64;
+    o.threads = 1;
+    return o;
+  }
+
+  fs::path dir_;
+  DummyManifest manifest_;
+};
+
+TEST_F(Broken, ASoundSmallCheckpointLoads) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  auto m = Model::load(dir_, small_options());
+  EXPECT_EQ(m->config().vocab_size, 512);
+  std::vector<float> logits(512);
+  Session s = m->new_session();
+  const std::vector<TokenId> ids = {1, 2, 3};
+  m->forward(ids, s, logits.data());
+  EXPECT_EQ(s.position(), 3);
+}
+
+TEST_F(Broken, ShardedCheckpointLoadsLikeOneFile) {
+  write_config(small_config());
+  const auto files = model::write_checkpoint(dir_, tensors(small_config()), 40000);
+  ASSERT_GT(files.size(), 2u);
+  EXPECT_TRUE(fs::exists(dir_ / "model.safetensors.index.json"));
+  auto sharded = Model::load(dir_, small_options());
+  fs::path single = dir_ / "single";
+  fs::create_directories(single);
+  fs::copy_file(dir_ / "config.json", single / "config.json");
+  model::write_checkpoint(single, tensors(small_config()), 1 << 30);
+  auto one = Model::load(single, small_options());
+  std::vector<float> a(512), b(512);
+  Session s1 = sharded->new_session(), s2 = one->new_session();
+  const std::vector<TokenId> ids = {5, 6, 7, 8};
+  sharded->forward(ids, s1, a.data());
+  one->forward(ids, s2, b.data());
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(Broken, MissingConfig) {
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  expect_error({"config.json"});
+}
+
+TEST_F(Broken, MissingFolder) {
+  dir_ /= "absent";
+  expect_error({"absent"});
+}
+
+TEST_F(Broken, MissingWeights) {
+  write_config(small_config());
+  expect_error({"no weights", "model.safetensors"});
+}
+
+TEST_F(Broken, MissingTensor) {
+  write_config(small_config());
+  auto t = tensors(small_config());
+  t.erase(t.begin() + 3);
+  const std::string name = tensors(small_config())[3].name;
+  model::write_checkpoint(dir_, std::move(t), 1 << 30);
+  expect_error({"missing tensor", name});
+}
+
+TEST_F(Broken, MissingShardOfAnIndex) {
+  write_config(small_config());
+  const auto files = model::write_checkpoint(dir_, tensors(small_config()), 40000);
+  ASSERT_GT(files.size(), 2u);
+  fs::remove(files[1]);
+  expect_error({files[1].filename().string()});
+}
+
+TEST_F(Broken, WrongShape) {
+  write_config(small_config());
+  auto t = tensors(small_config());
+  for (auto& x : t)
+    if (x.name == "model.layers.1.mlp.up_proj.weight") x = tensor(x.name, {48, 31}, "BF16");
+  model::write_checkpoint(dir_, std::move(t), 1 << 30);
+  expect_error({"model.layers.1.mlp.up_proj.weight", "[48, 31]", "[48, 32]"});
+}
+
+TEST_F(Broken, WrongDtype) {
+  write_config(small_config());
+  auto t = tensors(small_config());
+  for (auto& x : t)
+    if (x.name == "model.layers.0.self_attn.k_proj.weight") x = tensor(x.name, x.shape, "I32");
+  model::write_checkpoint(dir_, std::move(t), 1 << 30);
+  expect_error({"model.layers.0.self_attn.k_proj.weight", "I32"});
+}
+
+TEST_F(Broken, UnexpectedTensorMeansAnotherConfig) {
+  write_config(small_config());
+  auto t = tensors(small_config());
+  t.push_back(tensor("model.layers.2.mlp.up_proj.weight", {48, 32}, "BF16"));
+  model::write_checkpoint(dir_, std::move(t), 1 << 30);
+  expect_error({"model.layers.2.mlp.up_proj.weight", "not part of"});
+}
+
+TEST_F(Broken, UntiedNeedsLmHead) {
+  json c = small_config();
+  c["tie_word_embeddings"] = false;
+  write_config(c);
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);  // written tied: no lm_head
+  expect_error({"missing tensor lm_head.weight"});
+}
+
+TEST_F(Broken, TruncatedFile) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  fs::resize_file(dir_ / "model.safetensors", fs::file_size(dir_ / "model.safetensors") - 100);
+  expect_error({"model.safetensors", "truncated"});
+  fs::resize_file(dir_ / "model.safetensors", 5);
+  expect_error({"model.safetensors", "truncated"});
+}
+
+TEST_F(Broken, CorruptHeader) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  std::string bytes = read_file(dir_ / "model.safetensors");
+  bytes[8] = '#';  // the JSON's opening brace
+  std::ofstream(dir_ / "model.safetensors", std::ios::binary) << bytes;
+  expect_error({"model.safetensors", "JSON"});
+  std::uint64_t huge = 1ull << 40;
+  std::memcpy(bytes.data(), &huge, 8);
+  std::ofstream(dir_ / "model.safetensors", std::ios::binary) << bytes;
+  expect_error({"model.safetensors", "header length"});
+}
+
+TEST_F(Broken, SizeDisagreesWithShape) {
+  write_config(small_config());
+  auto t = tensors(small_config());
+  model::write_checkpoint(dir_, std::move(t), 1 << 30);
+  std::string bytes = read_file(dir_ / "model.safetensors");
+  const std::string from = "\"shape\":[32]";  // a norm weight claims 33 elements in 64 bytes
+  const auto at = bytes.find(from);
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, from.size(), "\"shape\":[33]");
+  std::ofstream(dir_ / "model.safetensors", std::ios::binary) << bytes;
+  expect_error({"model.safetensors", "do not match"});
+}
+
+TEST_F(Broken, ContextDeviceThreadsAreChecked) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  RunOptions o = small_options();
+  o.ctx = 40961;
+  expect_error({"--ctx 40961", "40960", "max_position_embeddings"}, o);
+  o = small_options();
+  o.ctx = 0;
+  expect_error({"--ctx 0"}, o);
+  o = small_options();
+  o.device = "cuda";
+  expect_error({"--device cuda", "cpu"}, o);
+  o = small_options();
+  o.threads = -2;
+  expect_error({"--threads -2"}, o);
+}
+
+TEST_F(Broken, TooLittleMemoryIsRefusedBeforeAllocating) {
+  json j = small_config();
+  j["num_hidden_layers"] = 1024;
+  j["hidden_size"] = 16384;
+  j["intermediate_size"] = 1 << 20;  // some 100 TB of weights
+  const ModelConfig c = ModelConfig::parse(j.dump(), "config.json");
+  try {
+    Model::dummy(c, manifest_, small_options());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not enough memory"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Broken, ForwardRefusesBadTokensAndAFullCache) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  RunOptions o = small_options();
+  o.ctx = 4;
+  auto m = Model::load(dir_, o);
+  std::vector<float> logits(512);
+  Session s = m->new_session();
+  const std::vector<TokenId> bad = {1, 512};
+  EXPECT_THROW(m->forward(bad, s, logits.data()), Error);
+  EXPECT_EQ(s.position(), 0);
+  const std::vector<TokenId> five = {1, 2, 3, 4, 5};
+  EXPECT_THROW(m->forward(five, s, logits.data()), Error);
+  const std::vector<TokenId> four = {1, 2, 3, 4};
+  m->forward(four, s, logits.data());
+  EXPECT_THROW(m->forward({four.data(), 1}, s, logits.data()), Error);
+  const std::vector<std::int32_t> rows = {0, 600};
+  s.reset();
+  EXPECT_THROW(m->forward(four, s, logits.data(), &rows), Error);
+}
+
+}  // namespace
+}  // namespace qwen3
