@@ -258,8 +258,8 @@ std::string format_vocab_comparison(const VocabComparison& c) {
                 c.in_qwen3, percent(c.in_qwen3, c.tokens));
   out << line;
   for (const auto& [policy, allowed] : c.allowed) {
-    std::snprintf(line, sizeof line, "  %-6s allows %6d of them: %.2f%% of the other vocabulary\n", policy.c_str(),
-                  allowed, percent(allowed, c.tokens));
+    std::snprintf(line, sizeof line, "  %-6s allows %6d of them (%.2f%% of the shared tokens): %.2f%% of the other vocabulary\n",
+                  policy.c_str(), allowed, percent(allowed, c.in_qwen3), percent(allowed, c.tokens));
     out << line;
   }
   return out.str();

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "common/utf8.h"
 #include "qwen3/error.h"
@@ -210,6 +211,27 @@ TEST(Coverage, WordListErrors) {
   EXPECT_THROW(read_word_list(dir / "missing.txt"), Error);
   EXPECT_EQ(read_word_list(dir / "crlf.txt"), (std::vector<std::string>{"one", "two"}));
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace qwen3::vocab
+
+namespace qwen3::vocab {
+namespace {
+
+// docs/english-tokens.md shows exactly what `qwen3 vocab --stats` prints;
+// scripts/english-tokens.sh regenerates it when this fails.
+TEST(Qwen3Vocab, DocsShowTheCurrentStats) {
+  std::ifstream file(qwen3::test::env_path("QWEN3_SOURCE_DIR") / "docs" / "english-tokens.md");
+  ASSERT_TRUE(file) << "docs/english-tokens.md missing";
+  std::stringstream doc;
+  doc << file.rdbuf();
+  const std::string begin = "<!-- BEGIN stats -->\n```\n", end = "```\n<!-- END stats -->";
+  auto a = doc.str().find(begin), b = doc.str().find(end);
+  ASSERT_NE(a, std::string::npos);
+  ASSERT_NE(b, std::string::npos);
+  EXPECT_EQ(doc.str().substr(a + begin.size(), b - a - begin.size()), format_stats(test::qwen3_table()))
+      << "run scripts/english-tokens.sh";
 }
 
 }  // namespace
