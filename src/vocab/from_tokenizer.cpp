@@ -14,11 +14,16 @@ VocabTable VocabTable::classify(const Tokenizer& tokenizer) {
   return classify(std::move(bytes), added, std::max(Tokenizer::kEmbeddingRows, tokenizer.vocab_size()));
 }
 
+TokenMask make_mask(const Tokenizer& tokenizer, std::string_view policy_spec, const MaskOptions& options) {
+  Policy policy = Policy::parse(policy_spec);  // before the classification: a typo fails at once
+  return build_mask(VocabTable::classify(tokenizer), policy, options);
+}
+
 std::vector<TokenId> allowed_ids(const Tokenizer& tokenizer, std::string_view policy_spec,
                                  bool allow_tool_calls) {
   MaskOptions options;
   options.allow_tool_calls = allow_tool_calls;
-  return build_mask(VocabTable::classify(tokenizer), Policy::parse(policy_spec), options).ids();
+  return make_mask(tokenizer, policy_spec, options).ids();
 }
 
 }  // namespace qwen3::vocab

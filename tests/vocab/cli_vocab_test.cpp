@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "vocab/coverage.h"
 #include "vocab/real_vocab.h"
 
 namespace qwen3::vocab {
@@ -95,6 +96,21 @@ TEST_F(CliVocab, StatsPrintsTheLibraryTable) {
   EXPECT_EQ(j.out, format_stats_json(test::qwen3_table()));
 }
 
+TEST_F(CliVocab, ValidationReportsAreTheLibrarys) {
+  CliResult r = qwen3({"vocab", "--model", model(), "--policy", "ascii", "--closure"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, format_closure_report(check_closure(test::qwen3_tokenizer(), test::qwen3_table(), "ascii")));
+  std::ofstream(dir_ / "words.txt") << "the\ncafé\n";
+  std::ofstream(dir_ / "encoder.json") << R"({"the": 0, "\u0120the": 1})";
+  CliResult w = qwen3({"vocab", "--model", model(), "--words", (dir_ / "words.txt").string(), "--compare-vocab",
+                       (dir_ / "encoder.json").string()});
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_EQ(w.out, format_dictionary_report(check_dictionary(test::qwen3_tokenizer(), test::qwen3_table(),
+                                                             {"the", "café"})) +
+                       format_vocab_comparison(compare_vocab(test::qwen3_tokenizer(), test::qwen3_table(),
+                                                             {"the", "\xC4\xA0the"})));
+}
+
 TEST_F(CliVocab, Errors) {
   expect_error(qwen3({"vocab", "--model", (dir_ / "nowhere").string(), "--stats"}), "nowhere");
   expect_error(qwen3({"vocab", "--model", model(), "--english", "--policy", "klingon"}), "klingon");
@@ -102,6 +118,10 @@ TEST_F(CliVocab, Errors) {
   expect_error(qwen3({"vocab", "--model", model(), "--english", "--out", (dir_ / "no" / "such" / "f.json").string()}),
                "--out");
   expect_error(qwen3({"vocab", "--model", model(), "--words", (dir_ / "missing.txt").string()}), "missing.txt");
+  expect_error(qwen3({"vocab", "--model", model(), "--english", "--policy", ""}), "empty policy");
+  expect_error(qwen3({"vocab", "--model", model(), "--closure", "--policy", "U+0000-U+10FFFF"}), "too many code points");
+  std::ofstream(dir_ / "bad-words.txt") << "ok\n\xC3(\n";
+  expect_error(qwen3({"vocab", "--model", model(), "--words", (dir_ / "bad-words.txt").string()}), "line 2");
   std::ofstream(dir_ / "bad-tokenizer.json") << "{ not json";
   CliResult bad = qwen3({"vocab", "--model", (dir_ / "bad-tokenizer.json").string(), "--stats"});
   EXPECT_EQ(bad.status, 1) << bad.err;

@@ -104,6 +104,12 @@ TEST(Qwen3Vocab, ChatTokensStayAndOtherAddedTokensGo) {
     for (TokenId id = qwen3_tokenizer().vocab_size(); id < Tokenizer::kEmbeddingRows; ++id)
       ASSERT_FALSE(m.allows(id)) << spec << " allows padding row " << id;
   }
+  MaskOptions tools;
+  tools.allow_tool_calls = true;
+  TokenMask made = make_mask(qwen3_tokenizer(), "latin", tools);
+  EXPECT_TRUE(made.allows(token::kToolCallStart));
+  EXPECT_EQ(made.count(), qwen3_mask("latin").count() + 2);
+  EXPECT_THROW(make_mask(qwen3_tokenizer(), "latin+klingon"), Error);
   auto with_tools = allowed_ids(qwen3_tokenizer(), "ascii", true);
   EXPECT_TRUE(std::binary_search(with_tools.begin(), with_tools.end(), token::kToolCallStart));
   EXPECT_TRUE(std::binary_search(with_tools.begin(), with_tools.end(), token::kToolCallEnd));
