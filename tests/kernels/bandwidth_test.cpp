@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "kernels/bandwidth.h"
 #include "qwen3/error.h"
@@ -14,6 +17,15 @@ TEST(Bandwidth, SmallBufferGivesPositiveFigure) {
   const double gbs = measure_read_bandwidth_gbs(2, std::size_t{8} << 20, 2);
   EXPECT_TRUE(std::isfinite(gbs));
   EXPECT_GT(gbs, 0.1);
+}
+
+TEST(Bandwidth, StreamReadsEveryElementOnce) {
+  std::vector<std::uint64_t> buf(100003);
+  for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = i;
+  for (auto [b, e] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 100003}, {7, 99001}, {5, 40}, {3, 3}}) {
+    const std::uint64_t want = static_cast<std::uint64_t>(e * (e - 1) / 2 - b * (b - 1) / 2);
+    EXPECT_EQ(detail::stream_sum(buf.data(), b, e), want) << b << ".." << e;
+  }
 }
 
 TEST(Bandwidth, RejectsBadArguments) {
