@@ -135,8 +135,8 @@ TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
       {"logits --model " + fixture() + " --ids 1,2 --device cuda", "--device cuda"},
       {"logits --model " + fixture() + " --ids 1,x", "--ids"},
       {"logits --model " + fixture() + " --ids 1,999999", "999999"},
-      {"generate --model " + fixture() + " --prompt-ids 1,2", "--greedy"},
-      {"generate --config qwen3-4b --prompt-ids 1 --greedy", "--dummy-weights"},
+      {"generate --model " + fixture() + " --max-new-tokens 2", "--prompt"},
+      {"generate --model-config qwen3-4b --prompt-ids 1 --greedy", "--dummy-weights"},
       {"info --config no-such-model --dummy-weights", "no-such-model"},
   };
   for (const auto& [args, needle] : cases) {
