@@ -1,7 +1,7 @@
 // Per-token sampling cost at Qwen3's full output width (151,936 logits), for
-// both presets, greedy, and the filters that avoid a full sort. The baseline
-// in the same run is a full std::sort of the row, which a naive top-p over
-// the whole vocabulary would pay on every token.
+// both presets, greedy, and the filters that avoid a full sort. Baselines in
+// the same run: a full std::sort of the row (what a naive top-k/top-p pays on
+// every token) and std::max_element (one pass over the row: the floor).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -78,6 +78,13 @@ void BM_BaselineFullSort(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// The floor: one pass over the row (std::max_element), which any sampler pays.
+void BM_BaselineMaxElement(benchmark::State& state) {
+  const auto logits = model_like_logits(7);
+  for (auto _ : state) benchmark::DoNotOptimize(std::max_element(logits.begin(), logits.end()));
+  state.SetItemsProcessed(state.iterations());
+}
+
 BENCHMARK(BM_ThinkingPreset)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_NonThinkingPreset)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Greedy)->Unit(benchmark::kMicrosecond);
@@ -85,6 +92,7 @@ BENCHMARK(BM_ThinkingPresetWithPenalties)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TopPOnlyNoTopK)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_TemperatureOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_BaselineFullSort)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BaselineMaxElement)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
