@@ -41,11 +41,15 @@ class Tokenizer {
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
-  // Text must be valid UTF-8 (throws otherwise). Added tokens in the text are
-  // matched as single ids, as Hugging Face does with split_special_tokens=false.
+  // Text must be valid UTF-8 (throws otherwise, naming the offset). Added
+  // tokens in the text are matched as single ids, as Hugging Face does with
+  // split_special_tokens=false. No BOS/EOS is added. Thread-safe.
   std::vector<TokenId> encode(std::string_view text) const;
 
-  // Throws qwen3::Error for an id outside [0, vocab_size()).
+  // As HF's decode: bytes of ordinary tokens made valid UTF-8 the way Rust's
+  // from_utf8_lossy does (U+FFFD per broken sequence); added tokens as their
+  // content; skip_special drops only the added tokens with special=true.
+  // Every id-taking member throws qwen3::Error for an id outside [0, vocab_size()).
   std::string decode(const std::vector<TokenId>& ids, bool skip_special = false) const;
 
   // Raw bytes a token stands for (byte-level alphabet mapped back to bytes;
@@ -73,7 +77,9 @@ class Tokenizer {
 };
 
 // Turns ids into text one at a time and never emits broken UTF-8: bytes of an
-// incomplete sequence are held back until it completes.
+// incomplete sequence are held back until it completes. Everything push() and
+// flush() return, concatenated, equals tokenizer.decode(ids, skip_special).
+// The tokenizer must outlive the decoder.
 class StreamDecoder {
  public:
   explicit StreamDecoder(const Tokenizer& tokenizer, bool skip_special = false);

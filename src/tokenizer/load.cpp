@@ -98,8 +98,7 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
 
   object vocab = r.as_object(r.required(model, "vocab", "model.vocab"), "model.vocab");
   std::size_t n = vocab.size();
-  // model_ids refers into `strings`, whose storage must never move: reserve
-  // room for the added tokens too (read before the model).
+  // Room for the added tokens too (read before the model): one allocation.
   std::size_t total = n;
   for (const AddedToken& a : t.added) total = std::max(total, static_cast<std::size_t>(a.id) + 1);
   t.strings.reserve(total);
