@@ -52,6 +52,8 @@ ToolCall parse_tool_call(std::string_view source, const std::string& field, cons
   call.name = require_string(source, body_field + ".name", *name);
   auto args = body->find("arguments");
   if (args == body->end()) fail(source, body_field + ".arguments", "is missing (a JSON string or object)");
+  if (chat_detail::nests_deeper_than(*args, chat_detail::kMaxJsonDepth))
+    fail(source, body_field + ".arguments", "nests deeper than " + std::to_string(chat_detail::kMaxJsonDepth) + " levels");
   call.arguments = *args;
   return call;
 }
@@ -100,9 +102,12 @@ ChatRequest chat_request_from_json(const OrderedJson& json, std::string_view sou
 
   if (auto tools = json.find("tools"); tools != json.end() && !tools->is_null()) {
     if (!tools->is_array()) fail(source, "tools", "must be an array (got " + type_name(*tools) + ")");
-    for (std::size_t i = 0; i < tools->size(); ++i)
-      if (!(*tools)[i].is_object())
-        fail(source, "tools[" + std::to_string(i) + "]", "must be an object (got " + type_name((*tools)[i]) + ")");
+    for (std::size_t i = 0; i < tools->size(); ++i) {
+      const std::string field = "tools[" + std::to_string(i) + "]";
+      if (!(*tools)[i].is_object()) fail(source, field, "must be an object (got " + type_name((*tools)[i]) + ")");
+      if (chat_detail::nests_deeper_than((*tools)[i], chat_detail::kMaxJsonDepth))
+        fail(source, field, "nests deeper than " + std::to_string(chat_detail::kMaxJsonDepth) + " levels");
+    }
     request.tools = *tools;
   }
   if (auto agp = json.find("add_generation_prompt"); agp != json.end() && !agp->is_null()) {

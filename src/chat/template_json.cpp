@@ -37,7 +37,9 @@ void append_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
-void append_value(std::string& out, const OrderedJson& v) {
+void append_value(std::string& out, const OrderedJson& v, int depth) {
+  if (depth > chat_detail::kMaxJsonDepth)
+    throw Error("chat template: JSON nested deeper than " + std::to_string(chat_detail::kMaxJsonDepth) + " levels");
   switch (v.type()) {
     case OrderedJson::value_t::object: {
       out += '{';
@@ -47,7 +49,7 @@ void append_value(std::string& out, const OrderedJson& v) {
         first = false;
         append_string(out, key);
         out += ": ";
-        append_value(out, item);
+        append_value(out, item, depth + 1);
       }
       out += '}';
       break;
@@ -58,7 +60,7 @@ void append_value(std::string& out, const OrderedJson& v) {
       for (const auto& item : v) {
         if (!first) out += ", ";
         first = false;
-        append_value(out, item);
+        append_value(out, item, depth + 1);
       }
       out += ']';
       break;
@@ -74,6 +76,14 @@ void append_value(std::string& out, const OrderedJson& v) {
 }  // namespace
 
 namespace chat_detail {
+bool nests_deeper_than(const OrderedJson& value, int limit) {
+  if (!value.is_structured()) return false;
+  if (limit == 0) return true;
+  for (const auto& item : value)
+    if (nests_deeper_than(item, limit - 1)) return true;
+  return false;
+}
+
 OrderedJson parse_json(std::string_view text, std::string_view prefix) {
   try {
     return OrderedJson::parse(text);
@@ -88,7 +98,7 @@ OrderedJson parse_json(std::string_view text, std::string_view prefix) {
 
 std::string to_template_json(const OrderedJson& value) {
   std::string out;
-  append_value(out, value);
+  append_value(out, value, 0);
   return out;
 }
 

@@ -115,6 +115,23 @@ TEST(ChatRequest, MalformedInputGetsOneLineNamingTheField) {
               HasSubstr("enable_thinking must be true or false (got number)"));
 }
 
+std::string nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(ChatRequest, DeeplyNestedToolsAndArgumentsAreRefusedNotOverflowed) {
+  // tools[0] is an object holding `depth - 1` arrays: `depth` levels in all.
+  auto with_tool_depth = [](int depth) {
+    return R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"a": )" + nested(depth - 1) + "}]}";
+  };
+  EXPECT_NO_THROW(parse_chat_request(with_tool_depth(256)));
+  EXPECT_THAT(error_of(with_tool_depth(257)), HasSubstr("req.json: tools[0] nests deeper than 256 levels"));
+  EXPECT_THAT(error_of(with_tool_depth(1000000)), HasSubstr("tools[0] nests deeper than 256 levels"));
+  EXPECT_THAT(error_of(R"({"messages": [{"role": "assistant", "content": "", "tool_calls": [{"name": "f", "arguments": )" +
+                       nested(300) + "}]}]}"),
+              HasSubstr("messages[0].tool_calls[0].arguments nests deeper than 256 levels"));
+  // Deep nesting in keys the template does not read is harmless.
+  EXPECT_NO_THROW(parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}], "junk": )" + nested(1000000) + "}"));
+}
+
 TEST(ChatRequest, InvalidUtf8IsRejectedWithItsOffset) {
   EXPECT_THAT(error_of("{\"messages\": [{\"role\": \"user\", \"content\": \"a\xff\"}]}"),
               HasSubstr("req.json: the request is not valid UTF-8 (bad byte at offset 44)"));

@@ -117,6 +117,11 @@ TEST_F(CliTemplate, ErrorsAreOneLineWithStatusOne) {
   write("tokenizer_config.json", R"({"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"})");
   expect_error(run({"template", "--model", dir_.string(), "--request", ok}),
                "tokenizer_config.json: chat template not supported");
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  expect_error(run({"template", "--model", model(), "--request",
+                    write("deep.json", R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"a": )" + deep + "}]}")
+                        .string()}),
+               "deep.json: tools[0] nests deeper than 256 levels");
   // Missing required options are usage errors from the option parser.
   const CliResult usage = run({"template", "--model", model()});
   EXPECT_NE(usage.status, 0);

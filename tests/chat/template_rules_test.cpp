@@ -27,6 +27,15 @@ TEST(TemplateJson, MatchesPythonJsonDumpsWithoutAsciiEscaping) {
   EXPECT_EQ(to_template_json(OrderedJson::parse(R"({"a": {"b": [1, {"c": "d"}]}})")), R"({"a": {"b": [1, {"c": "d"}]}})");
 }
 
+TEST(TemplateJson, RefusesNestingDeeperThanTheRequestParserAllows) {
+  OrderedJson deep = OrderedJson::array();
+  for (int i = 0; i < 300; ++i) deep = OrderedJson::array({deep});
+  EXPECT_THROW(to_template_json(deep), Error);
+  OrderedJson ok = 1;
+  for (int i = 0; i < 256; ++i) ok = OrderedJson::array({ok});
+  EXPECT_EQ(to_template_json(ok), std::string(256, '[') + "1" + std::string(256, ']'));
+}
+
 TEST(TemplateRules, HistoryKeepsOnlyAnswersBeforeTheLastQuery) {
   const ChatTemplate t = ChatTemplate::qwen3();
   ChatRequest r;
