@@ -101,7 +101,7 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
   // Room for the added tokens too (read before the model): one allocation.
   std::size_t total = n;
   for (const AddedToken& a : t.added) total = std::max(total, static_cast<std::size_t>(a.id) + 1);
-  t.strings.reserve(total);
+  t.strings.reserve(std::min(total, n + t.added.size()));
   t.strings.assign(n, std::string());
   t.kinds.assign(n, Tokenizer::Impl::kModel);
   std::vector<bool> seen(n, false);
@@ -113,6 +113,8 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
     seen[id] = true;
     t.strings[id] = key;
   }
+  if (total > n + t.added.size())  // refused before allocating for a huge stray id
+    r.fail("added_tokens", "id " + std::to_string(total - 1) + " leaves ids without a token (ids must be contiguous)");
   t.model_ids.build(&t.strings, n);
 
   array merges = r.as_array(r.required(model, "merges", "model.merges"), "model.merges");

@@ -106,6 +106,7 @@ TEST(TokenizerLoad, InconsistentVocabularyIsRefused) {
   expect_refused([](json& j) { j["model"]["vocab"]["he"] = -1; }, "model.vocab");
   expect_refused([](json& j) { j["model"]["vocab"].erase(test::byte_char(0x41)); }, "model.vocab");
   expect_refused([](json& j) { j["added_tokens"][1]["id"] = 270; }, "contiguous");
+  expect_refused([](json& j) { j["added_tokens"][1]["id"] = 99'999'999; }, "contiguous");
   expect_refused([](json& j) { j["added_tokens"][1]["id"] = 5; }, "already model.vocab");
 }
 
