@@ -40,9 +40,12 @@ class CliVocab : public ::testing::Test {
 
   // Runs `qwen3 ARGS`, stdout and stderr to files (arguments are quoted).
   CliResult qwen3(const std::vector<std::string>& args) {
-    std::string cmd = "'" + qwen3::test::qwen3_bin().string() + "'";
-    for (const auto& a : args) cmd += " '" + a + "'";
-    cmd += " >'" + (dir_ / "stdout").string() + "' 2>'" + (dir_ / "stderr").string() + "'";
+    // Built by append: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
+    auto quoted = [](const std::string& a) { return std::string("'").append(a).append("'"); };
+    std::string cmd = quoted(qwen3::test::qwen3_bin().string());
+    for (const auto& a : args) cmd.append(" ").append(quoted(a));
+    cmd.append(" >").append(quoted((dir_ / "stdout").string()));
+    cmd.append(" 2>").append(quoted((dir_ / "stderr").string()));
     int raw = std::system(cmd.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
   }
