@@ -80,6 +80,10 @@ TEST(ReasoningParser, CutOffWhileThinkingIsUnterminated) {
   EXPECT_EQ(r.content, "");
   EXPECT_EQ(parse_reply(tok(), std::vector<TokenId>{kThink}).state, ThinkingState::Unterminated);
   EXPECT_EQ(parse_reply(tok(), std::vector<TokenId>{}).state, ThinkingState::NoThinking);
+  // Names for logs and JSON output.
+  EXPECT_EQ(thinking_state_name(ThinkingState::NoThinking), "no_thinking");
+  EXPECT_EQ(thinking_state_name(ThinkingState::Unterminated), "unterminated");
+  EXPECT_EQ(thinking_state_name(ThinkingState::Complete), "complete");
 }
 
 TEST(ReasoningParser, FirstCloseTagSplitsAndTagsNeverReachText) {
