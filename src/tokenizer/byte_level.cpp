@@ -49,13 +49,6 @@ std::optional<std::string> ByteLevelAlphabet::to_bytes(std::string_view token) c
   return out;
 }
 
-std::string ByteLevelAlphabet::from_bytes(std::string_view bytes) const {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) out += chars_[b];
-  return out;
-}
-
 const ByteLevelAlphabet& byte_level_alphabet() {
   static const ByteLevelAlphabet alphabet;
   return alphabet;

@@ -21,9 +21,6 @@ class ByteLevelAlphabet {
   // it contains a character outside the alphabet.
   std::optional<std::string> to_bytes(std::string_view token) const;
 
-  // Raw bytes -> alphabet string.
-  std::string from_bytes(std::string_view bytes) const;
-
  private:
   std::array<std::string, 256> chars_;
   // Code point (< 324) -> byte, or -1 when the code point is not in the alphabet.

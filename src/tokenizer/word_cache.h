@@ -39,13 +39,6 @@ class WordCache {
     s.map.try_emplace(std::string(word), ids, ids + count);
   }
 
-  void clear() const {
-    for (Shard& s : shards_) {
-      std::lock_guard lock(s.mutex);
-      s.map.clear();
-    }
-  }
-
  private:
   struct Hash {
     using is_transparent = void;
