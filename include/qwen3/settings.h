@@ -58,7 +58,7 @@ struct Settings {
   Setting<int> threads;              // >= 0; 0: all cores
   Setting<int> ctx;                  // >= 1: KV-cache length in tokens
   Setting<bool> enable_thinking;     // the chat template's enable_thinking (Qwen3's default: true)
-  Setting<int> thinking_budget;      // >= 0 tokens of thinking before </think> is forced; 0: no limit
+  Setting<int> thinking_budget;      // tokens of thinking before </think> is forced; 0: no thinking; -1: no limit
   Setting<std::string> english_only; // "off" or a vocab policy spec ("latin", "ascii+emoji", ...)
   SamplingSettings thinking;         // used when thinking is enabled
   SamplingSettings non_thinking;     // used when it is not

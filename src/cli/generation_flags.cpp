@@ -40,7 +40,8 @@ void add_generation_flags(CLI::App& cmd, GenerationFlags& f) {
                                "Close the think block after N reasoning tokens (0: no thinking; -1: no limit)");
   cmd.add_option("--thinking-budget-text", f.budget_text,
                  "Text inserted when the budget runs out (default: Qwen's early-stop sentence and </think>)");
-  cmd.add_option("--stop", f.stop, "Stop when the answer contains this text (repeatable)");
+  cmd.add_option("--stop", f.stop, "Stop when the answer contains this text (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd.add_option_function<std::string>("--english-only", [&o](const std::string& v) { o.english_only = v; },
                                        "Decode with English tokens only: POLICY ascii, latin (default) or a spec "
                                        "like ascii+emoji (docs/english-tokens.md)")

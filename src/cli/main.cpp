@@ -21,11 +21,17 @@ int run_program(int argc, char** argv) {
   program.name("qwen3");
   program.require_subcommand(1);
   program.set_version_flag("--version", "qwen3 0.1.0");
+  // A flag given twice: the last one wins, as in most command-line tools
+  // (subcommands inherit this; repeatable options such as --stop opt out).
+  program.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   for (auto& [name, add] : registry()) add(program);
   try {
     program.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return program.exit(e);
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return program.exit(e);  // --help, --version
+    // Usage errors read like every other error: one line, exit status 2.
+    std::cerr << "qwen3: error: " << e.what() << " (see --help)\n";
+    return 2;
   } catch (const qwen3::Error& e) {
     std::cout.flush();
     std::cerr << "qwen3: error: " << e.what() << "\n";

@@ -101,8 +101,9 @@ void validate_general(const Settings& s) {
     throw Error("device = " + to_toml(s.device.value) + " is not supported: expected \"cpu\"");
   if (s.threads.value < 0) out_of_range("threads", s.threads.value, "threads >= 0 (0 = all cores)");
   if (s.ctx.value < 1) out_of_range("ctx", s.ctx.value, "ctx >= 1 (tokens)");
-  if (s.thinking_budget.value < 0)
-    out_of_range("thinking_budget", s.thinking_budget.value, "thinking_budget >= 0 (0 = no limit)");
+  if (s.thinking_budget.value < -1)
+    out_of_range("thinking_budget", s.thinking_budget.value,
+                 "thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
   if (s.english_only.value != "off") {
     try {
       vocab::Policy::parse(s.english_only.value);

@@ -96,7 +96,7 @@ Settings builtin_settings() {
   s.threads.value = run.threads;
   s.ctx.value = run.ctx;
   s.enable_thinking.value = true;  // Qwen3's chat template default
-  s.thinking_budget.value = 0;
+  s.thinking_budget.value = -1;  // no limit
   s.english_only.value = "off";
   s.thinking = SamplingSettings::builtin(SamplingMode::Thinking);
   s.non_thinking = SamplingSettings::builtin(SamplingMode::NonThinking);

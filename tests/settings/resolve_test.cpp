@@ -24,7 +24,7 @@ TEST_F(SettingsTest, NothingGivenIsTheBuiltInPresetsAndRunOptions) {
   EXPECT_EQ(run.ctx, defaults.ctx);
   EXPECT_TRUE(s.enable_thinking.value);
   EXPECT_EQ(s.default_mode(), SamplingMode::Thinking);
-  EXPECT_EQ(s.thinking_budget.value, 0);
+  EXPECT_EQ(s.thinking_budget.value, -1);  // no limit
   EXPECT_EQ(s.english_only.value, "off");
   EXPECT_EQ(s.thinking.params(), sampling_preset(SamplingMode::Thinking));
   EXPECT_EQ(s.non_thinking.params(), sampling_preset(SamplingMode::NonThinking));
@@ -336,9 +336,9 @@ TEST_F(SettingsTest, CommandLineValuesAreCheckedAndNamed) {
   src.command_line.model = "";
   EXPECT_EQ(error_of(src).rfind("--model: model = \"\" is empty", 0), 0u);
   src = sources();
-  src.command_line.thinking_budget = -1;
+  src.command_line.thinking_budget = -2;
   EXPECT_EQ(error_of(src),
-            "--thinking-budget: thinking_budget = -1 is out of range: expected thinking_budget >= 0 (0 = no limit)");
+            "--thinking-budget: thinking_budget = -2 is out of range: expected thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
 }
 
 TEST_F(SettingsTest, ABadLowerSourceIsReportedEvenIfOverridden) {
