@@ -4,10 +4,15 @@
 // and on the KV-cache decode path (one token at a time).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 #include "common/test_paths.h"
+#include "kernels/convert.h"
+#include "model/safetensors.h"
 #include "model/reference_data.h"
 #include "qwen3/error.h"
 #include "qwen3/model.h"
@@ -175,6 +180,56 @@ TEST_F(Reference, RegeneratedDummyWeightsGiveIdenticalLogits) {
   model_->forward(p.tokens, s1, a.data());
   dummy->forward(p.tokens, s2, b.data());
   EXPECT_EQ(test::max_abs_diff(a.data(), b.data(), V), 0.0f);
+}
+
+// Checkpoints stored in F32 or F16 (the fixture's bf16 values re-encoded) load
+// as stored and give the reference logits; --dtype bf16 turns the F32 one back
+// into the original weights exactly.
+TEST_F(Reference, StoredF32AndF16CheckpointsLoad) {
+  const auto dir = test::fixture_dir();
+  const model::SafetensorsFile original(dir / "model.safetensors");
+  const auto tmp = std::filesystem::temp_directory_path() / ("qwen3-dtypes-" + std::to_string(::getpid()));
+  const int V = model_->config().vocab_size;
+  const auto& p = prompts_.front();
+  const auto last = read_array<float>(ref_ / (p.name + ".last_logits.f32"));
+  std::vector<float> base(V);
+  Session s0 = model_->new_session();
+  model_->forward(p.tokens, s0, base.data());
+  for (const std::string dtype : {"F32", "F16"}) {
+    SCOPED_TRACE(dtype);
+    std::vector<model::TensorToWrite> tensors;
+    for (const auto& [name, view] : original.tensors()) {
+      const auto* src = reinterpret_cast<const std::uint16_t*>(view.data);
+      const std::size_t n = view.bytes / 2;
+      tensors.push_back({name, dtype, view.shape, [src, n, dtype](std::byte* out) {
+                           for (std::size_t i = 0; i < n; ++i) {
+                             const float f = kernels::detail::bf16_to_f32(src[i]);
+                             if (dtype == "F32") {
+                               std::memcpy(out + 4 * i, &f, 4);
+                             } else {
+                               const _Float16 h = static_cast<_Float16>(f);
+                               std::memcpy(out + 2 * i, &h, 2);
+                             }
+                           }
+                         }});
+    }
+    model::write_checkpoint(tmp / dtype, std::move(tensors), std::uint64_t{1} << 40);
+    std::filesystem::copy_file(dir / "config.json", tmp / dtype / "config.json");
+    auto m = Model::load(tmp / dtype, options());
+    EXPECT_EQ(m->weight_dtype(), dtype == "F32" ? "f32" : "f16");
+    std::vector<float> logits(V);
+    Session s = m->new_session();
+    m->forward(p.tokens, s, logits.data());
+    EXPECT_LE(test::max_abs_diff(logits.data(), last.data(), V), kLogitTolerance);
+    if (dtype == "F32") {
+      auto narrowed = Model::load(tmp / dtype, options(WeightDType::BF16));
+      EXPECT_EQ(narrowed->weight_dtype(), "bf16");
+      Session s2 = narrowed->new_session();
+      narrowed->forward(p.tokens, s2, logits.data());
+      EXPECT_EQ(test::max_abs_diff(logits.data(), base.data(), V), 0.0f);
+    }
+  }
+  std::filesystem::remove_all(tmp);
 }
 
 }  // namespace
