@@ -1,6 +1,7 @@
 // Sources and precedence: built-in, generation_config.json, config file,
 // environment, command line; the default config path; environment parsing.
 #include <gtest/gtest.h>
+#include <stdlib.h>  // setenv
 
 #include "common/test_paths.h"
 #include "settings/settings_fixture.h"
@@ -347,6 +348,26 @@ TEST_F(SettingsTest, ABadLowerSourceIsReportedEvenIfOverridden) {
   src.command_line.sampling.top_p = 0.9f;
   EXPECT_EQ(error_of(src),
             config_path() + ":2: sampling.thinking.top_p = 1.5 is out of range: expected 0 < top_p <= 1");
+}
+
+}  // namespace
+}  // namespace qwen3
+
+namespace qwen3 {
+namespace {
+
+TEST(SettingsProcessEnvironment, TakesQwenVariablesXdgAndHomeOnly) {
+  ::setenv("QWEN3_SETTINGS_TEST_VALUE", "0.25", 1);
+  ::setenv("XDG_CONFIG_HOME", "/xdg-for-test", 1);
+  ::setenv("UNRELATED_SETTINGS_TEST_VALUE", "x", 1);
+  const auto env = process_environment();
+  EXPECT_EQ(env.at("QWEN3_SETTINGS_TEST_VALUE"), "0.25");
+  EXPECT_EQ(env.at("XDG_CONFIG_HOME"), "/xdg-for-test");
+  EXPECT_EQ(env.count("UNRELATED_SETTINGS_TEST_VALUE"), 0u);
+  EXPECT_EQ(env.count("PATH"), 0u);
+  ::unsetenv("QWEN3_SETTINGS_TEST_VALUE");
+  ::unsetenv("XDG_CONFIG_HOME");
+  ::unsetenv("UNRELATED_SETTINGS_TEST_VALUE");
 }
 
 }  // namespace
