@@ -50,7 +50,8 @@ void run(const ChatFlags& flags) {
   const bool interactive = isatty(STDIN_FILENO);
   std::string line;
   for (;;) {
-    if (interactive) std::cout << (terminal ? "\x1b[1m> \x1b[0m" : "> ") << std::flush;
+    if (interactive) std::cout << (terminal ? "\x1b[1m> \x1b[0m" : "> ");
+    std::cout.flush();
     interrupted = false;
     if (!std::getline(std::cin, line)) break;  // EOF or Ctrl-C
     if (line == "/exit" || line == "/quit") break;
