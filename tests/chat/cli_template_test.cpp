@@ -1,31 +1,20 @@
 // `qwen3 template` run as a user would (the built QWEN3_BIN): exact output
 // for every golden vector, and one-line errors with exit status 1.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include "common/file.h"
-#include "common/test_paths.h"
+#include "common/run_cli.h"
 #include "qwen3/chat.h"
 
 namespace qwen3 {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliResult {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using test::CliResult;
+using test::run_qwen3;
 
 class CliTemplate : public ::testing::Test {
  protected:
@@ -40,31 +29,10 @@ class CliTemplate : public ::testing::Test {
     std::ofstream(dir_ / name, std::ios::binary) << bytes;
     return dir_ / name;
   }
-  // Runs qwen3 with `args`; standard input from `stdin_bytes`.
-  CliResult run(const std::vector<std::string>& args, const std::string& stdin_bytes = "") {
-    std::string cmd = shell_quote(test::qwen3_bin().string());
-    for (const auto& a : args) {
-      cmd += ' ';
-      cmd += shell_quote(a);
-    }
-    const fs::path in = write("stdin", stdin_bytes);
-    for (const auto& [redirect, file] : {std::pair{" < ", in}, {" > ", dir_ / "stdout"}, {" 2> ", dir_ / "stderr"}}) {
-      cmd += redirect;
-      cmd += shell_quote(file.string());
-    }
-    CliResult r;
-    const int st = std::system(cmd.c_str());
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = read_file(dir_ / "stdout");
-    r.err = read_file(dir_ / "stderr");
-    return r;
-  }
   void expect_error(const CliResult& r, const std::string& fragment) {
-    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.status, 1);  // a qwen3::Error, not a usage error (2)
     EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err.rfind("qwen3: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+    EXPECT_TRUE(test::is_one_line_error(r, fragment)) << r.err;
   }
   std::string model() const { return (test::shared_dir() / "qwen3-tokenizer").string(); }
   fs::path dir_;
@@ -76,7 +44,7 @@ TEST_F(CliTemplate, EveryGoldenVectorPrintsExactlyItsPrompt) {
     SCOPED_TRACE(v.at("name").get<std::string>());
     // The vector object itself is a valid request (extra keys are ignored).
     const fs::path request = write("request.json", v.dump());
-    const CliResult r = run({"template", "--model", model(), "--request", request.string()});
+    const CliResult r = run_qwen3({"template", "--model", model(), "--request", request.string()});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, v.at("rendered").get<std::string>());  // no newline added
   }
@@ -84,16 +52,16 @@ TEST_F(CliTemplate, EveryGoldenVectorPrintsExactlyItsPrompt) {
 
 TEST_F(CliTemplate, ReadsStandardInputAndPrintsIds) {
   const std::string req = R"({"messages": [{"role": "user", "content": "hi"}], "add_generation_prompt": true})";
-  CliResult r = run({"template", "--model", model(), "--request", "-"}, req);
+  CliResult r = run_qwen3({"template", "--model", model(), "--request", "-"}, req);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
-  r = run({"template", "--model", test::tokenizer_dir().string(), "--request", "-", "--ids"}, req);
+  r = run_qwen3({"template", "--model", test::tokenizer_dir().string(), "--request", "-", "--ids"}, req);
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "[151644,872,198,6023,151645,198,151644,77091,198]\n");
 }
 
 TEST_F(CliTemplate, HelpDescribesTheOptions) {
-  const CliResult r = run({"template", "--help"});
+  const CliResult r = run_qwen3({"template", "--help"});
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.out.find("--model"), std::string::npos);
   EXPECT_NE(r.out.find("--request"), std::string::npos);
@@ -102,28 +70,31 @@ TEST_F(CliTemplate, HelpDescribesTheOptions) {
 
 TEST_F(CliTemplate, ErrorsAreOneLineWithStatusOne) {
   const std::string ok = write("ok.json", R"({"messages": [{"role": "user", "content": "hi"}]})").string();
-  expect_error(run({"template", "--model", model(), "--request", (dir_ / "absent.json").string()}), "absent.json");
-  expect_error(run({"template", "--model", model(), "--request", write("bad.json", "{\"messages\": [").string()}),
+  expect_error(run_qwen3({"template", "--model", model(), "--request", (dir_ / "absent.json").string()}),
+               "absent.json");
+  expect_error(run_qwen3({"template", "--model", model(), "--request", write("bad.json", "{\"messages\": [").string()}),
                "bad.json: the request is not valid JSON");
-  expect_error(run({"template", "--model", model(), "--request", write("nomsg.json", "{}").string()}),
+  expect_error(run_qwen3({"template", "--model", model(), "--request", write("nomsg.json", "{}").string()}),
                "nomsg.json: messages is missing");
-  expect_error(run({"template", "--model", model(), "--request",
-                    write("role.json", R"({"messages": [{"role": "user"}]})").string()}),
+  expect_error(run_qwen3({"template", "--model", model(), "--request",
+                          write("role.json", R"({"messages": [{"role": "user"}]})").string()}),
                "role.json: messages[0].content is missing");
-  expect_error(run({"template", "--model", model(), "--request",
-                    write("utf8.json", "{\"messages\": [{\"role\": \"user\", \"content\": \"\xed\xa0\x80\"}]}").string()}),
-               "not valid UTF-8");
-  expect_error(run({"template", "--model", dir_.string(), "--request", ok}), "tokenizer_config.json");
+  expect_error(
+      run_qwen3({"template", "--model", model(), "--request",
+                 write("utf8.json", "{\"messages\": [{\"role\": \"user\", \"content\": \"\xed\xa0\x80\"}]}").string()}),
+      "not valid UTF-8");
+  expect_error(run_qwen3({"template", "--model", dir_.string(), "--request", ok}), "tokenizer_config.json");
   write("tokenizer_config.json", R"({"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"})");
-  expect_error(run({"template", "--model", dir_.string(), "--request", ok}),
+  expect_error(run_qwen3({"template", "--model", dir_.string(), "--request", ok}),
                "tokenizer_config.json: chat template not supported");
   const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
-  expect_error(run({"template", "--model", model(), "--request",
-                    write("deep.json", R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"a": )" + deep + "}]}")
-                        .string()}),
+  expect_error(run_qwen3({"template", "--model", model(), "--request",
+                          write("deep.json",
+                                R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"a": )" + deep + "}]}")
+                              .string()}),
                "deep.json: tools[0] nests deeper than 256 levels");
   // Missing required options are usage errors from the option parser.
-  const CliResult usage = run({"template", "--model", model()});
+  const CliResult usage = run_qwen3({"template", "--model", model()});
   EXPECT_NE(usage.status, 0);
   EXPECT_NE(usage.err.find("--request"), std::string::npos) << usage.err;
 }

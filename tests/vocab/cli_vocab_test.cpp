@@ -1,25 +1,20 @@
 // `qwen3 vocab` end to end: the files and tables it writes, and its errors.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/run_cli.h"
 #include "vocab/coverage.h"
 #include "vocab/real_vocab.h"
 
 namespace qwen3::vocab {
 namespace {
 
-struct CliResult {
-  int status;
-  std::string out;
-  std::string err;
-};
+using qwen3::test::CliResult;
+using qwen3::test::run_qwen3;
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -38,23 +33,10 @@ class CliVocab : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Runs `qwen3 ARGS`, stdout and stderr to files (arguments are quoted).
-  CliResult qwen3(const std::vector<std::string>& args) {
-    // Built by append: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string here.
-    auto quoted = [](const std::string& a) { return std::string("'").append(a).append("'"); };
-    std::string cmd = quoted(qwen3::test::qwen3_bin().string());
-    for (const auto& a : args) cmd.append(" ").append(quoted(a));
-    cmd.append(" >").append(quoted((dir_ / "stdout").string()));
-    cmd.append(" 2>").append(quoted((dir_ / "stderr").string()));
-    int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
-  }
   std::string model() const { return qwen3::test::tokenizer_dir().string(); }
   void expect_error(const CliResult& r, const std::string& mentions) {
-    EXPECT_EQ(r.status, 1) << r.err;
-    EXPECT_EQ(r.err.rfind("qwen3: error: ", 0), 0u) << r.err;
-    EXPECT_NE(r.err.find(mentions), std::string::npos) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.status, 1) << r.err;  // a qwen3::Error, not a usage error (2)
+    EXPECT_TRUE(qwen3::test::is_one_line_error(r, mentions)) << r.err;
   }
   std::filesystem::path dir_;
 };
@@ -62,7 +44,7 @@ class CliVocab : public ::testing::Test {
 TEST_F(CliVocab, EnglishWritesTheMaskAndEachTokensClass) {
   for (const std::string policy : {"ascii", "latin", "ascii+emoji"}) {
     auto out = dir_ / "english.json";
-    CliResult r = qwen3({"vocab", "--model", model(), "--english", "--policy", policy, "--out", out.string()});
+    CliResult r = run_qwen3({"vocab", "--model", model(), "--english", "--policy", policy, "--out", out.string()});
     ASSERT_EQ(r.status, 0) << r.err;
     auto doc = nlohmann::json::parse(slurp(out));
     EXPECT_EQ(doc["policy"], policy);
@@ -81,9 +63,9 @@ TEST_F(CliVocab, EnglishWritesTheMaskAndEachTokensClass) {
 }
 
 TEST_F(CliVocab, EnglishIsDeterministicAndToolsAddTwoIds) {
-  CliResult a = qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii"});
-  CliResult b = qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii"});
-  CliResult t = qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii", "--tools"});
+  CliResult a = run_qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii"});
+  CliResult b = run_qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii"});
+  CliResult t = run_qwen3({"vocab", "--model", model(), "--english", "--policy", "ascii", "--tools"});
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
   EXPECT_EQ(nlohmann::json::parse(t.out)["count"].get<int>(), nlohmann::json::parse(a.out)["count"].get<int>() + 2);
@@ -91,22 +73,22 @@ TEST_F(CliVocab, EnglishIsDeterministicAndToolsAddTwoIds) {
 }
 
 TEST_F(CliVocab, StatsPrintsTheLibraryTable) {
-  CliResult r = qwen3({"vocab", "--model", model(), "--stats"});
+  CliResult r = run_qwen3({"vocab", "--model", model(), "--stats"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, format_stats(test::qwen3_table()));
-  CliResult j = qwen3({"vocab", "--model", model(), "--stats", "--json"});
+  CliResult j = run_qwen3({"vocab", "--model", model(), "--stats", "--json"});
   ASSERT_EQ(j.status, 0) << j.err;
   EXPECT_EQ(j.out, format_stats_json(test::qwen3_table()));
 }
 
 TEST_F(CliVocab, ValidationReportsAreTheLibrarys) {
-  CliResult r = qwen3({"vocab", "--model", model(), "--policy", "ascii", "--closure"});
+  CliResult r = run_qwen3({"vocab", "--model", model(), "--policy", "ascii", "--closure"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, format_closure_report(check_closure(test::qwen3_tokenizer(), test::qwen3_table(), "ascii")));
   std::ofstream(dir_ / "words.txt") << "the\ncafé\n";
   std::ofstream(dir_ / "encoder.json") << R"({"the": 0, "\u0120the": 1})";
-  CliResult w = qwen3({"vocab", "--model", model(), "--words", (dir_ / "words.txt").string(), "--compare-vocab",
-                       (dir_ / "encoder.json").string()});
+  CliResult w = run_qwen3({"vocab", "--model", model(), "--words", (dir_ / "words.txt").string(), "--compare-vocab",
+                           (dir_ / "encoder.json").string()});
   ASSERT_EQ(w.status, 0) << w.err;
   EXPECT_EQ(w.out, format_dictionary_report(check_dictionary(test::qwen3_tokenizer(), test::qwen3_table(),
                                                              {"the", "café"})) +
@@ -115,20 +97,22 @@ TEST_F(CliVocab, ValidationReportsAreTheLibrarys) {
 }
 
 TEST_F(CliVocab, Errors) {
-  expect_error(qwen3({"vocab", "--model", (dir_ / "nowhere").string(), "--stats"}), "nowhere");
-  expect_error(qwen3({"vocab", "--model", model(), "--english", "--policy", "klingon"}), "klingon");
-  expect_error(qwen3({"vocab", "--model", model()}), "--english");
-  expect_error(qwen3({"vocab", "--model", model(), "--english", "--out", (dir_ / "no" / "such" / "f.json").string()}),
-               "--out");
-  expect_error(qwen3({"vocab", "--model", model(), "--words", (dir_ / "missing.txt").string()}), "missing.txt");
-  expect_error(qwen3({"vocab", "--model", model(), "--english", "--policy", ""}), "empty policy");
-  expect_error(qwen3({"vocab", "--model", model(), "--closure", "--policy", "U+0000-U+10FFFF"}), "too many code points");
+  expect_error(run_qwen3({"vocab", "--model", (dir_ / "nowhere").string(), "--stats"}), "nowhere");
+  expect_error(run_qwen3({"vocab", "--model", model(), "--english", "--policy", "klingon"}), "klingon");
+  expect_error(run_qwen3({"vocab", "--model", model()}), "--english");
+  expect_error(
+      run_qwen3({"vocab", "--model", model(), "--english", "--out", (dir_ / "no" / "such" / "f.json").string()}),
+      "--out");
+  expect_error(run_qwen3({"vocab", "--model", model(), "--words", (dir_ / "missing.txt").string()}), "missing.txt");
+  expect_error(run_qwen3({"vocab", "--model", model(), "--english", "--policy", ""}), "empty policy");
+  expect_error(run_qwen3({"vocab", "--model", model(), "--closure", "--policy", "U+0000-U+10FFFF"}),
+               "too many code points");
   std::ofstream(dir_ / "bad-words.txt") << "ok\n\xC3(\n";
-  expect_error(qwen3({"vocab", "--model", model(), "--words", (dir_ / "bad-words.txt").string()}), "line 2");
+  expect_error(run_qwen3({"vocab", "--model", model(), "--words", (dir_ / "bad-words.txt").string()}), "line 2");
   std::ofstream(dir_ / "bad-tokenizer.json") << "{ not json";
-  CliResult bad = qwen3({"vocab", "--model", (dir_ / "bad-tokenizer.json").string(), "--stats"});
+  CliResult bad = run_qwen3({"vocab", "--model", (dir_ / "bad-tokenizer.json").string(), "--stats"});
   EXPECT_EQ(bad.status, 1) << bad.err;
-  CliResult missing_model = qwen3({"vocab", "--stats"});
+  CliResult missing_model = run_qwen3({"vocab", "--stats"});
   EXPECT_NE(missing_model.status, 0);
 }
 
