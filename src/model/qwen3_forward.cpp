@@ -12,6 +12,7 @@
 //     x += a Wo
 //     h = rmsnorm(x) ; x += (silu(h Wgate) * h Wup) Wdown
 //   logits = rmsnorm(x) W_lm_head   (the embedding table when tied)
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -25,10 +26,11 @@ namespace qwen3 {
 namespace {
 
 // Causal grouped-query attention of the chunk's queries over the cache, which
-// already holds the chunk's own keys and values. q, out: [T][n_heads][head_dim].
-void attention(const float* q, const Session& s, int layer, int first_pos, int T, int n_heads, int group,
-               int head_dim, float* out, float* (Session::*keys)(int, int) const,
-               float* (Session::*values)(int, int) const) {
+// already holds the chunk's own keys and values. q, out: [T][n_heads][head_dim];
+// keys, values: this layer's cache, one block of `head_stride` floats per
+// key/value head (positions contiguous, so each head reads one block).
+void attention(const float* q, const float* keys, const float* values, std::size_t head_stride, int first_pos,
+               int T, int n_heads, int group, int head_dim, float* out) {
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
 #pragma omp parallel num_threads(kernels::num_threads())
   {
@@ -37,8 +39,8 @@ void attention(const float* q, const Session& s, int layer, int first_pos, int T
     for (int t = 0; t < T; ++t) {
       for (int h = 0; h < n_heads; ++h) {
         const int n = first_pos + t + 1;  // positions visible to this query
-        const float* K = (s.*keys)(layer, h / group);
-        const float* V = (s.*values)(layer, h / group);
+        const float* K = keys + (h / group) * head_stride;
+        const float* V = values + (h / group) * head_stride;
         const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
         for (int j = 0; j < n; ++j) scores[j] = kernels::dot(qh, K + static_cast<std::size_t>(j) * head_dim, head_dim) * scale;
         kernels::softmax(scores.data(), n);
@@ -87,7 +89,8 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
         std::copy_n(&v[(t * NKV + hk) * D], D, session.values(l, hk) + at);
       }
     }
-    attention(q.data(), session, l, p0, T, NQ, NQ / NKV, D, a.data(), &Session::keys, &Session::values);
+    const std::size_t head_stride = static_cast<std::size_t>(session.capacity()) * D;
+    attention(q.data(), session.keys(l, 0), session.values(l, 0), head_stride, p0, T, NQ, NQ / NKV, D, a.data());
     kernels::matmul(L.o_proj, a.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
     // MLP block.
