@@ -14,6 +14,9 @@ namespace {
 std::unique_ptr<qwen3::Model> fixture_model() {
   qwen3::RunOptions o;
   o.ctx = 4096;
+  // One thread: on a shared 2-core machine a second thread's barrier waits
+  // (the partner descheduled) swamp the difference being measured.
+  o.threads = 1;
   return qwen3::Model::load(qwen3::test::fixture_dir(), o);
 }
 
