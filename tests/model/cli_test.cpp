@@ -89,7 +89,10 @@ TEST(Cli, LogitsJsonMatchesTheReference) {
         EXPECT_GE(j["top"][k - 1][1].get<float>(), j["top"][k][1].get<float>());
       }
     }
-    EXPECT_EQ(j["top"][0][0], ids[pos * 20]);
+    // The same top id, unless the reference's first two are closer than the tolerance.
+    if (j["top"][0][0] != ids[pos * 20]) {
+      EXPECT_LT(values[pos * 20] - values[pos * 20 + 1], test::kLogitTolerance) << "pos " << pos;
+    }
   }
   EXPECT_EQ(pos, p.tokens.size());
 }
