@@ -89,6 +89,10 @@ struct GenerationOptions {
   // and what follows are not returned. They apply to the answer, not to the
   // reasoning, so a word the model weighs while thinking does not cut it off.
   std::vector<std::string> stop;
+  // Keep going past <|im_end|> and <|endoftext|> (they are then ordinary
+  // tokens): benchmarks and tests that need a fixed length, like vLLM's
+  // ignore_eos and llama.cpp's --ignore-eos.
+  bool ignore_eos = false;
   // English-only decoding: only these ids can be produced (nullptr: any).
   const vocab::TokenMask* allowed = nullptr;
 };

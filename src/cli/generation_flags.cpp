@@ -40,6 +40,8 @@ void add_generation_flags(CLI::App& cmd, GenerationFlags& f) {
                                "Close the think block after N reasoning tokens (0: no thinking; -1: no limit)");
   cmd.add_option("--thinking-budget-text", f.budget_text,
                  "Text inserted when the budget runs out (default: Qwen's early-stop sentence and </think>)");
+  cmd.add_flag("--ignore-eos", f.ignore_eos,
+               "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs for benchmarks and tests)");
   cmd.add_option("--stop", f.stop, "Stop when the answer contains this text (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd.add_option_function<std::string>("--english-only", [&o](const std::string& v) { o.english_only = v; },
@@ -122,6 +124,7 @@ GenerationOptions GenerationSetup::options(SamplingMode mode, const GenerationFl
   if (settings.thinking_budget.value >= 0) o.thinking_budget = settings.thinking_budget.value;
   if (!flags.budget_text.empty()) o.budget_stop_text = flags.budget_text;
   o.stop = flags.stop;
+  o.ignore_eos = flags.ignore_eos;
   o.allowed = english_mask.get();
   return o;
 }

@@ -28,6 +28,7 @@ struct GenerationFlags {
   bool think = false, no_think = false;
   std::vector<std::string> stop;   // --stop (repeatable)
   std::string budget_text;         // --thinking-budget-text
+  bool ignore_eos = false;         // --ignore-eos
 };
 
 void add_generation_flags(CLI::App& cmd, GenerationFlags& flags);

@@ -154,7 +154,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
     } else {
       const TokenId next = sampler.sample(sampled);
       if (produced == 0) first_token_time = Clock::now();
-      if (next == token::kImEnd || next == token::kEndOfText) {
+      if (!options.ignore_eos && (next == token::kImEnd || next == token::kEndOfText)) {
         result.finish_reason = FinishReason::Stop;
         break;
       }

@@ -60,6 +60,15 @@ TEST(Generate, StopsAtImEndAndExcludesIt) {
   EXPECT_EQ(r.usage.answer_tokens, 2);
 }
 
+TEST(Generate, IgnoreEosKeepsGoingToTheLength) {
+  ScriptedModel model(play({id_of("Hi"), token::kImEnd, id_of("again")}));
+  auto options = greedy(4);
+  options.ignore_eos = true;
+  auto r = generate(model, tok(), prompt(), options);
+  EXPECT_EQ(r.finish_reason, FinishReason::Length);
+  EXPECT_EQ(r.ids, (std::vector<TokenId>{id_of("Hi"), token::kImEnd, id_of("again"), id_of("again")}));
+}
+
 TEST(Generate, StopsAtEndOfText) {
   ScriptedModel model(play({id_of("Hi"), token::kEndOfText}));
   auto r = generate(model, tok(), prompt(), greedy());
