@@ -44,11 +44,11 @@ void add_generation_flags(CLI::App& cmd, GenerationFlags& f) {
                "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs for benchmarks and tests)");
   cmd.add_option("--stop", f.stop, "Stop when the answer contains this text (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd.add_option_function<std::string>("--english-only", [&o](const std::string& v) { o.english_only = v; },
+  cmd.add_option_function<std::string>("--english-only",
+                                       [&o](const std::string& v) { o.english_only = v.empty() ? kDefaultEnglishPolicy : v; },
                                        "Decode with English tokens only: POLICY ascii, latin (default) or a spec "
                                        "like ascii+emoji (docs/english-tokens.md)")
-      ->expected(0, 1)
-      ->default_str("latin");
+      ->expected(0, 1);
 }
 
 std::optional<bool> requested_thinking(const GenerationFlags& flags, const Settings& settings) {
@@ -58,14 +58,14 @@ std::optional<bool> requested_thinking(const GenerationFlags& flags, const Setti
   return std::nullopt;  // not passed to the template, as transformers' default
 }
 
-namespace {
-
 fs::path default_tokenizer_dir() {
   if (const char* dir = std::getenv("QWEN3_TOKENIZER_DIR"); dir && *dir) return dir;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "qwen3/tokenizers/Qwen3";
   if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache/qwen3/tokenizers/Qwen3";
   return {};
 }
+
+namespace {
 
 RunOptions run_options_for(const Settings& settings, const ModelConfig& config) {
   RunOptions run = settings.run_options();

@@ -5,6 +5,7 @@
 // given here are the top layer of the settings precedence (qwen3/settings.h).
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,14 @@ struct GenerationSetup {
 // Resolves the settings, loads the model, tokenizer and template; throws
 // qwen3::Error naming what is missing or wrong.
 GenerationSetup open_generation(const GenerationFlags& flags, bool need_template = true);
+
+// The policy of a bare --english-only: English text with its typographic
+// punctuation (docs/english-tokens.md).
+inline constexpr const char* kDefaultEnglishPolicy = "latin";
+
+// Where the tokenizer is when no --tokenizer is given and the model folder has
+// none: $QWEN3_TOKENIZER_DIR, else the folder scripts/setup.sh fetches it into.
+std::filesystem::path default_tokenizer_dir();
 
 // enable_thinking for a request: --think / --no-think, else the settings.
 std::optional<bool> requested_thinking(const GenerationFlags& flags, const Settings& settings);

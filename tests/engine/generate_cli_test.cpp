@@ -129,3 +129,21 @@ TEST(ChatCli, ConversationCommandsAndUsage) {
 
 }  // namespace
 }  // namespace qwen3
+
+namespace qwen3 {
+namespace {
+
+TEST(BenchCli, EnglishOnlyIsMeasuredBesidePlainDecoding) {
+  const auto r = test::run_qwen3({"bench", "--model", test::fixture_dir().string(), "--prompt-tokens", "8",
+                                  "--gen-tokens", "4", "--threads", "1", "--english-only=ascii", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out)["english_only"];
+  EXPECT_EQ(j["policy"], "ascii");
+  EXPECT_GT(j["rows"].get<int>(), 90000);
+  EXPECT_LT(j["rows"].get<int>(), 151936);
+  for (const char* k : {"plain_decode_tokens_per_s", "english_decode_tokens_per_s", "speedup"})
+    EXPECT_GT(j[k].get<double>(), 0.0) << k;
+}
+
+}  // namespace
+}  // namespace qwen3
