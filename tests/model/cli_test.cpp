@@ -1,14 +1,13 @@
 // The model commands of the qwen3 program, run as a user runs them.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "common/file.h"
+#include "common/run_cli.h"
 #include "common/test_paths.h"
 #include "model/reference_data.h"
 
@@ -17,24 +16,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+using Result = test::CliResult;
 
+// Runs qwen3 with space-separated arguments (no argument here contains a space).
 Result qwen3_cli(const std::string& args) {
-  const fs::path err_file = fs::temp_directory_path() / ("qwen3-cli-err-" + std::to_string(::getpid()));
-  const std::string cmd = test::qwen3_bin().string() + " " + args + " 2>" + err_file.string();
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  r.err = read_file(err_file);
-  fs::remove(err_file);
-  return r;
+  std::vector<std::string> argv;
+  std::istringstream words(args);
+  for (std::string w; words >> w;) argv.push_back(w);
+  return test::run_qwen3(argv);
 }
 
 std::string fixture() { return test::fixture_dir().string(); }
