@@ -29,17 +29,18 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-// `env` entries are "NAME=value" assignments put before the command.
+// `env` entries are "NAME=value" assignments for the program; with
+// `only_env` they are its whole environment (nothing inherited).
 inline CliResult run_qwen3(const std::vector<std::string>& args, const std::string& input = "",
-                           const std::vector<std::string>& env = {}) {
+                           const std::vector<std::string>& env = {}, bool only_env = false) {
   namespace fs = std::filesystem;
   static int counter = 0;
   const fs::path io = fs::temp_directory_path() /
                       ("qwen3-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::create_directories(io);
   std::ofstream(io / "in", std::ios::binary) << input;
-  std::string cmd;
-  for (const auto& e : env) cmd.append(e).append(" ");
+  std::string cmd = only_env ? "env -i " : "env ";
+  for (const auto& e : env) cmd.append(shell_quote(e)).append(" ");
   cmd.append(shell_quote(qwen3_bin().string()));
   for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
   cmd.append(" < ").append(shell_quote((io / "in").string()));

@@ -1,48 +1,32 @@
 // `qwen3 config show` end to end: the environment it reads, config files,
 // flags, JSON, warnings on stderr, and one-line errors with exit status 1.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "common/test_paths.h"
+#include "common/run_cli.h"
 #include "settings/settings_fixture.h"
 
 namespace qwen3 {
 namespace {
 
-struct Result {  // one run of the program
-  int status;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using Result = test::CliResult;
 
 // The temporary folder and write() of the library tests.
 class ConfigShowCli : public test::SettingsTest {
  protected:
   // Runs `qwen3 config show ARGS` in an empty environment (HOME in the temp
   // folder) plus `env`; arguments are single-quoted.
-  Result show(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-    std::string cmd = "env -i 'HOME=" + (dir_ / "home").string() + "'";
-    for (const auto& e : env) cmd += " '" + e + "'";
-    cmd += " '" + test::qwen3_bin().string() + "' config show";
-    for (const auto& a : args) cmd += " '" + a + "'";
-    cmd += " >'" + (dir_ / "stdout").string() + "' 2>'" + (dir_ / "stderr").string() + "'";
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(dir_ / "stdout"), slurp(dir_ / "stderr")};
+  Result show(const std::vector<std::string>& args, std::vector<std::string> env = {}) {
+    std::vector<std::string> argv = {"config", "show"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    env.insert(env.begin(), "HOME=" + (dir_ / "home").string());
+    return test::run_qwen3(argv, "", env, /*only_env=*/true);
   }
 
   static void expect_error(const Result& r, const std::string& message) {
