@@ -58,7 +58,8 @@ void run(const MakeDummyArgs& a) {
 const CommandRegistration registration("make-dummy", [](CLI::App& program) {
   auto* cmd = program.add_subcommand("make-dummy", "Write a checkpoint with qwen3-dummy-v1 weights for a config");
   auto a = std::make_shared<MakeDummyArgs>();
-  cmd->add_option("--config", a->config, "Model config: a carried name (qwen3-4b), a config.json or its folder")->required();
+  cmd->add_option("--config,--model-config", a->config, "Model config: a carried name (qwen3-4b), a config.json or its folder")
+      ->required();
   cmd->add_option("--manifest", a->manifest, "qwen3-dummy-v1 manifest (default: the carried qwen3-4b dummy.json)");
   cmd->add_option("--out", a->out, "Folder to write the checkpoint to")->required();
   cmd->add_option("--max-shard-size", a->max_shard_bytes, "Largest shard in bytes (one model.safetensors if it all fits)")

@@ -27,7 +27,8 @@ CLI::Option* add_run_options(CLI::App& cmd, RunOptions& options) {
 
 void add_model_flags(CLI::App& cmd, ModelFlags& f) {
   auto* model = cmd.add_option("--model", f.model_dir, "Hugging Face checkpoint folder (config.json + safetensors)");
-  auto* config = cmd.add_option("--config", f.config, "Model config: a carried name (qwen3-4b), a config.json or its folder");
+  auto* config = cmd.add_option("--config,--model-config", f.config,
+                                "Model config: a carried name (qwen3-4b), a config.json or its folder");
   auto* dummy = cmd.add_flag("--dummy-weights", f.dummy_weights,
                              "Generate qwen3-dummy-v1 weights for --config instead of reading a checkpoint");
   cmd.add_option("--manifest", f.manifest, "qwen3-dummy-v1 manifest (default: dummy.json beside the config, else qwen3-4b's)")
