@@ -49,7 +49,6 @@ void run(const BenchArgs& a) {
   const auto model = a.model.open(a.prompt_tokens + a.gen_tokens);
   const double load_s = seconds_since(t_load);
   const int threads = model->options().threads;
-  const double bandwidth_gbs = kernels::measure_read_bandwidth_gbs(threads);
 
   // A fixed pseudo-random prompt (the speed does not depend on the ids).
   const int V = model->config().vocab_size;
@@ -90,7 +89,9 @@ void run(const BenchArgs& a) {
   const double prefill_tps = a.prompt_tokens / prefill_s, decode_tps = a.gen_tokens / decode_s;
   const double bytes_per_token = static_cast<double>(model->decode_bytes_per_token());
   const double decode_gbs = bytes_per_token * decode_tps / 1e9;
+  // Peak memory is read before the bandwidth probe, whose 1 GiB buffer is not the model's.
   const double peak_rss_gib = static_cast<double>(model::peak_resident_bytes()) / (1024.0 * 1024.0 * 1024.0);
+  const double bandwidth_gbs = kernels::measure_read_bandwidth_gbs(threads);
   if (a.json) {
     nlohmann::json out{{"threads", threads},
                                 {"dtype", model->weight_dtype()},
