@@ -52,7 +52,7 @@ struct SamplingSettings {
 };
 
 struct Settings {
-  Setting<std::string> model;        // a folder or a hub id ("Qwen/Qwen3-4B"); empty: none given
+  Setting<std::string> model;        // a checkpoint folder (a hub id is kept as given; loading needs a folder today); empty: none given
   Setting<std::string> device;       // "cpu"
   Setting<WeightDType> dtype;        // "auto" | "bf16" | "f32"
   Setting<int> threads;              // >= 0; 0: all cores

@@ -45,6 +45,9 @@ double decode(const Model& model, Session& session, std::vector<float>& logits, 
 void run(const BenchArgs& a) {
   if (a.prompt_tokens < 1) throw Error("--prompt-tokens " + std::to_string(a.prompt_tokens) + ": must be >= 1");
   if (a.gen_tokens < 1) throw Error("--gen-tokens " + std::to_string(a.gen_tokens) + ": must be >= 1");
+  constexpr int kMaxTokens = 1 << 20;
+  if (a.prompt_tokens > kMaxTokens || a.gen_tokens > kMaxTokens)
+    throw Error("--prompt-tokens / --gen-tokens: at most " + std::to_string(kMaxTokens) + " each");
   const auto t_load = Clock::now();
   const auto model = a.model.open(a.prompt_tokens + a.gen_tokens);
   const double load_s = seconds_since(t_load);

@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/generation_flags.h"
 #include "cli/reply_printer.h"
+#include "qwen3/error.h"
 
 namespace qwen3::cli {
 namespace {
@@ -74,14 +75,22 @@ void run(const ChatFlags& flags) {
     probe.messages = chat.history();
     probe.messages.push_back(ChatMessage{Role::User, line, std::nullopt, {}, ""});
     probe.enable_thinking = thinking;
-    const SamplingMode mode = thinking_expected(probe) ? SamplingMode::Thinking : SamplingMode::NonThinking;
-    const GenerationOptions options = setup.options(mode, flags.generation);
-
     ReplyPrinter printer(std::cout, terminal, flags.hide_thinking);
-    const auto result = chat.say(line, thinking, options, [&](const ReplyPiece& piece) {
-      printer.print(piece);
-      return !interrupted.load();
-    });
+    GenerationResult result;
+    try {
+      const GenerationOptions options = setup.options(setup.mode_for(probe), flags.generation);
+      result = chat.say(line, thinking, options, [&](const ReplyPiece& piece) {
+        printer.print(piece);
+        return !interrupted.load();
+      });
+    } catch (const Error& e) {
+      // One turn failed (a conversation too long for --ctx, invalid UTF-8):
+      // say why and keep the conversation, which is unchanged.
+      printer.finish();
+      std::cout.flush();
+      std::cerr << "qwen3: error: " << e.what() << "\n";
+      continue;
+    }
     printer.finish();
     if (result.finish_reason == FinishReason::Cancelled) std::cout << "(stopped)\n";
     if (!result.message.empty()) std::cerr << "qwen3: " << result.message << "\n";

@@ -42,7 +42,7 @@ const CommandRegistration registration{"config", [](CLI::App& program) {
                        "Settings file (TOML); default $QWEN3_CONFIG, else "
                        "$XDG_CONFIG_HOME/qwen3/config.toml or ~/.config/qwen3/config.toml");
   show_cmd->add_option("--model", flags->model,
-                       "Model folder or hub id; a folder's generation_config.json supplies the thinking preset");
+                       "Model folder; its generation_config.json supplies the thinking preset");
   show_cmd->add_flag("--json", flags->json, "Print JSON instead of commented TOML");
   add_sampling_flags(*show_cmd, flags->sampling);
   show_cmd->callback([flags] { show(*flags); });

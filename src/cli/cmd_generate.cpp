@@ -33,10 +33,12 @@ struct GenerateFlags {
 // Raw ids: every step's token comes from the sampler (greedy or the preset);
 // no stop token, as llama.cpp's reference continuations.
 std::vector<TokenId> continue_ids(const Model& model, const Tokenizer& tokenizer,
-                                  const std::vector<TokenId>& prompt, const SamplingParams& params) {
+                                  const std::vector<TokenId>& prompt, const SamplingParams& params,
+                                  const vocab::TokenMask* allowed) {
   Session session = model.new_session();
   std::vector<float> logits(static_cast<std::size_t>(model.config().vocab_size));
-  model.forward(prompt, session, logits.data());
+  const std::vector<std::int32_t>* rows = allowed ? &allowed->ids() : nullptr;
+  model.forward(prompt, session, logits.data(), rows);
   Sampler sampler(params);
   const std::span<float> real(logits.data(), static_cast<std::size_t>(tokenizer.vocab_size()));
   std::vector<TokenId> out;
@@ -44,7 +46,7 @@ std::vector<TokenId> continue_ids(const Model& model, const Tokenizer& tokenizer
     const TokenId next = sampler.sample(real);
     sampler.accept(next);
     out.push_back(next);
-    if (step + 1 < params.max_new_tokens) model.forward({&next, 1}, session, logits.data());
+    if (step + 1 < params.max_new_tokens) model.forward({&next, 1}, session, logits.data(), rows);
   }
   return out;
 }
@@ -60,13 +62,19 @@ nlohmann::json usage_json(const Usage& u) {
 
 void run_raw(GenerateFlags flags) {
   const std::vector<TokenId> prompt = parse_ids(flags.prompt_ids, "--prompt-ids");
+  // Raw ids have no chat turn: refuse the chat options rather than ignore them.
+  const auto& g = flags.generation;
+  if (!g.stop.empty() || g.think || g.no_think || g.overrides.thinking_budget || !g.budget_text.empty() ||
+      !flags.system.empty() || flags.hide_thinking)
+    throw Error("--stop, --think, --no-think, --thinking-budget, --system and --hide-thinking apply to "
+                "--prompt (chat), not to --prompt-ids");
   if (flags.greedy) flags.generation.overrides.sampling.temperature = 0.0f;
   if (!flags.generation.overrides.sampling.max_new_tokens) flags.generation.overrides.sampling.max_new_tokens = 64;
   const GenerationSetup setup = open_generation(flags.generation, /*need_template=*/false);
   // Raw ids have no chat mode: the preset of the configured default mode, no advice.
   const SamplingParams params = setup.settings.sampling(setup.settings.default_mode()).params();
   validate(params);
-  const auto ids = continue_ids(*setup.model, *setup.tokenizer, prompt, params);
+  const auto ids = continue_ids(*setup.model, *setup.tokenizer, prompt, params, setup.english_mask.get());
   if (flags.json) {
     std::cout << nlohmann::json{{"ids", ids}}.dump() << "\n";
   } else {
@@ -84,7 +92,7 @@ void run_chat(GenerateFlags flags) {
   if (!flags.system.empty()) request.messages.push_back(ChatMessage{Role::System, flags.system, std::nullopt, {}, ""});
   request.messages.push_back(ChatMessage{Role::User, flags.prompt, std::nullopt, {}, ""});
   request.enable_thinking = requested_thinking(flags.generation, setup.settings);
-  const SamplingMode mode = thinking_expected(request) ? SamplingMode::Thinking : SamplingMode::NonThinking;
+  const SamplingMode mode = setup.mode_for(request);
   const GenerationOptions options = setup.options(mode, flags.generation);
 
   ModelRunner runner(*setup.model);

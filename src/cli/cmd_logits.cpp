@@ -25,6 +25,9 @@ void run(const LogitsArgs& a) {
   const int V = model->config().vocab_size;
   if (a.top_k < 1 || a.top_k > V)
     throw Error("--top-k " + std::to_string(a.top_k) + ": must be in [1, " + std::to_string(V) + "]");
+  if (static_cast<std::int64_t>(ids.size()) > model->options().ctx)
+    throw Error("--ids: " + std::to_string(ids.size()) + " ids do not fit the context of " +
+                std::to_string(model->options().ctx) + " tokens");
   std::vector<float> logits(ids.size() * static_cast<std::size_t>(V));
   Session session = model->new_session();
   model->forward_all(ids, session, logits.data());

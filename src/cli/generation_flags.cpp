@@ -116,6 +116,11 @@ GenerationSetup open_generation(const GenerationFlags& flags, bool need_template
   return setup;
 }
 
+SamplingMode GenerationSetup::mode_for(const ChatRequest& request) const {
+  const bool thinking = thinking_expected(request) && settings.thinking_budget.value != 0;
+  return thinking ? SamplingMode::Thinking : SamplingMode::NonThinking;
+}
+
 GenerationOptions GenerationSetup::options(SamplingMode mode, const GenerationFlags& flags) const {
   GenerationOptions o;
   o.sampling = settings.sampling(mode).params();

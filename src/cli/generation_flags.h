@@ -42,6 +42,10 @@ struct GenerationSetup {
   std::unique_ptr<ChatTemplate> chat_template;
   std::unique_ptr<vocab::TokenMask> english_mask;  // null unless English-only
 
+  // The mode a request will run in: the template's rule (enable_thinking,
+  // soft switches), and no thinking at all with a thinking budget of 0.
+  SamplingMode mode_for(const ChatRequest& request) const;
+
   // The generation options for a request in `mode` (the preset of that mode
   // with the user's overrides, budget, stop strings, English-only mask),
   // validated; sampling warnings go to stderr.

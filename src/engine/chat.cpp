@@ -24,11 +24,12 @@ GenerationResult Chat::say(const std::string& user_text, std::optional<bool> ena
   ChatMessage message;
   message.role = Role::User;
   message.content = user_text;
-  history_.push_back(std::move(message));
   ChatRequest request;
   request.messages = history_;
+  request.messages.push_back(message);
   request.enable_thinking = enable_thinking;
-  auto result = reply(std::move(request), options, on_piece);
+  auto result = reply(std::move(request), options, on_piece);  // on error the history is unchanged
+  history_.push_back(std::move(message));
   append_assistant_answer(history_, result.content);
   return result;
 }

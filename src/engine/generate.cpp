@@ -153,7 +153,10 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
       step.resize(std::min<std::size_t>(step.size(), options.sampling.max_new_tokens - produced));
     } else {
       const TokenId next = sampler.sample(sampled);
-      if (produced == 0) first_token_time = Clock::now();
+      if (produced == 0) {
+        first_token_time = Clock::now();
+        result.usage.time_to_first_token_ms = ms_since(start);
+      }
       if (!options.ignore_eos && (next == token::kImEnd || next == token::kEndOfText)) {
         result.finish_reason = FinishReason::Stop;
         break;
@@ -161,7 +164,6 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
       step.push_back(next);
     }
     if (step.empty()) continue;
-    if (produced == 0) result.usage.time_to_first_token_ms = ms_since(start);
     running = emit_ids(step);
     if (!running) break;
     if (model.position() + static_cast<int>(step.size()) > ctx) {

@@ -56,6 +56,8 @@ void attention(const float* q, const float* keys, const float* values, std::size
 
 void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                       const std::vector<std::int32_t>* allowed_rows) const {
+  // OpenMP's thread count belongs to the calling thread: set it for this one.
+  kernels::set_num_threads(options_.threads);
   const detail::Weights& w = *weights_;
   const int T = static_cast<int>(tokens.size());
   const int H = config_.hidden_size, I = config_.intermediate_size, D = config_.head_dim;

@@ -133,7 +133,13 @@ void RegexSplitter::split(std::string_view text, std::vector<Piece>& pieces) con
   std::size_t pos = 0, gap = 0;
   while (pos <= text.size()) {
     int rc = pcre2_match(impl_->code, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-    if (rc < 0) break;  // no more matches (or a match-limit error: the rest is one gap)
+    if (rc == PCRE2_ERROR_NOMATCH) break;
+    if (rc < 0) {
+      PCRE2_UCHAR message[256];
+      pcre2_get_error_message(rc, message, sizeof message);
+      throw Error(std::string("tokenizer.json: the pre_tokenizer Split pattern failed on the input: ") +
+                  reinterpret_cast<const char*>(message));
+    }
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     std::size_t b = ov[0], e = ov[1];
     if (e == b) {  // empty match: not a piece; move on by one character

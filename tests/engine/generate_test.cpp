@@ -281,6 +281,15 @@ TEST(Chat, ZeroBudgetRendersTheNonThinkingPrompt) {
   EXPECT_EQ(ids, tok().encode(ChatTemplate::qwen3().render(off)));
 }
 
+TEST(Chat, AFailedTurnLeavesTheHistoryUnchanged) {
+  ScriptedModel model(play({id_of("ok"), token::kImEnd}), /*context=*/40);
+  Chat chat(model, tok(), ChatTemplate::qwen3());
+  chat.say("Hi", std::nullopt, greedy());
+  ASSERT_EQ(chat.history().size(), 2u);
+  EXPECT_THROW(chat.say(std::string(200, 'x'), std::nullopt, greedy()), Error);  // does not fit the context
+  EXPECT_EQ(chat.history().size(), 2u);
+}
+
 TEST(Chat, HistoryKeepsAnswersNotReasoning) {
   ScriptedModel model(play({token::kThinkStart, id_of("ok"), token::kThinkEnd, id_of("Paris"), token::kImEnd}));
   Chat chat(model, tok(), ChatTemplate::qwen3());

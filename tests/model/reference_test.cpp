@@ -50,6 +50,7 @@ Model* Reference::model_ = nullptr;
 TEST_F(Reference, BatchedLogitsMatchEveryReferenceFile) {
   const int V = model_->config().vocab_size;
   const int S = static_cast<int>(sample_ids_.size());
+  ASSERT_FALSE(prompts_.empty()) << "no prompts in " << ref_ / "prompts.json";
   for (const auto& p : prompts_) {
     SCOPED_TRACE(p.name);
     const int T = static_cast<int>(p.tokens.size()), G = static_cast<int>(p.greedy.size());
@@ -93,6 +94,7 @@ TEST_F(Reference, BatchedLogitsMatchEveryReferenceFile) {
 TEST_F(Reference, GreedyDecodeThroughTheCacheMatches) {
   const int V = model_->config().vocab_size;
   const int S = static_cast<int>(sample_ids_.size());
+  ASSERT_FALSE(prompts_.empty());
   for (const auto& p : prompts_) {
     SCOPED_TRACE(p.name);
     const auto g_ids = read_array<std::int32_t>(ref_ / (p.name + ".greedy_top20_ids.i32"));
