@@ -76,6 +76,11 @@ namespace detail {
 struct Weights;
 }
 
+// Checks run options against a config (device, threads, ctx within the
+// model's context) and resolves threads = 0 to the machine's cores. `source`
+// names the config in errors. Throws qwen3::Error.
+RunOptions validate_run_options(const RunOptions& options, const ModelConfig& config, const std::string& source);
+
 class Model {
  public:
   // Loads DIR/config.json and DIR/model.safetensors (or the shards listed by

@@ -11,7 +11,7 @@ namespace {
 
 void print_info(const ModelFlags& flags) {
   const ModelConfig c = flags.load_config();
-  const RunOptions o = flags.run_options(c);
+  const RunOptions o = validate_run_options(flags.run_options(c), c, "config.json");
   std::string dtype;
   std::uint64_t weight_bytes = 0;
   if (!flags.model_dir.empty()) {

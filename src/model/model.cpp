@@ -33,20 +33,6 @@ namespace {
 // efficient matrix-matrix products, small enough to bound the activations.
 constexpr int kChunkTokens = 512;
 
-RunOptions validated(const RunOptions& o, const ModelConfig& c, const std::string& source) {
-  if (o.device != "cpu")
-    throw Error("--device " + o.device + ": not available (this build runs on the cpu only; use --device cpu)");
-  if (o.threads < 0) throw Error("--threads " + std::to_string(o.threads) + ": must be >= 0 (0: all cores)");
-  if (o.ctx < 1) throw Error("--ctx " + std::to_string(o.ctx) + ": must be >= 1");
-  if (o.ctx > c.max_context())
-    throw Error("--ctx " + std::to_string(o.ctx) + " exceeds the model's context of " +
-                std::to_string(c.max_context()) + " tokens (" + source +
-                (c.rope_scaling.yarn ? ": rope_scaling factor x original_max_position_embeddings)"
-                                     : ": max_position_embeddings; YaRN rope_scaling extends it)"));
-  RunOptions r = o;
-  if (r.threads == 0) r.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return r;
-}
 
 std::size_t type_size(WeightType t) { return t == WeightType::F32 ? 4 : 2; }
 
@@ -207,6 +193,21 @@ std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weig
 
 }  // namespace
 
+RunOptions validate_run_options(const RunOptions& o, const ModelConfig& c, const std::string& source) {
+  if (o.device != "cpu")
+    throw Error("--device " + o.device + ": not available (this build runs on the cpu only; use --device cpu)");
+  if (o.threads < 0) throw Error("--threads " + std::to_string(o.threads) + ": must be >= 0 (0: all cores)");
+  if (o.ctx < 1) throw Error("--ctx " + std::to_string(o.ctx) + ": must be >= 1");
+  if (o.ctx > c.max_context())
+    throw Error("--ctx " + std::to_string(o.ctx) + " exceeds the model's context of " +
+                std::to_string(c.max_context()) + " tokens (" + source +
+                (c.rope_scaling.yarn ? ": rope_scaling factor x original_max_position_embeddings)"
+                                     : ": max_position_embeddings; YaRN rope_scaling extends it)"));
+  RunOptions r = o;
+  if (r.threads == 0) r.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return r;
+}
+
 Model::Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Weights> weights)
     : config_(std::move(config)), options_(std::move(options)), weights_(std::move(weights)) {
   const model::RopeParameters rope = model::rope_parameters(config_);
@@ -226,7 +227,7 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
   if (!fs::is_directory(dir)) throw Error("model folder " + dir.string() + " does not exist");
   const fs::path config_file = dir / "config.json";
   ModelConfig config = ModelConfig::load(config_file);
-  RunOptions opts = validated(options, config, config_file.string());
+  RunOptions opts = validate_run_options(options, config, config_file.string());
   kernels::set_num_threads(opts.threads);
 
   auto w = std::make_unique<detail::Weights>();
@@ -264,7 +265,7 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
 
 std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManifest& manifest,
                                     const RunOptions& options) {
-  RunOptions opts = validated(options, config, "config");
+  RunOptions opts = validate_run_options(options, config, "config");
   kernels::set_num_threads(opts.threads);
   const auto specs = model::qwen3_tensor_specs(config);
   const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;

@@ -140,6 +140,9 @@ TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
       {"generate --model " + fixture() + " --max-new-tokens 2", "--prompt"},
       {"generate --model-config qwen3-4b --prompt-ids 1 --greedy", "--dummy-weights"},
       {"info --config no-such-model --dummy-weights", "no-such-model"},
+      {"info --config qwen3-4b --dummy-weights --ctx -5", "--ctx -5"},
+      {"info --config qwen3-4b --dummy-weights --ctx 999999", "--ctx 999999"},
+      {"info --config qwen3-4b --dummy-weights --device gpu", "--device gpu"},
   };
   for (const auto& [args, needle] : cases) {
     const Result r = qwen3_cli(args);
