@@ -58,10 +58,10 @@ void run(const ChatFlags& flags) {
     if (line == "/exit" || line == "/quit") break;
     if (line.empty()) continue;
     if (line == "/reset") {
-      const bool keep_system = !chat.history().empty() && chat.history().front().role == Role::System;
-      auto system = keep_system ? chat.history().front() : ChatMessage{};
-      chat.reset();
-      if (keep_system) chat.history().push_back(system);
+      // Everything but the --system message goes.
+      auto& history = chat.history();
+      const bool has_system = !history.empty() && history.front().role == Role::System;
+      history.erase(history.begin() + (has_system ? 1 : 0), history.end());
       std::cout << "(history cleared)\n";
       continue;
     }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/run_options_flags.h"
 #include "cli/sampling_flags.h"
 #include "qwen3/error.h"
 
@@ -88,11 +89,12 @@ GenerationSetup open_generation(const GenerationFlags& flags, bool need_template
 
   fs::path tokenizer_dir = flags.tokenizer_dir;
   if (flags.dummy_weights) {
-    const ModelConfig config = ModelConfig::load(resolve_config(flags.model_config));
-    DummyManifest manifest = DummyManifest::load(data_dir() / "models" / "qwen3-4b" / "dummy.json");
-    const fs::path beside = resolve_config(flags.model_config).parent_path() / "dummy.json";
-    if (fs::exists(beside)) manifest = DummyManifest::load(beside);
-    setup.model = Model::dummy(config, manifest, run_options_for(s, config));
+    // The model commands' resolution of a config name and its manifest.
+    ModelFlags source;
+    source.config = flags.model_config;
+    source.dummy_weights = true;
+    const ModelConfig config = source.load_config();
+    setup.model = Model::dummy(config, source.load_manifest(), run_options_for(s, config));
   } else {
     if (s.model.value.empty())
       throw Error("no model: give --model DIR (or set QWEN3_MODEL, or `model` in the config file), "

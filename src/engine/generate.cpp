@@ -125,7 +125,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
 
   model.forward(prompt.subspan(common), logits.data(), rows);
   auto first_token_time = start;
-  bool running = true;
+  std::vector<TokenId> step;  // what this step feeds back: one sampled id, or the budget text
 
   // Appends generated (or inserted) ids to the output and the parser.
   auto emit_ids = [&](std::span<const TokenId> ids) {
@@ -137,13 +137,13 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
     return true;
   };
 
-  while (running) {
+  for (;;) {
     const int produced = static_cast<int>(result.ids.size());
     if (produced >= options.sampling.max_new_tokens) {
       result.finish_reason = FinishReason::Length;
       break;
     }
-    std::vector<TokenId> step;
+    step.clear();
     if (options.thinking_budget && !budget_used && stream.in_reasoning() &&
         stream.reasoning_tokens() >= *options.thinking_budget) {
       // Out of thinking budget: close the think block for the model, in its
@@ -164,8 +164,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
       step.push_back(next);
     }
     if (step.empty()) continue;
-    running = emit_ids(step);
-    if (!running) break;
+    if (!emit_ids(step)) break;
     if (model.position() + static_cast<int>(step.size()) > ctx) {
       result.finish_reason = FinishReason::Context;
       result.message = "the context of " + std::to_string(ctx) +

@@ -101,6 +101,21 @@ TEST(GenerateCli, RawIdsHonourEnglishOnlyAndRefuseChatOptions) {
       run_qwen3({"generate", "--model", fixture(), "--prompt-ids", "1,2", "--stop", "x"}), "--prompt-ids"));
 }
 
+TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
+  // The fixture's weights are qwen3-dummy-v1 output (its dummy.json beside its config).
+  const std::vector<std::string> tail = {"--prompt-ids", "151644,872,198", "--max-new-tokens", "6", "--greedy",
+                                         "--json"};
+  std::vector<std::string> dummy = {"generate", "--model-config", (test::fixture_dir() / "config.json").string(),
+                                    "--dummy-weights", "--tokenizer", fixture()};
+  std::vector<std::string> real = {"generate", "--model", fixture()};
+  dummy.insert(dummy.end(), tail.begin(), tail.end());
+  real.insert(real.end(), tail.begin(), tail.end());
+  const auto a = run_qwen3(dummy), b = run_qwen3(real);
+  ASSERT_EQ(a.status, 0) << a.err;
+  ASSERT_EQ(b.status, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+}
+
 TEST(GenerateCli, RawIdsGreedyIsDeterministic) {
   const auto a = run_qwen3({"generate", "--model", fixture(), "--prompt-ids", "1,2,3", "--max-new-tokens", "5",
                             "--greedy", "--json"});

@@ -119,14 +119,10 @@ TokenId endless_thinker(std::span<const TokenId> history) {
   if (gen.empty()) return token::kThinkStart;
   auto close = std::find(gen.begin(), gen.end(), token::kThinkEnd);
   if (close == gen.end()) return id_of(" a");
-  auto after = gen.end() - close - 1;
-  // After </think> the budget text brings "\n\n"; then answer and stop.
-  std::vector<TokenId> answer = {id_of("Done"), token::kImEnd};
-  std::ptrdiff_t since_text = 0;
-  for (auto it = close + 1; it != gen.end(); ++it)
-    if (*it != id_of("\n\n")) ++since_text;
-  (void)after;
-  return answer[std::min<std::size_t>(since_text, answer.size() - 1)];
+  // After </think> (and the "\n\n" the budget text brings): answer, then stop.
+  const std::vector<TokenId> answer = {id_of("Done"), token::kImEnd};
+  const auto answered = std::count_if(close + 1, gen.end(), [](TokenId id) { return id != id_of("\n\n"); });
+  return answer[std::min<std::size_t>(answered, answer.size() - 1)];
 }
 
 TEST(Generate, ThinkingBudgetClosesTheThinkBlockWithQwensText) {
@@ -142,7 +138,7 @@ TEST(Generate, ThinkingBudgetClosesTheThinkBlockWithQwensText) {
     // Exactly `budget` tokens of the model's own thinking, then Qwen's text.
     std::string own;
     for (int i = 0; i < budget; ++i) own += " a";
-    EXPECT_EQ(r.reasoning, own.substr(0) + std::string(kDefaultBudgetStopText.substr(0, kDefaultBudgetStopText.find("\n</think>"))))
+    EXPECT_EQ(r.reasoning, own + std::string(kDefaultBudgetStopText.substr(0, kDefaultBudgetStopText.find("\n</think>"))))
         << "budget " << budget;
     auto stop_ids = tok().encode(std::string(kDefaultBudgetStopText));
     auto at = std::search(r.ids.begin(), r.ids.end(), stop_ids.begin(), stop_ids.end());
