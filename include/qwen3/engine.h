@@ -9,7 +9,9 @@
 //   auto result = chat.reply(request, options, [](const qwen3::ReplyPiece& p) {
 //     std::cout << p.text; return true; });
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,6 +22,7 @@
 #include "qwen3/model.h"
 #include "qwen3/reasoning.h"
 #include "qwen3/sampling.h"
+#include "qwen3/settings.h"
 #include "qwen3/tokenizer.h"
 
 namespace qwen3 {
@@ -73,12 +76,6 @@ class ModelRunner final : public LanguageModel {
   Session session_;
 };
 
-// Qwen's early-stop text for an exhausted thinking budget (from the Qwen3
-// model card's thinking-budget recipe); it closes the think block.
-inline constexpr std::string_view kDefaultBudgetStopText =
-    "\n\nConsidering the limited time by the user, I have to give the solution based on the "
-    "thinking directly now.\n</think>\n\n";
-
 struct GenerationOptions {
   SamplingParams sampling;  // max_new_tokens included
   // Reasoning tokens allowed before the think block is closed for the model
@@ -104,7 +101,8 @@ enum class FinishReason {
   Context,     // the context is full
   Cancelled,   // the callback asked to stop (e.g. Ctrl-C)
 };
-std::string_view finish_reason_name(FinishReason reason);  // "stop", "stop_string", "length", "context", "cancelled"
+// "stop", "stop_string", "length", "context", "cancelled".
+std::string_view finish_reason_name(FinishReason reason);
 
 struct Usage {
   int prompt_tokens = 0;
@@ -123,6 +121,8 @@ struct GenerationResult {
   FinishReason finish_reason = FinishReason::Stop;
   std::string message;  // why generation ended early, for Context ("" otherwise)
   bool budget_exhausted = false;  // the thinking budget closed the think block
+  std::uint64_t seed = 0;         // the seed the sampler used (drawn when kRandomSeed was asked)
+  int dropped_messages = 0;       // Chat::say: oldest history messages dropped to fit the context
   Usage usage;
 };
 
@@ -130,10 +130,19 @@ struct GenerationResult {
 using PieceCallback = std::function<bool(const ReplyPiece& piece)>;
 
 // Generates from prompt ids (the model's cache is reused for the longest
-// common prefix with what it already holds).
+// common prefix with what it already holds). Every generation goes through
+// here: chat turns, raw ids (ignore_eos for a fixed length) and benchmarks.
 GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
                           std::span<const TokenId> prompt, const GenerationOptions& options,
                           const PieceCallback& on_piece = {});
+
+// The request as it runs: add_generation_prompt on, and thinking off (as
+// enable_thinking=false) when the thinking budget is 0.
+ChatRequest effective_request(ChatRequest request, std::optional<int> thinking_budget);
+
+// The mode `request` runs in with `thinking_budget`: the template's rule
+// (enable_thinking, /think and /no_think) on the effective request.
+SamplingMode mode_of(const ChatRequest& request, std::optional<int> thinking_budget);
 
 // A conversation front end: renders requests with the chat template, picks
 // the mode, runs generate(), and keeps a history of answers only.
@@ -141,15 +150,18 @@ class Chat {
  public:
   Chat(LanguageModel& model, const Tokenizer& tokenizer, ChatTemplate chat_template);
 
-  // The prompt ids of `request` (add_generation_prompt forced on; a thinking
-  // budget of 0 turns thinking off as enable_thinking=false does).
+  // The prompt ids of effective_request(request, options.thinking_budget).
   std::vector<TokenId> prompt_ids(ChatRequest request, const GenerationOptions& options) const;
   // One reply to `request`.
   GenerationResult reply(ChatRequest request, const GenerationOptions& options,
                          const PieceCallback& on_piece = {});
 
   // Interactive use: appends `user_text` to the history, replies, and keeps
-  // the answer (never the reasoning) in the history.
+  // the answer (never the reasoning) in the history. A cancelled reply
+  // leaves the history as it was. When the conversation would leave less
+  // than min(max_new_tokens, context / 4) tokens for the reply, the oldest
+  // turns (after a leading system message) are dropped first, and
+  // result.dropped_messages says how many messages went.
   GenerationResult say(const std::string& user_text, std::optional<bool> enable_thinking,
                        const GenerationOptions& options, const PieceCallback& on_piece = {});
   void reset() { history_.clear(); }
@@ -160,6 +172,65 @@ class Chat {
   const Tokenizer* tokenizer_;
   ChatTemplate template_;
   std::vector<ChatMessage> history_;
+};
+
+// ---- Opening what the settings name -------------------------------------
+// The engine's decisions about a run live here, so that every command (and
+// the server) takes them the same way.
+
+// $QWEN3_TOKENIZER_DIR, else $XDG_CACHE_HOME/qwen3/tokenizers/Qwen3, else
+// ~/.cache/qwen3/tokenizers/Qwen3 (where scripts/setup.sh fetches it).
+std::filesystem::path default_tokenizer_dir();
+// settings.tokenizer; else the model (a folder or tokenizer.json), except
+// a checkpoint folder without tokenizer.json, which uses
+// default_tokenizer_dir() (the dense Qwen3 family shares one tokenizer);
+// with no model, default_tokenizer_dir(). Throws when the model does not exist.
+std::filesystem::path tokenizer_dir(const Settings& settings);
+// The model's configuration (no weights read): the model folder's
+// config.json, else model_config. Throws qwen3::Error when neither is set.
+ModelConfig load_model_config(const Settings& settings);
+// The run options for `config`: unless the settings set ctx, it is
+// default_ctx (0: 32768) lowered to the model's context. Validated.
+RunOptions run_options_for(const Settings& settings, const ModelConfig& config, int default_ctx = 0);
+// Loads the model folder, or generates qwen3-dummy-v1 weights for
+// model_config with dummy_weights (the manifest beside the config).
+std::unique_ptr<Model> open_model(const Settings& settings, int default_ctx = 0);
+
+// A model ready to chat: the model, tokenizer, chat template and English
+// mask the settings name, and the rules that turn settings and a request
+// into generation options.
+//
+//   qwen3::Engine engine(settings);
+//   qwen3::ModelRunner runner(engine.model());
+//   qwen3::Chat chat(runner, engine.tokenizer(), engine.chat_template());
+//   auto result = chat.reply(request, engine.options_for(engine.mode_for(request)));
+class Engine {
+ public:
+  explicit Engine(Settings settings);
+  Engine(Engine&&) noexcept;
+  ~Engine();
+
+  const Settings& settings() const { return settings_; }
+  const Model& model() const { return *model_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  const ChatTemplate& chat_template() const { return *template_; }
+  const vocab::TokenMask* english_mask() const { return mask_.get(); }
+
+  // enable_thinking for the template: the settings' when a source set it,
+  // else nullopt (the template's own default, as transformers).
+  std::optional<bool> enable_thinking() const;
+  // The mode `request` runs in (mode_of with the settings' budget).
+  SamplingMode mode_for(const ChatRequest& request) const;
+  // The options of a generation in `mode`: that mode's preset, the thinking
+  // budget and its text, stop strings, ignore_eos, the English mask.
+  GenerationOptions options_for(SamplingMode mode) const;
+
+ private:
+  Settings settings_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<ChatTemplate> template_;
+  std::unique_ptr<vocab::TokenMask> mask_;
 };
 
 }  // namespace qwen3

@@ -108,4 +108,10 @@ class ReasoningStream {
   PartStripper reasoning_strip_, content_strip_;
 };
 
+// Qwen's early-stop text for an exhausted thinking budget (from the Qwen3
+// model card's thinking-budget recipe); it closes the think block.
+inline constexpr std::string_view kDefaultBudgetStopText =
+    "\n\nConsidering the limited time by the user, I have to give the solution based on the "
+    "thinking directly now.\n</think>\n\n";
+
 }  // namespace qwen3

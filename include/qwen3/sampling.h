@@ -53,24 +53,6 @@ void validate(const SamplingParams& params);
 // to stderr; nothing here is fatal.
 std::vector<std::string> sampling_warnings(const SamplingParams& params, SamplingMode mode);
 
-// Values given by a user for individual parameters (command-line flags,
-// environment, config file); unset fields leave the preset alone.
-struct SamplingOverrides {
-  std::optional<float> temperature;
-  std::optional<float> top_p;
-  std::optional<int> top_k;
-  std::optional<float> min_p;
-  std::optional<float> presence_penalty;
-  std::optional<float> frequency_penalty;
-  std::optional<float> repetition_penalty;
-  std::optional<std::uint64_t> seed;
-  std::optional<int> max_new_tokens;
-
-  bool empty() const;
-  // Copies every set field onto `params` (no validation: call validate()).
-  void apply_to(SamplingParams& params) const;
-};
-
 // One generation's sampler. Keeps the counts of the tokens generated so far
 // (for the penalties) and the random generator (std::mt19937_64 seeded with
 // params.seed; uniform doubles from its top 53 bits, so results do not depend

@@ -1,9 +1,13 @@
 // `qwen3 chat`: an interactive conversation in the terminal. Streams the
 // reply (reasoning dimmed or hidden, the answer in normal text), keeps only
-// the answers in the history, and understands /think, /no_think, /reset and
-// /exit on a line of their own (inside a message, /think and /no_think pass
-// through to the model as Qwen3's soft switches). Ctrl-C stops the current
-// answer; at the prompt it ends the program, as Ctrl-D does.
+// the answers in the history, and understands commands on a line of their
+// own (surrounding spaces ignored): /think, /no_think, /reset, /help (or /?),
+// /exit (or /quit). Any other single word starting with '/' is answered as an
+// unknown command; inside a message, /think and /no_think pass through to the
+// model as Qwen3's soft switches. Ctrl-C stops the current answer (which is
+// then not kept in the history); at the prompt it ends the program, as
+// Ctrl-D does. When the conversation outgrows the context, the oldest turns
+// are dropped, with a notice.
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,8 +16,10 @@
 #include <string>
 
 #include "cli/command.h"
-#include "cli/generation_flags.h"
+#include "cli/input.h"
+#include "cli/options_flags.h"
 #include "cli/reply_printer.h"
+#include "qwen3/engine.h"
 #include "qwen3/error.h"
 
 namespace qwen3::cli {
@@ -23,23 +29,105 @@ std::atomic<bool> interrupted{false};
 extern "C" void on_interrupt(int) { interrupted = true; }
 
 struct ChatFlags {
-  GenerationFlags generation;
+  OptionFlags options;
   std::string system;
   bool hide_thinking = false;
   bool show_usage = false;
 };
 
-void run(const ChatFlags& flags) {
-  GenerationSetup setup = open_generation(flags.generation);
-  ModelRunner runner(*setup.model);
-  Chat chat(runner, *setup.tokenizer, *setup.chat_template);
-  std::optional<bool> thinking = requested_thinking(flags.generation, setup.settings);
-  if (!flags.system.empty()) {
-    ChatMessage system;
-    system.role = Role::System;
-    system.content = flags.system;
-    chat.history().push_back(system);
+constexpr const char* kHelp =
+    "commands (on a line of their own):\n"
+    "  /think      thinking mode for the next turns\n"
+    "  /no_think   non-thinking mode for the next turns\n"
+    "  /reset      forget the conversation (the --system message stays)\n"
+    "  /help, /?   this list\n"
+    "  /exit, /quit, Ctrl-D   leave; Ctrl-C stops an answer\n"
+    "/think or /no_think inside a message switches the mode for that message (Qwen3's soft switch).\n";
+
+std::string trimmed(const std::string& line) {
+  const auto begin = line.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  return line.substr(begin, line.find_last_not_of(" \t\r") - begin + 1);
+}
+
+// A single word starting with '/': a command, known or not.
+bool is_command(const std::string& text) {
+  return text.size() > 1 && text[0] == '/' && text.find_first_of(" \t") == std::string::npos;
+}
+
+class ChatSession {
+ public:
+  ChatSession(const Engine& engine, const ChatFlags& flags)
+      : engine_(engine), flags_(flags), runner_(engine.model()),
+        chat_(runner_, engine.tokenizer(), engine.chat_template()), thinking_(engine.enable_thinking()) {
+    const std::string system = read_text_argument(flags.system, "--system");
+    if (!system.empty()) chat_.history().push_back(ChatMessage{Role::System, system, std::nullopt, {}, ""});
   }
+
+  // Returns false when the user asked to leave.
+  bool command(const std::string& text) {
+    if (text == "/exit" || text == "/quit") return false;
+    if (text == "/help" || text == "/?") {
+      std::cout << kHelp;
+    } else if (text == "/reset") {
+      auto& history = chat_.history();
+      const bool has_system = !history.empty() && history.front().role == Role::System;
+      history.erase(history.begin() + (has_system ? 1 : 0), history.end());
+      std::cout << "(history cleared)\n";
+    } else if (text == "/think" || text == "/no_think") {
+      thinking_ = text == "/think";
+      std::cout << (*thinking_ ? "(thinking on)\n" : "(thinking off)\n");
+    } else {
+      std::cout << "(unknown command " << text << "; /help lists the commands)\n";
+    }
+    return true;
+  }
+
+  void turn(const std::string& text, bool terminal) {
+    // The preset follows the mode this turn will run in (soft switches included).
+    ChatRequest probe;
+    probe.messages = chat_.history();
+    probe.messages.push_back(ChatMessage{Role::User, text, std::nullopt, {}, ""});
+    probe.enable_thinking = thinking_;
+    const SamplingMode mode = engine_.mode_for(probe);
+    ReplyPrinter printer(std::cout, terminal, flags_.hide_thinking);
+    GenerationResult result;
+    GenerationOptions options;
+    try {
+      options = engine_.options_for(mode);
+      result = chat_.say(text, thinking_, options, [&](const ReplyPiece& piece) {
+        printer.print(piece);
+        return !interrupted.load();
+      });
+    } catch (const Error& e) {
+      // One turn failed (invalid UTF-8, a message longer than the context):
+      // say why and keep the conversation, which is unchanged.
+      printer.finish();
+      std::cout.flush();
+      std::cerr << "qwen3: error: " << e.what() << "\n";
+      return;
+    }
+    printer.finish();
+    if (result.dropped_messages > 0)
+      std::cerr << "qwen3: the conversation outgrew the context: dropped the " << result.dropped_messages
+                << " oldest messages (/reset starts afresh)\n";
+    if (result.finish_reason == FinishReason::Cancelled) std::cout << "(stopped)\n";
+    if (!result.message.empty()) std::cerr << "qwen3: " << result.message << "\n";
+    if (flags_.show_usage)
+      std::cerr << usage_line(result, RunReport{mode, options, engine_.settings().english_only.value}) << "\n";
+  }
+
+ private:
+  const Engine& engine_;
+  const ChatFlags& flags_;
+  ModelRunner runner_;
+  Chat chat_;
+  std::optional<bool> thinking_;
+};
+
+void run(const ChatFlags& flags) {
+  const Engine engine(resolve_options(flags.options));
+  ChatSession session(engine, flags);
 
   // No SA_RESTART: Ctrl-C at the prompt interrupts the read and ends the program.
   struct sigaction action {};
@@ -55,57 +143,25 @@ void run(const ChatFlags& flags) {
     std::cout.flush();
     interrupted = false;
     if (!std::getline(std::cin, line)) break;  // EOF or Ctrl-C
-    if (line == "/exit" || line == "/quit") break;
-    if (line.empty()) continue;
-    if (line == "/reset") {
-      // Everything but the --system message goes.
-      auto& history = chat.history();
-      const bool has_system = !history.empty() && history.front().role == Role::System;
-      history.erase(history.begin() + (has_system ? 1 : 0), history.end());
-      std::cout << "(history cleared)\n";
+    const std::string text = trimmed(line);
+    if (text.empty()) continue;
+    if (is_command(text)) {
+      if (!session.command(text)) break;
       continue;
     }
-    if (line == "/think" || line == "/no_think") {
-      thinking = line == "/think";
-      std::cout << (*thinking ? "(thinking on)\n" : "(thinking off)\n");
-      continue;
-    }
-    // The preset follows the mode this turn will run in (soft switches included).
-    ChatRequest probe;
-    probe.messages = chat.history();
-    probe.messages.push_back(ChatMessage{Role::User, line, std::nullopt, {}, ""});
-    probe.enable_thinking = thinking;
-    ReplyPrinter printer(std::cout, terminal, flags.hide_thinking);
-    GenerationResult result;
-    try {
-      const GenerationOptions options = setup.options(setup.mode_for(probe), flags.generation);
-      result = chat.say(line, thinking, options, [&](const ReplyPiece& piece) {
-        printer.print(piece);
-        return !interrupted.load();
-      });
-    } catch (const Error& e) {
-      // One turn failed (a conversation too long for --ctx, invalid UTF-8):
-      // say why and keep the conversation, which is unchanged.
-      printer.finish();
-      std::cout.flush();
-      std::cerr << "qwen3: error: " << e.what() << "\n";
-      continue;
-    }
-    printer.finish();
-    if (result.finish_reason == FinishReason::Cancelled) std::cout << "(stopped)\n";
-    if (!result.message.empty()) std::cerr << "qwen3: " << result.message << "\n";
-    if (flags.show_usage) std::cerr << usage_line(result) << "\n";
+    session.turn(text, terminal);
   }
   if (interactive) std::cout << "\n";
 }
 
 const CommandRegistration registration("chat", [](CLI::App& program) {
-  auto* cmd = program.add_subcommand("chat", "Chat with the model in the terminal (streams; /think, /no_think, /reset, /exit)");
+  auto* cmd = program.add_subcommand("chat", "Chat with the model in the terminal (streams; /help lists the commands)");
   auto flags = std::make_shared<ChatFlags>();
-  add_generation_flags(*cmd, flags->generation);
+  add_option_flags(*cmd, flags->options, kAllOptions);
   cmd->add_option("--system", flags->system, "System message for the conversation");
   cmd->add_flag("--hide-thinking", flags->hide_thinking, "Do not show the reasoning, only the answer");
-  cmd->add_flag("--usage", flags->show_usage, "Print token counts and speed after each answer (to stderr)");
+  cmd->add_flag("--usage", flags->show_usage,
+                "Print token counts, speed, seed and sampling values after each answer (to stderr)");
   cmd->callback([flags] { run(*flags); });
 });
 

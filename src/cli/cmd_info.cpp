@@ -3,19 +3,26 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "cli/run_options_flags.h"
-#include "model/memory.h"
+#include "cli/options_flags.h"
+#include "qwen3/engine.h"
 
 namespace qwen3::cli {
 namespace {
 
-void print_info(const ModelFlags& flags) {
-  const ModelConfig c = flags.load_config();
-  const RunOptions o = validate_run_options(flags.run_options(c), c, "config.json");
+std::string gib(std::uint64_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+  return buf;
+}
+
+void print_info(const Settings& s) {
+  const ModelConfig c = load_model_config(s);
+  const RunOptions o = run_options_for(s, c);
   std::string dtype;
   std::uint64_t weight_bytes = 0;
-  if (!flags.model_dir.empty()) {
-    const auto model = flags.open();  // memory-mapped: checks every tensor, reads little
+  const bool dummy = s.model.value.empty();
+  if (!dummy) {
+    const auto model = open_model(s);  // memory-mapped: checks every tensor, reads little
     dtype = model->weight_dtype();
     weight_bytes = model->weight_bytes();
   } else {
@@ -26,7 +33,7 @@ void print_info(const ModelFlags& flags) {
     weight_bytes = static_cast<std::uint64_t>((c.parameter_count() - norms) * (f32 ? 4 : 2) + norms * 4);
   }
   const std::int64_t params = c.parameter_count();
-  std::printf("architecture      Qwen3ForCausalLM (dense)%s\n", flags.dummy_weights ? ", qwen3-dummy-v1 weights" : "");
+  std::printf("architecture      Qwen3ForCausalLM (dense)%s\n", dummy ? ", qwen3-dummy-v1 weights" : "");
   std::printf("parameters        %.2f B (%lld)\n", params / 1e9, static_cast<long long>(params));
   std::printf("layers            %d\n", c.num_hidden_layers);
   std::printf("hidden size       %d (MLP intermediate %d)\n", c.hidden_size, c.intermediate_size);
@@ -42,17 +49,17 @@ void print_info(const ModelFlags& flags) {
     std::printf("context           %lld native (max_position_embeddings); no rope_scaling\n",
                 static_cast<long long>(c.max_position_embeddings));
   std::printf("dtype             %s\n", dtype.c_str());
-  std::printf("weights memory    %s\n", model::gib(weight_bytes).c_str());
-  std::printf("KV cache          %s at --ctx %d (f32 keys and values)\n",
-              model::gib(Model::kv_cache_bytes(c, o.ctx)).c_str(), o.ctx);
+  std::printf("weights memory    %s\n", gib(weight_bytes).c_str());
+  std::printf("KV cache          %s at ctx %d (f32 keys and values)\n",
+              gib(Model::kv_cache_bytes(c, o.ctx)).c_str(), o.ctx);
   std::printf("device            %s, %d threads\n", o.device.c_str(), o.threads);
 }
 
 const CommandRegistration registration("info", [](CLI::App& program) {
   auto* cmd = program.add_subcommand("info", "Describe a model: shape, parameters, context, memory");
-  auto flags = std::make_shared<ModelFlags>();
-  add_model_flags(*cmd, *flags);
-  cmd->callback([flags] { print_info(*flags); });
+  auto flags = std::make_shared<OptionFlags>();
+  add_option_flags(*cmd, *flags, kModelOptions);
+  cmd->callback([flags] { print_info(resolve_options(*flags)); });
 });
 
 }  // namespace

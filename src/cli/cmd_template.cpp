@@ -11,7 +11,9 @@
 #include <string>
 
 #include "cli/command.h"
-#include "common/file.h"
+#include "cli/input.h"
+#include "cli/options_flags.h"
+#include "qwen3/engine.h"
 #include "qwen3/chat.h"
 #include "qwen3/error.h"
 #include "qwen3/tokenizer.h"
@@ -23,7 +25,7 @@ namespace {
 constexpr std::size_t kMaxRequestBytes = 64u << 20;
 
 struct TemplateArgs {
-  std::string model;
+  OptionFlags options;
   std::string request;
   bool ids = false;
 };
@@ -36,7 +38,7 @@ std::string read_request(const std::string& path) {
     while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0 && data.size() <= kMaxRequestBytes) data.append(buf, n);
     if (std::ferror(stdin)) throw Error("standard input: read failed");
   } else {
-    data = read_file(path);
+    data = read_whole_file(path);
   }
   if (data.size() > kMaxRequestBytes)
     throw Error((path == "-" ? std::string("standard input") : path) + ": request larger than " +
@@ -45,7 +47,7 @@ std::string read_request(const std::string& path) {
 }
 
 void run_template(const TemplateArgs& args) {
-  const ChatTemplate chat_template = ChatTemplate::from_tokenizer_config(args.model);
+  const ChatTemplate chat_template = ChatTemplate::from_tokenizer_config(tokenizer_dir(resolve_options(args.options)));
   const std::string source = args.request == "-" ? "standard input" : args.request;
   const ChatRequest request = parse_chat_request(read_request(args.request), source);
   const std::string prompt = chat_template.render(request);
@@ -53,7 +55,7 @@ void run_template(const TemplateArgs& args) {
     std::fwrite(prompt.data(), 1, prompt.size(), stdout);
     return;
   }
-  const Tokenizer tokenizer = Tokenizer::load(args.model);
+  const Tokenizer tokenizer = Tokenizer::load(tokenizer_dir(resolve_options(args.options)));
   std::string out = "[";
   for (TokenId id : tokenizer.encode(prompt)) {
     if (out.size() > 1) out += ',';
@@ -67,7 +69,7 @@ const CommandRegistration template_registration("template", [](CLI::App& program
   auto args = std::make_shared<TemplateArgs>();
   CLI::App* cmd = program.add_subcommand(
       "template", "Print the prompt the chat template renders for a request (exactly, no newline added)");
-  cmd->add_option("--model", args->model, "Folder with tokenizer_config.json (the Qwen3 chat template)")->required();
+  add_option_flags(*cmd, args->options, kTokenizerOptions);
   cmd->add_option("--request", args->request,
                   "JSON file (or - for standard input): {\"messages\": [...], \"tools\": [...], "
                   "\"add_generation_prompt\": true, \"enable_thinking\": false}")

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/options_flags.h"
+#include "qwen3/engine.h"
 #include "qwen3/error.h"
 #include "qwen3/tokenizer.h"
 
@@ -64,12 +66,12 @@ std::vector<TokenId> parse_ids(const std::string& text, const std::string& sourc
 }
 
 struct TokenizeArgs {
-  std::string model;
+  OptionFlags options;
   bool json = false;
 };
 
 void run_tokenize(const TokenizeArgs& args) {
-  Tokenizer tokenizer = Tokenizer::load(args.model);
+  Tokenizer tokenizer = Tokenizer::load(tokenizer_dir(resolve_options(args.options)));
   std::string text = read_stdin();
   std::vector<TokenId> ids;
   try {
@@ -87,14 +89,14 @@ void run_tokenize(const TokenizeArgs& args) {
 }
 
 struct DetokenizeArgs {
-  std::string model;
+  OptionFlags options;
   std::string ids;
   bool has_ids = false;
   bool skip_special = false;
 };
 
 void run_detokenize(const DetokenizeArgs& args) {
-  Tokenizer tokenizer = Tokenizer::load(args.model);
+  Tokenizer tokenizer = Tokenizer::load(tokenizer_dir(resolve_options(args.options)));
   std::vector<TokenId> ids = args.has_ids ? parse_ids(args.ids, "--ids") : parse_ids(read_stdin(), "standard input");
   std::string text = tokenizer.decode(ids, args.skip_special);
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -104,7 +106,7 @@ const CommandRegistration tokenize_registration("tokenize", [](CLI::App& program
   auto args = std::make_shared<TokenizeArgs>();
   CLI::App* cmd = program.add_subcommand(
       "tokenize", "Print the token ids of the text on standard input (all of it, bytes as given)");
-  cmd->add_option("--model", args->model, "Folder with tokenizer.json (or the file)")->required();
+  add_option_flags(*cmd, args->options, kTokenizerOptions);
   cmd->add_flag("--json", args->json, "Print a JSON array such as [9707,1879] (default: ids separated by spaces)");
   cmd->callback([args] { run_tokenize(*args); });
 });
@@ -112,7 +114,7 @@ const CommandRegistration tokenize_registration("tokenize", [](CLI::App& program
 const CommandRegistration detokenize_registration("detokenize", [](CLI::App& program) {
   auto args = std::make_shared<DetokenizeArgs>();
   CLI::App* cmd = program.add_subcommand("detokenize", "Print the text of token ids (no newline added)");
-  cmd->add_option("--model", args->model, "Folder with tokenizer.json (or the file)")->required();
+  add_option_flags(*cmd, args->options, kTokenizerOptions);
   cmd->add_option("--ids", args->ids,
                   "Ids separated by commas, e.g. 9707,1879 (default: read them from standard input, "
                   "separated by commas or spaces, or as a JSON array)");

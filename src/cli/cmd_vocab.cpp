@@ -7,16 +7,18 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/options_flags.h"
+#include "qwen3/engine.h"
 #include "qwen3/error.h"
 #include "qwen3/tokenizer.h"
 #include "qwen3/vocab.h"
-#include "vocab/coverage.h"
+#include "qwen3/vocab_reports.h"
 
 namespace qwen3::cli {
 namespace {
 
 struct VocabArgs {
-  std::string model;
+  OptionFlags options;
   bool english = false;
   std::string policy = "latin";
   bool tools = false;
@@ -63,7 +65,7 @@ void run(const VocabArgs& args) {
     throw Error("vocab: say what to produce: --english, --stats, --closure, --words FILE or --compare-vocab FILE");
   // Parse the policy before the (slower) tokenizer load so a typo fails at once.
   vocab::Policy policy = vocab::Policy::parse(args.policy);
-  Tokenizer tokenizer = Tokenizer::load(args.model);
+  Tokenizer tokenizer = Tokenizer::load(tokenizer_dir(resolve_options(args.options)));
   vocab::VocabTable table = vocab::VocabTable::classify(tokenizer);
   if (args.english) {
     vocab::MaskOptions options;
@@ -83,7 +85,7 @@ void run(const VocabArgs& args) {
 const CommandRegistration registration("vocab", [](CLI::App& program) {
   auto args = std::make_shared<VocabArgs>();
   CLI::App* cmd = program.add_subcommand("vocab", "Classify the vocabulary; list the English tokens");
-  cmd->add_option("--model", args->model, "Folder with tokenizer.json (or the file)")->required();
+  add_option_flags(*cmd, args->options, kTokenizerOptions);
   cmd->add_flag("--english", args->english, "Write the ids the policy allows as JSON");
   cmd->add_option("--policy", args->policy,
                   "ascii, latin, or a spec such as ascii+emoji, latin+U+0100-U+017F (default latin)");

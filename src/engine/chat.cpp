@@ -1,16 +1,27 @@
 // Chat front end: template -> prompt ids -> generate(), history of answers.
+#include <algorithm>
+
 #include "qwen3/engine.h"
 
 namespace qwen3 {
+
+ChatRequest effective_request(ChatRequest request, std::optional<int> thinking_budget) {
+  request.add_generation_prompt = true;
+  // A budget of zero means no thinking at all: the same prompt as non-thinking mode.
+  if (thinking_budget && *thinking_budget == 0) request.enable_thinking = false;
+  return request;
+}
+
+SamplingMode mode_of(const ChatRequest& request, std::optional<int> thinking_budget) {
+  return thinking_expected(effective_request(request, thinking_budget)) ? SamplingMode::Thinking
+                                                                        : SamplingMode::NonThinking;
+}
 
 Chat::Chat(LanguageModel& model, const Tokenizer& tokenizer, ChatTemplate chat_template)
     : model_(&model), tokenizer_(&tokenizer), template_(std::move(chat_template)) {}
 
 std::vector<TokenId> Chat::prompt_ids(ChatRequest request, const GenerationOptions& options) const {
-  request.add_generation_prompt = true;
-  // A budget of zero means no thinking at all: the same prompt as non-thinking mode.
-  if (options.thinking_budget && *options.thinking_budget == 0) request.enable_thinking = false;
-  return tokenizer_->encode(template_.render(request));
+  return tokenizer_->encode(template_.render(effective_request(std::move(request), options.thinking_budget)));
 }
 
 GenerationResult Chat::reply(ChatRequest request, const GenerationOptions& options,
@@ -28,7 +39,27 @@ GenerationResult Chat::say(const std::string& user_text, std::optional<bool> ena
   request.messages = history_;
   request.messages.push_back(message);
   request.enable_thinking = enable_thinking;
-  auto result = reply(std::move(request), options, on_piece);  // on error the history is unchanged
+
+  // Room for the reply: drop the oldest turns (never a leading system
+  // message, never the new one) until the prompt leaves it.
+  const int ctx = model_->context_length();
+  const int room = std::max(1, std::min(options.sampling.max_new_tokens, ctx / 4));
+  const std::size_t first = !request.messages.empty() && request.messages.front().role == Role::System ? 1 : 0;
+  int dropped = 0;
+  while (request.messages.size() > first + 1 &&
+         static_cast<int>(prompt_ids(request, options).size()) + room > ctx) {
+    // A turn is a user message and what answered it, up to the next user message.
+    auto end = request.messages.begin() + static_cast<std::ptrdiff_t>(first) + 1;
+    while (end != request.messages.end() - 1 && end->role != Role::User) ++end;
+    dropped += static_cast<int>(end - (request.messages.begin() + static_cast<std::ptrdiff_t>(first)));
+    request.messages.erase(request.messages.begin() + static_cast<std::ptrdiff_t>(first), end);
+  }
+
+  auto result = reply(request, options, on_piece);  // on error the history is unchanged
+  result.dropped_messages = dropped;
+  if (result.finish_reason == FinishReason::Cancelled) return result;  // a cancelled answer is not kept
+  history_.erase(history_.begin() + static_cast<std::ptrdiff_t>(first),
+                 history_.begin() + static_cast<std::ptrdiff_t>(first) + dropped);
   history_.push_back(std::move(message));
   append_assistant_answer(history_, result.content);
   return result;

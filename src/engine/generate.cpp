@@ -100,7 +100,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
   if (static_cast<int>(prompt.size()) >= ctx)
     throw Error("the prompt has " + std::to_string(prompt.size()) +
                 " tokens, which leaves no room in the context of " + std::to_string(ctx) +
-                " tokens (raise --ctx or shorten the prompt)");
+                " tokens (raise ctx or shorten the prompt)");
 
   GenerationResult result;
   result.usage.prompt_tokens = static_cast<int>(prompt.size());
@@ -119,6 +119,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
   // The sampler sees only real tokens: padding rows can never be drawn.
   const std::span<float> sampled(logits.data(), static_cast<std::size_t>(tokenizer.vocab_size()));
   Sampler sampler(options.sampling);
+  result.seed = sampler.seed();
   ReasoningStream stream(tokenizer, {prompt_opens_think(prompt)});
   PieceSink sink(on_piece, options.stop, result);
   bool budget_used = false;
@@ -165,10 +166,14 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
     }
     if (step.empty()) continue;
     if (!emit_ids(step)) break;
+    if (static_cast<int>(result.ids.size()) >= options.sampling.max_new_tokens) {
+      result.finish_reason = FinishReason::Length;  // no forward pass for logits nobody reads
+      break;
+    }
     if (model.position() + static_cast<int>(step.size()) > ctx) {
       result.finish_reason = FinishReason::Context;
       result.message = "the context of " + std::to_string(ctx) +
-                       " tokens is full (raise --ctx for longer replies)";
+                       " tokens is full (raise ctx for longer replies)";
       break;
     }
     model.forward(step, logits.data(), rows);

@@ -74,21 +74,4 @@ std::vector<std::string> sampling_warnings(const SamplingParams& p, SamplingMode
   return warnings;
 }
 
-bool SamplingOverrides::empty() const {
-  return !temperature && !top_p && !top_k && !min_p && !presence_penalty && !frequency_penalty &&
-         !repetition_penalty && !seed && !max_new_tokens;
-}
-
-void SamplingOverrides::apply_to(SamplingParams& p) const {
-  if (temperature) p.temperature = *temperature;
-  if (top_p) p.top_p = *top_p;
-  if (top_k) p.top_k = *top_k;
-  if (min_p) p.min_p = *min_p;
-  if (presence_penalty) p.presence_penalty = *presence_penalty;
-  if (frequency_penalty) p.frequency_penalty = *frequency_penalty;
-  if (repetition_penalty) p.repetition_penalty = *repetition_penalty;
-  if (seed) p.seed = *seed;
-  if (max_new_tokens) p.max_new_tokens = *max_new_tokens;
-}
-
 }  // namespace qwen3

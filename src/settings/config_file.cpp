@@ -69,6 +69,18 @@ bool read_node(const toml::node& n, std::uint64_t& out) {
   if (auto s = n.as_string()) return parse_text(s->get(), out) && out == kRandomSeed;
   return false;
 }
+bool read_node(const toml::node& n, std::vector<std::string>& out) {
+  if (auto s = n.as_string()) return out = {std::string(s->get())}, true;
+  auto array = n.as_array();
+  if (!array) return false;
+  out.clear();
+  for (const auto& item : *array) {
+    auto s = item.as_string();
+    if (!s) return false;
+    out.emplace_back(s->get());
+  }
+  return true;
+}
 bool read_node(const toml::node& n, WeightDType& out) {
   auto s = n.as_string();
   return s && parse_text(s->get(), out);

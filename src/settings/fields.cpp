@@ -1,23 +1,19 @@
 // Setting names, values as text, and the ranges of the general settings.
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <string>
 
 #include "qwen3/error.h"
 #include "qwen3/vocab.h"
-#include "settings/fields.h"
+#include "common/utf8.h"
+#include "qwen3/settings.h"
 
-namespace qwen3::settings {
+namespace qwen3 {
 
 std::string env_name(std::string_view key) {
   std::string name = "QWEN3_";
   for (char c : key) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return name;
-}
-
-std::string flag_name(std::string_view key) {
-  std::string name = "--";
-  for (char c : key) name += c == '_' ? '-' : c;
   return name;
 }
 
@@ -53,7 +49,12 @@ bool parse_text(std::string_view text, bool& out) {
 }
 bool parse_text(std::string_view text, std::uint64_t& out) {
   if (lower(text) == "random") return out = kRandomSeed, true;
-  return parse_number(text, out);
+  // 2^64-1 is the "random" sentinel: as a number it would silently mean random.
+  return parse_number(text, out) && out != kRandomSeed;
+}
+bool parse_text(std::string_view text, std::vector<std::string>& out) {
+  out.emplace_back(text);
+  return true;
 }
 bool parse_text(std::string_view text, WeightDType& out) {
   const auto t = lower(text);
@@ -66,12 +67,37 @@ bool parse_text(std::string_view text, WeightDType& out) {
 std::string to_toml(const std::string& v) {
   std::string out = "\"";
   for (char c : v) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
   }
   return out + "\"";
 }
 std::string to_toml(int v) { return std::to_string(v); }
+std::string to_toml(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + to_toml(v[i]);
+  return out + "]";
+}
+double shortest(float v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  double d = 0;
+  std::from_chars(buf, end, d);
+  return d;
+}
 std::string to_toml(float v) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -90,7 +116,7 @@ std::string to_toml(WeightDType v) {
   return "\"auto\"";
 }
 
-void validate_general(const Settings& s) {
+void validate_options(const Settings& s) {
   auto out_of_range = [](std::string_view key, int v, std::string_view expected) {
     throw Error(std::string(key) + " = " + std::to_string(v) + " is out of range: expected " +
                 std::string(expected));
@@ -104,6 +130,14 @@ void validate_general(const Settings& s) {
   if (s.thinking_budget.value < -1)
     out_of_range("thinking_budget", s.thinking_budget.value,
                  "thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
+  if (!is_valid_utf8(s.thinking_budget_text.value))
+    throw Error("thinking_budget_text: invalid UTF-8 (expected UTF-8 text)");
+  if (s.thinking_budget_text.value.find("</think>") == std::string::npos)
+    throw Error("thinking_budget_text = " + to_toml(s.thinking_budget_text.value) +
+                " does not close the think block: expected text containing </think>");
+  for (const auto& stop : s.stop.value)
+    if (stop.empty() || !is_valid_utf8(stop))
+      throw Error("stop = " + to_toml(stop) + ": expected a non-empty UTF-8 stop string");
   if (s.english_only.value != "off") {
     try {
       vocab::Policy::parse(s.english_only.value);
@@ -114,4 +148,4 @@ void validate_general(const Settings& s) {
   }
 }
 
-}  // namespace qwen3::settings
+}  // namespace qwen3

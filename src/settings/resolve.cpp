@@ -5,6 +5,7 @@
 #include <string>
 
 #include "qwen3/error.h"
+#include "qwen3/reasoning.h"
 #include "settings/config_file.h"
 #include "settings/fields.h"
 #include "settings/generation_config.h"
@@ -19,6 +20,7 @@ std::string_view source_name(Source source) {
     case Source::ConfigFile: return "config_file";
     case Source::Environment: return "environment";
     case Source::CommandLine: return "command_line";
+    case Source::Request: return "request";
     case Source::Builtin: break;
   }
   return "builtin";
@@ -91,13 +93,19 @@ Settings builtin_settings() {
   Settings s;
   const RunOptions run;
   s.model.value = "";
+  s.model_config.value = "";
+  s.dummy_weights.value = false;
+  s.tokenizer.value = "";
   s.device.value = run.device;
   s.dtype.value = run.dtype;
   s.threads.value = run.threads;
   s.ctx.value = run.ctx;
   s.enable_thinking.value = true;  // Qwen3's chat template default
   s.thinking_budget.value = -1;  // no limit
+  s.thinking_budget_text.value = std::string(kDefaultBudgetStopText);
   s.english_only.value = "off";
+  s.stop.value = {};
+  s.ignore_eos.value = false;
   s.thinking = SamplingSettings::builtin(SamplingMode::Thinking);
   s.non_thinking = SamplingSettings::builtin(SamplingMode::NonThinking);
   return s;
@@ -132,17 +140,6 @@ void apply_environment(Settings& s, const Environment& env) {
   }
 }
 
-// Each override onto the setting of the same name.
-void apply_command_line(Settings& s, const SettingOverrides& cli) {
-  zip_general(cli, s, [&](std::string_view key, const auto& given, auto& setting) {
-    if (given) assign_general(s, setting, *given, Source::CommandLine, flag_name(key));
-  });
-  for (SamplingSettings* preset : {&s.thinking, &s.non_thinking})
-    zip_sampling(cli.sampling, *preset, [&](std::string_view key, const auto& given, auto& setting) {
-      if (given) assign_sampling(*preset, setting, *given, Source::CommandLine, flag_name(key), "");
-    });
-}
-
 }  // namespace
 }  // namespace settings
 
@@ -152,7 +149,7 @@ Settings resolve(const SettingsSources& sources) {
 
   std::optional<ConfigFile> config;
   std::optional<std::filesystem::path> explicit_path = sources.config_file;
-  std::string named_by = "--config";
+  std::string named_by = sources.command_line_name ? sources.command_line_name("config") : "config";
   if (!explicit_path) {
     if (auto it = env.find("QWEN3_CONFIG"); it != env.end() && !it->second.empty()) {
       explicit_path = it->second;
@@ -162,7 +159,9 @@ Settings resolve(const SettingsSources& sources) {
   std::error_code ec;
   if (explicit_path) {
     if (!std::filesystem::is_regular_file(*explicit_path, ec))
-      throw Error(named_by + ": config file " + explicit_path->string() + " does not exist");
+      throw Error(named_by + ": config file " + explicit_path->string() +
+                (std::filesystem::exists(*explicit_path, ec) ? " is not a file" : " does not exist") +
+                " (expected a TOML settings file)");
     config = load_config_file(*explicit_path);
   } else if (auto path = default_config_path(env); path && std::filesystem::exists(*path, ec)) {
     config = load_config_file(*path);  // the default file is optional
@@ -171,7 +170,9 @@ Settings resolve(const SettingsSources& sources) {
   auto apply_user_sources = [&](Settings& s) {
     if (config) apply_config_file(s, *config);
     apply_environment(s, env);
-    apply_command_line(s, sources.command_line);
+    apply_layer(s, sources.command_line, Source::CommandLine, [&](std::string_view key) {
+      return sources.command_line_name ? sources.command_line_name(key) : std::string(key);
+    });
   };
 
   // generation_config.json ranks below the config file, but which model's
@@ -190,6 +191,10 @@ Settings resolve(const SettingsSources& sources) {
   apply_user_sources(s);
   if (config) s.config_file = config->path;
   return s;
+}
+
+void apply_overrides(Settings& settings, const SettingOverrides& overrides, Source source) {
+  settings::apply_layer(settings, overrides, source, [](std::string_view key) { return std::string(key); });
 }
 
 }  // namespace qwen3

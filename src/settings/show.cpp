@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "settings/fields.h"
+#include "qwen3/settings.h"
 
 namespace qwen3 {
 namespace {
@@ -21,7 +21,7 @@ class TomlWriter {
  public:
   template <typename T>
   void line(std::string_view key, const Setting<T>& s) {
-    std::string text = std::string(key) + " = " + settings::to_toml(s.value);
+    std::string text = std::string(key) + " = " + to_toml(s.value);
     if (text.size() < kCommentColumn) text.resize(kCommentColumn, ' ');
     out_ << text << "  # " << describe_source(s) << "\n";
   }
@@ -37,21 +37,22 @@ std::string path_or(const std::optional<std::filesystem::path>& p, std::string_v
   return p ? p->string() : std::string(none);
 }
 
-template <typename T>
-nlohmann::json json_value(const T& v) {
-  return v;
-}
-nlohmann::json json_value(WeightDType v) {
-  auto text = settings::to_toml(v);
-  return text.substr(1, text.size() - 2);  // without the TOML quotes
-}
-nlohmann::json json_value(std::uint64_t seed) {
-  return seed == kRandomSeed ? nlohmann::json("random") : nlohmann::json(seed);
-}
+using Json = nlohmann::ordered_json;
 
 template <typename T>
-nlohmann::json json_setting(const Setting<T>& s) {
-  nlohmann::json j{{"value", json_value(s.value)}, {"source", std::string(source_name(s.source))}};
+Json json_value(const T& v) {
+  return v;
+}
+Json json_value(float v) { return shortest(v); }
+Json json_value(WeightDType v) {
+  auto text = to_toml(v);
+  return text.substr(1, text.size() - 2);  // without the TOML quotes
+}
+Json json_value(std::uint64_t seed) { return seed == kRandomSeed ? Json("random") : Json(seed); }
+
+template <typename T>
+Json json_setting(const Setting<T>& s) {
+  Json j{{"value", json_value(s.value)}, {"source", std::string(source_name(s.source))}};
   if (!s.origin.empty()) j["origin"] = s.origin;
   return j;
 }
@@ -65,33 +66,32 @@ std::string settings_to_toml(const Settings& s) {
   w.raw("# config file: " + path_or(s.config_file, "none"));
   w.raw("# generation_config.json: " + path_or(s.generation_config, "none"));
   w.raw("");
-  settings::visit_general(s, [&](std::string_view key, const auto& setting) {
+  visit_general(s, [&](std::string_view key, const auto& setting) {
     if (key == "model" && setting.source == Source::Builtin)
-      w.raw("# model: not set (give --model, QWEN3_MODEL or model = \"...\")");
+      w.raw("# model: not set (QWEN3_MODEL, model = \"...\" in the config file, or the command line)");
     else
       w.line(key, setting);
   });
   for (auto mode : {SamplingMode::Thinking, SamplingMode::NonThinking}) {
     w.raw("");
     w.raw(mode == SamplingMode::Thinking ? "[sampling.thinking]" : "[sampling.non_thinking]");
-    settings::visit_sampling(s.sampling(mode),
+    visit_sampling(s.sampling(mode),
                              [&](std::string_view key, const auto& setting) { w.line(key, setting); });
   }
   return w.str();
 }
 
 std::string settings_to_json(const Settings& s) {
-  nlohmann::json j;
-  j["config_file"] = s.config_file ? nlohmann::json(s.config_file->string()) : nlohmann::json(nullptr);
-  j["generation_config"] =
-      s.generation_config ? nlohmann::json(s.generation_config->string()) : nlohmann::json(nullptr);
-  settings::visit_general(s, [&](std::string_view key, const auto& setting) {
+  Json j;
+  j["config_file"] = s.config_file ? Json(s.config_file->string()) : Json(nullptr);
+  j["generation_config"] = s.generation_config ? Json(s.generation_config->string()) : Json(nullptr);
+  visit_general(s, [&](std::string_view key, const auto& setting) {
     j[std::string(key)] = json_setting(setting);
   });
   if (s.model.source == Source::Builtin) j["model"]["value"] = nullptr;
   for (auto mode : {SamplingMode::Thinking, SamplingMode::NonThinking}) {
     auto& table = j["sampling"][mode == SamplingMode::Thinking ? "thinking" : "non_thinking"];
-    settings::visit_sampling(s.sampling(mode), [&](std::string_view key, const auto& setting) {
+    visit_sampling(s.sampling(mode), [&](std::string_view key, const auto& setting) {
       table[std::string(key)] = json_setting(setting);
     });
   }

@@ -1,7 +1,7 @@
 // Validation against known English: a dictionary word list and GPT-2's
 // vocabulary. The figures land in docs/english-tokens.md through
 // scripts/english-tokens.sh.
-#include "vocab/coverage.h"
+#include "qwen3/vocab_reports.h"
 
 #include <unicode/utf8.h>
 

@@ -24,6 +24,7 @@ inline std::filesystem::path tokenizer_dir() { return env_path("QWEN3_TOKENIZER_
 inline std::filesystem::path shared_dir() { return env_path("QWEN3_SHARED_DIR"); }
 inline std::filesystem::path test_data() { return env_path("QWEN3_TEST_DATA"); }
 inline std::filesystem::path qwen3_bin() { return env_path("QWEN3_BIN"); }
+inline std::filesystem::path source_dir() { return env_path("QWEN3_SOURCE_DIR"); }
 inline std::filesystem::path english_word_list() {
   const char* v = std::getenv("QWEN3_WORD_LIST");
   return v && *v ? std::filesystem::path(v) : std::filesystem::path("/usr/share/dict/american-english");

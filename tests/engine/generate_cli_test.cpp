@@ -104,7 +104,7 @@ TEST(GenerateCli, RawIdsHonourEnglishOnlyAndRefuseChatOptions) {
 TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
   // The fixture's weights are qwen3-dummy-v1 output (its dummy.json beside its config).
   const std::vector<std::string> tail = {"--prompt-ids", "151644,872,198", "--max-new-tokens", "6", "--greedy",
-                                         "--json"};
+                                         "--seed", "1", "--json"};
   std::vector<std::string> dummy = {"generate", "--model-config", (test::fixture_dir() / "config.json").string(),
                                     "--dummy-weights", "--tokenizer", fixture()};
   std::vector<std::string> real = {"generate", "--model", fixture()};
@@ -148,7 +148,7 @@ TEST(GenerateCli, BadParametersAreOneLineErrors) {
 }
 
 TEST(ChatCli, AFailedTurnIsReportedAndTheChatGoesOn) {
-  const std::string too_long(400, 'x');
+  const std::string too_long(4000, 'x');  // alone more than the context
   const auto r = run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "60",
                             "--usage"},
                            "Hello\n" + too_long + "\nHi\n");

@@ -282,8 +282,38 @@ TEST(Chat, AFailedTurnLeavesTheHistoryUnchanged) {
   Chat chat(model, tok(), ChatTemplate::qwen3());
   chat.say("Hi", std::nullopt, greedy());
   ASSERT_EQ(chat.history().size(), 2u);
-  EXPECT_THROW(chat.say(std::string(200, 'x'), std::nullopt, greedy()), Error);  // does not fit the context
+  // A message that alone does not fit the context.
+  EXPECT_THROW(chat.say(std::string(2000, 'x'), std::nullopt, greedy()), Error);
   EXPECT_EQ(chat.history().size(), 2u);
+}
+
+// When the conversation outgrows the context, the oldest turns go (never a
+// leading system message), and the reply says how many messages went.
+TEST(Chat, TheOldestTurnsAreDroppedToFitTheContext) {
+  ScriptedModel model(play({id_of("ok"), token::kImEnd}), /*context=*/60);
+  Chat chat(model, tok(), ChatTemplate::qwen3());
+  chat.history().push_back(ChatMessage{Role::System, "Be brief.", std::nullopt, {}, ""});
+  int dropped = 0;
+  for (int turn = 0; turn < 8; ++turn) {
+    const auto r = chat.say("question number " + std::to_string(turn), std::nullopt, greedy(8));
+    EXPECT_EQ(r.content, "ok");
+    dropped += r.dropped_messages;
+  }
+  EXPECT_GT(dropped, 0);
+  EXPECT_EQ(chat.history().front().role, Role::System);
+  EXPECT_EQ(chat.history()[chat.history().size() - 2].content, "question number 7");
+  EXPECT_EQ(chat.history().size(), 1u + 2u * 8u - static_cast<std::size_t>(dropped));
+}
+
+// A reply the caller cancelled is not kept: the next turn does not see it.
+TEST(Chat, ACancelledReplyIsNotKept) {
+  ScriptedModel model(play({id_of("ok"), id_of(" more"), token::kImEnd}));
+  Chat chat(model, tok(), ChatTemplate::qwen3());
+  chat.say("Hi", std::nullopt, greedy());
+  const auto r = chat.say("Again", std::nullopt, greedy(), [](const ReplyPiece&) { return false; });
+  EXPECT_EQ(r.finish_reason, FinishReason::Cancelled);
+  ASSERT_EQ(chat.history().size(), 2u);
+  EXPECT_EQ(chat.history()[0].content, "Hi");
 }
 
 TEST(Chat, HistoryKeepsAnswersNotReasoning) {

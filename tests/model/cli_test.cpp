@@ -38,10 +38,10 @@ std::string csv(const std::vector<std::int32_t>& ids) {
 }
 
 TEST(Cli, InfoDescribesQwen3_4B) {
-  const Result r = qwen3_cli("info --config qwen3-4b --dummy-weights --ctx 32768");
+  const Result r = qwen3_cli("info --model-config qwen3-4b --dummy-weights --ctx 32768");
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* s : {"Qwen3ForCausalLM", "4.02 B (4022468096)", "layers            36", "32 query, 8 key/value (GQA 4:1), head_dim 128",
-                        "151936", "40960 native", "bf16", "7.49 GiB", "9.00 GiB at --ctx 32768"})
+                        "151936", "40960 native", "bf16", "7.49 GiB", "9.00 GiB at ctx 32768"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
 }
 
@@ -53,7 +53,7 @@ TEST(Cli, InfoOfACheckpoint) {
   const std::string layers = "layers            " + std::to_string(c["num_hidden_layers"].get<int>()) + "\n";
   const std::string attention = std::to_string(heads) + " query, " + std::to_string(kv) + " key/value (GQA " +
                                 std::to_string(heads / kv) + ":1), head_dim " + std::to_string(c["head_dim"].get<int>());
-  for (const std::string& s : {layers, attention, std::string("f32"), std::string("at --ctx 100")})
+  for (const std::string& s : {layers, attention, std::string("f32"), std::string("at ctx 100")})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
 }
 
@@ -99,12 +99,12 @@ TEST(Cli, MakeDummyWritesLoadableCheckpoints) {
   const fs::path out = fs::temp_directory_path() / ("qwen3-make-dummy-" + std::to_string(::getpid()));
   fs::remove_all(out);
   const std::string cfg = (test::fixture_dir() / "config.json").string();
-  const std::string manifest = (test::fixture_dir() / "dummy.json").string();
-  Result r = qwen3_cli("make-dummy --config " + cfg + " --manifest " + manifest + " --out " + (out / "one").string());
+  // The manifest beside the config (the fixture's dummy.json) makes the weights.
+  Result r = qwen3_cli("make-dummy --model-config " + cfg + " --out " + (out / "one").string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(read_file(out / "one" / "model.safetensors") == read_file(test::fixture_dir() / "model.safetensors"));
   EXPECT_TRUE(fs::exists(out / "one" / "config.json"));
-  r = qwen3_cli("make-dummy --config " + cfg + " --manifest " + manifest + " --out " + (out / "sharded").string() +
+  r = qwen3_cli("make-dummy --model-config " + cfg + " --out " + (out / "sharded").string() +
                 " --max-shard-size " + std::to_string(fs::file_size(test::fixture_dir() / "model.safetensors") / 3));
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_TRUE(fs::exists(out / "sharded" / "model.safetensors.index.json"));
@@ -113,7 +113,7 @@ TEST(Cli, MakeDummyWritesLoadableCheckpoints) {
   for (const auto& [name, file] : index["weight_map"].items()) shards.insert(file.get<std::string>());
   EXPECT_GE(shards.size(), 2u);
   for (const auto& f : shards) EXPECT_TRUE(fs::exists(out / "sharded" / f)) << f;
-  const std::string gen = " --prompt-ids 1,2,3,4 --max-new-tokens 4 --greedy --json";
+  const std::string gen = " --prompt-ids 1,2,3,4 --max-new-tokens 4 --greedy --seed 1 --json";
   const Result a = qwen3_cli("generate --model " + (out / "sharded").string() + gen);
   const Result b = qwen3_cli("generate --model " + fixture() + gen);
   ASSERT_EQ(a.status, 0) << a.err;
@@ -133,16 +133,16 @@ TEST(Cli, BenchReportsEveryFigure) {
 TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"info --model /no/such/model", "/no/such/model"},
-      {"logits --model " + fixture() + " --ids 1,2 --ctx 50000", "--ctx 50000"},
-      {"logits --model " + fixture() + " --ids 1,2 --device cuda", "--device cuda"},
+      {"logits --model " + fixture() + " --ids 1,2 --ctx 50000", "ctx = 50000"},
+      {"logits --model " + fixture() + " --ids 1,2 --device cuda", "--device: device = \"cuda\""},
       {"logits --model " + fixture() + " --ids 1,x", "--ids"},
       {"logits --model " + fixture() + " --ids 1,999999", "999999"},
       {"generate --model " + fixture() + " --max-new-tokens 2", "--prompt"},
-      {"generate --model-config qwen3-4b --prompt-ids 1 --greedy", "--dummy-weights"},
-      {"info --config no-such-model --dummy-weights", "no-such-model"},
-      {"info --config qwen3-4b --dummy-weights --ctx -5", "--ctx -5"},
-      {"info --config qwen3-4b --dummy-weights --ctx 999999", "--ctx 999999"},
-      {"info --config qwen3-4b --dummy-weights --device gpu", "--device gpu"},
+      {"generate --model-config qwen3-4b --prompt-ids 1 --greedy", "dummy_weights"},
+      {"info --model-config no-such-model --dummy-weights", "no-such-model"},
+      {"info --model-config qwen3-4b --dummy-weights --ctx -5", "--ctx: ctx = -5"},
+      {"info --model-config qwen3-4b --dummy-weights --ctx 999999", "ctx = 999999"},
+      {"info --model-config qwen3-4b --dummy-weights --device gpu", "--device: device = \"gpu\""},
   };
   for (const auto& [args, needle] : cases) {
     const Result r = qwen3_cli(args);

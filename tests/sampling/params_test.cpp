@@ -127,19 +127,5 @@ TEST(SamplingWarnings, PresencePenaltyAboveQwensAdvice) {
   EXPECT_NE(w[0].find("presence_penalty = 1.8"), std::string::npos);
 }
 
-TEST(SamplingOverrides, ApplyOnlySetFields) {
-  SamplingOverrides o;
-  EXPECT_TRUE(o.empty());
-  o.top_k = 5;
-  o.seed = 7;
-  EXPECT_FALSE(o.empty());
-  auto p = sampling_preset(SamplingMode::NonThinking);
-  o.apply_to(p);
-  auto expected = sampling_preset(SamplingMode::NonThinking);
-  expected.top_k = 5;
-  expected.seed = 7;
-  EXPECT_EQ(p, expected);
-}
-
 }  // namespace
 }  // namespace qwen3

@@ -105,9 +105,9 @@ TEST_F(SettingsTest, WrongTypesNameFileLineKeyAndWhatWasExpected) {
   EXPECT_EQ(error_of(with_config("dtype = \"fp16\"\n")),
             config_path() + ":1: dtype = \"fp16\": expected \"auto\", \"bf16\" or \"f32\"");
   EXPECT_EQ(error_of(with_config("[sampling.thinking]\nseed = -3\n")),
-            config_path() + ":2: sampling.thinking.seed = -3: expected an integer >= 0 or \"random\"");
+            config_path() + ":2: sampling.thinking.seed = -3: expected an integer from 0 to 18446744073709551614, or \"random\"");
   EXPECT_EQ(error_of(with_config("[sampling.thinking]\nseed = \"lucky\"\n")),
-            config_path() + ":2: sampling.thinking.seed = \"lucky\": expected an integer >= 0 or \"random\"");
+            config_path() + ":2: sampling.thinking.seed = \"lucky\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   EXPECT_EQ(error_of(with_config("threads = 99999999999\n")),
             config_path() + ":1: threads = 99999999999: expected an integer");
   EXPECT_EQ(error_of(with_config("model = [\"a\"]\n")),
@@ -149,7 +149,7 @@ TEST_F(SettingsTest, SyntaxErrorsNameFileAndLineOnOneLine) {
 TEST_F(SettingsTest, AConfigPathThatIsAFolderIsAnError) {
   auto src = sources();
   src.config_file = dir_;
-  EXPECT_EQ(error_of(src), "--config: config file " + dir_.string() + " does not exist");
+  EXPECT_EQ(error_of(src), "config: config file " + dir_.string() + " is not a file (expected a TOML settings file)");
 }
 
 }  // namespace

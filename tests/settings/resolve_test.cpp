@@ -78,10 +78,10 @@ TEST_F(SettingsTest, AMissingDefaultFileIsFineAMissingExplicitOneIsNot) {
   EXPECT_NO_THROW(resolve(sources()));
   auto src = sources();
   src.config_file = dir_ / "nope.toml";
-  EXPECT_EQ(error_of(src), "--config: config file " + (dir_ / "nope.toml").string() + " does not exist");
+  EXPECT_EQ(error_of(src), "config: config file " + (dir_ / "nope.toml").string() + " does not exist (expected a TOML settings file)");
   src = sources();
   src.environment["QWEN3_CONFIG"] = (dir_ / "nope.toml").string();
-  EXPECT_EQ(error_of(src), "QWEN3_CONFIG: config file " + (dir_ / "nope.toml").string() + " does not exist");
+  EXPECT_EQ(error_of(src), "QWEN3_CONFIG: config file " + (dir_ / "nope.toml").string() + " does not exist (expected a TOML settings file)");
 }
 
 TEST_F(SettingsTest, QwenConfigVariableNamesTheFileAndTheFlagWins) {
@@ -185,7 +185,7 @@ TEST_F(SettingsTest, EachSourceOverridesTheOnesBelowIt) {
   auto s = resolve(src);
   EXPECT_FLOAT_EQ(s.thinking.temperature.value, 0.2f);
   EXPECT_EQ(s.thinking.temperature.source, Source::CommandLine);
-  EXPECT_EQ(s.thinking.temperature.origin, "--temperature");
+  EXPECT_EQ(s.thinking.temperature.origin, "temperature");
 
   src.command_line.sampling.temperature.reset();
   s = resolve(src);
@@ -219,7 +219,7 @@ TEST_F(SettingsTest, GeneralSettingsFollowTheSamePrecedence) {
   src.command_line.model = "from-flag";
   const auto s = resolve(src);
   EXPECT_EQ(s.threads.value, 8);
-  EXPECT_EQ(s.threads.origin, "--threads");
+  EXPECT_EQ(s.threads.origin, "threads");
   EXPECT_EQ(s.model.value, "from-flag");
   EXPECT_EQ(s.run_options().threads, 8);
 }
@@ -302,7 +302,7 @@ TEST_F(SettingsTest, EnvironmentValuesAreParsedStrictly) {
   EXPECT_EQ(error_of(with_env("QWEN3_DTYPE", "fp16")),
             "QWEN3_DTYPE = \"fp16\": expected \"auto\", \"bf16\" or \"f32\"");
   EXPECT_EQ(error_of(with_env("QWEN3_SEED", "-1")),
-            "QWEN3_SEED = \"-1\": expected an integer >= 0 or \"random\"");
+            "QWEN3_SEED = \"-1\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   EXPECT_EQ(error_of(with_env("QWEN3_TOP_P", "1.5")),
             "QWEN3_TOP_P: top_p = 1.5 is out of range: expected 0 < top_p <= 1");
   EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "-2")),
@@ -329,17 +329,17 @@ TEST_F(SettingsTest, EmptyVariablesCountAsUnsetAndSeedAcceptsRandom) {
 TEST_F(SettingsTest, CommandLineValuesAreCheckedAndNamed) {
   auto src = sources();
   src.command_line.sampling.top_p = 0.0f;
-  EXPECT_EQ(error_of(src), "--top-p: top_p = 0 is out of range: expected 0 < top_p <= 1");
+  EXPECT_EQ(error_of(src), "top_p: top_p = 0 is out of range: expected 0 < top_p <= 1");
   src = sources();
   src.command_line.ctx = 0;
-  EXPECT_EQ(error_of(src), "--ctx: ctx = 0 is out of range: expected ctx >= 1 (tokens)");
+  EXPECT_EQ(error_of(src), "ctx: ctx = 0 is out of range: expected ctx >= 1 (tokens)");
   src = sources();
   src.command_line.model = "";
-  EXPECT_EQ(error_of(src).rfind("--model: model = \"\" is empty", 0), 0u);
+  EXPECT_EQ(error_of(src).rfind("model: model = \"\" is empty", 0), 0u);
   src = sources();
   src.command_line.thinking_budget = -2;
   EXPECT_EQ(error_of(src),
-            "--thinking-budget: thinking_budget = -2 is out of range: expected thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
+            "thinking_budget: thinking_budget = -2 is out of range: expected thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
 }
 
 TEST_F(SettingsTest, ABadLowerSourceIsReportedEvenIfOverridden) {
@@ -368,6 +368,48 @@ TEST(SettingsProcessEnvironment, TakesQwenVariablesXdgAndHomeOnly) {
   ::unsetenv("QWEN3_SETTINGS_TEST_VALUE");
   ::unsetenv("XDG_CONFIG_HOME");
   ::unsetenv("UNRELATED_SETTINGS_TEST_VALUE");
+}
+
+// A server request is one more layer: only the fields it sets change, named
+// by their keys, checked at once.
+TEST_F(SettingsTest, ARequestLayerSetsOnlyItsFields) {
+  auto s = resolve(sources());
+  SettingOverrides request;
+  request.sampling.top_k = 5;
+  request.sampling.seed = 7;
+  request.enable_thinking = false;
+  apply_overrides(s, request, Source::Request);
+  auto expected = sampling_preset(SamplingMode::NonThinking);
+  expected.top_k = 5;
+  expected.seed = 7;
+  EXPECT_EQ(s.non_thinking.params(), expected);
+  EXPECT_EQ(s.thinking.top_k.value, 5);
+  EXPECT_EQ(s.thinking.top_k.source, Source::Request);
+  EXPECT_EQ(s.thinking.top_k.origin, "top_k");
+  EXPECT_EQ(s.thinking.top_p.source, Source::Builtin);
+  EXPECT_FALSE(s.enable_thinking.value);
+  EXPECT_EQ(source_name(Source::Request), "request");
+
+  SettingOverrides bad;
+  bad.sampling.top_p = 1.5f;
+  try {
+    apply_overrides(s, bad, Source::Request);
+    FAIL() << "top_p = 1.5 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "top_p: top_p = 1.5 is out of range: expected 0 < top_p <= 1");
+  }
+}
+
+// 2^64-1 is the "random" sentinel: written as a number it is refused rather
+// than silently meaning random.
+TEST_F(SettingsTest, TheSentinelSeedIsNotANumber) {
+  auto env = sources();
+  env.environment["QWEN3_SEED"] = "18446744073709551615";
+  EXPECT_NE(error_of(env).find("QWEN3_SEED"), std::string::npos);
+  env.environment["QWEN3_SEED"] = "random";
+  EXPECT_EQ(resolve(env).thinking.seed.value, kRandomSeed);
+  env.environment["QWEN3_SEED"] = "18446744073709551614";
+  EXPECT_EQ(resolve(env).thinking.seed.value, 18446744073709551614ull);
 }
 
 }  // namespace

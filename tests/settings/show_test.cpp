@@ -78,7 +78,7 @@ TEST_F(SettingsTest, JsonOutputHasValueSourceAndOrigin) {
   EXPECT_EQ(j["model"]["source"], "builtin");
   EXPECT_EQ(j["dtype"]["value"], "bf16");
   EXPECT_EQ(j["dtype"]["source"], "command_line");
-  EXPECT_EQ(j["dtype"]["origin"], "--dtype");
+  EXPECT_EQ(j["dtype"]["origin"], "dtype");
   EXPECT_EQ(j["sampling"]["thinking"]["top_k"]["value"], 11);
   EXPECT_EQ(j["sampling"]["thinking"]["top_k"]["origin"], config_path() + ":2");
   EXPECT_EQ(j["sampling"]["non_thinking"]["top_k"]["source"], "builtin");

@@ -93,9 +93,10 @@ TEST(CliTokenize, BrokenTokenizerFiles) {
   expect_one_line_error(run_qwen3({"detokenize", "--model", wordpiece.path().string(), "--ids", "1"}),
                         "expected \"BPE\"");
   // Usage errors are CLI11's (reported by the shared main): non-zero, naming the option.
-  CliResult usage = run_qwen3({"tokenize"}, "x");
-  EXPECT_NE(usage.status, 0);
-  EXPECT_NE(usage.err.find("--model"), std::string::npos) << usage.err;
+  CliResult usage = run_qwen3({"tokenize", "--modle", model()}, "x");
+  EXPECT_EQ(usage.status, 2);
+  EXPECT_NE(usage.err.find("--modle"), std::string::npos) << usage.err;
+  expect_one_line_error(run_qwen3({"tokenize", "--model", "/no/such/tokenizer"}, "x"), "/no/such/tokenizer");
 }
 
 }  // namespace

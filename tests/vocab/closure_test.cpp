@@ -5,7 +5,7 @@
 
 #include <random>
 
-#include "vocab/coverage.h"
+#include "qwen3/vocab_reports.h"
 #include "vocab/real_vocab.h"
 
 namespace qwen3::vocab {

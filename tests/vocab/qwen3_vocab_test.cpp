@@ -11,7 +11,7 @@
 
 #include "common/utf8.h"
 #include "qwen3/error.h"
-#include "vocab/coverage.h"
+#include "qwen3/vocab_reports.h"
 #include "vocab/real_vocab.h"
 
 namespace qwen3::vocab {

@@ -1,0 +1,133 @@
+// Opening what the settings name (model, tokenizer, template, English mask)
+// and the rules that turn settings into generation options.
+#include <algorithm>
+#include <cstdlib>
+
+#include "qwen3/engine.h"
+#include "qwen3/error.h"
+#include "qwen3/vocab.h"
+
+namespace qwen3 {
+namespace fs = std::filesystem;
+
+fs::path default_tokenizer_dir() {
+  if (const char* dir = std::getenv("QWEN3_TOKENIZER_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "qwen3/tokenizers/Qwen3";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache/qwen3/tokenizers/Qwen3";
+  return {};
+}
+
+fs::path tokenizer_dir(const Settings& s) {
+  if (!s.tokenizer.value.empty()) return s.tokenizer.value;
+  if (s.model.value.empty()) return default_tokenizer_dir();
+  const fs::path model = s.model.value;
+  std::error_code ec;
+  if (!fs::exists(model, ec)) throw Error("model " + s.model.value + ": no such file or folder");
+  // A checkpoint without tokenizer files uses the fetched Qwen3 tokenizer
+  // (the dense Qwen3 family shares it); any other folder or file is read as
+  // the tokenizer itself, so its errors name it.
+  const bool bare_checkpoint = fs::is_directory(model, ec) && !fs::exists(model / "tokenizer.json", ec) &&
+                               fs::exists(model / "config.json", ec);
+  return bare_checkpoint ? default_tokenizer_dir() : model;
+}
+
+namespace {
+
+// TEMPORARY until the model library's DummyManifest::for_config lands.
+DummyManifest manifest_for(const fs::path& config_file) {
+  const fs::path beside = config_file.parent_path() / "dummy.json";
+  if (fs::exists(beside)) return DummyManifest::load(beside);
+  return DummyManifest::load(data_dir() / "models" / "qwen3-4b" / "dummy.json");
+}
+
+// The model folder named by the settings, checked.
+fs::path model_folder(const Settings& s) {
+  const fs::path dir = s.model.value;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error("model " + s.model.value + ": " + (fs::exists(dir, ec) ? "not a folder" : "no such folder") +
+                " (expected a Hugging Face checkpoint folder)");
+  return dir;
+}
+
+bool uses_model_folder(const Settings& s) {
+  if (!s.model.value.empty() && s.dummy_weights.value)
+    throw Error("model and dummy_weights name two models: give a model folder, or model_config with dummy_weights");
+  if (!s.model.value.empty()) return true;
+  if (s.model_config.value.empty())
+    throw Error("no model: set model to a checkpoint folder (or model_config NAME with dummy_weights)");
+  if (!s.dummy_weights.value)
+    throw Error("model_config " + s.model_config.value + " has no weights: set dummy_weights, or give a model folder");
+  return false;
+}
+
+}  // namespace
+
+ModelConfig load_model_config(const Settings& s) {
+  if (!s.model.value.empty()) return ModelConfig::load(model_folder(s) / "config.json");
+  if (s.model_config.value.empty())
+    throw Error("no model: set model to a checkpoint folder (or model_config NAME with dummy_weights)");
+  return ModelConfig::load(resolve_config(s.model_config.value));
+}
+
+RunOptions run_options_for(const Settings& s, const ModelConfig& config, int default_ctx) {
+  RunOptions run = s.run_options();
+  // Unless the user chose a context: the default (or the caller's need),
+  // and no more than the model supports.
+  if (s.ctx.source == Source::Builtin) {
+    if (default_ctx > 0) run.ctx = default_ctx;
+    run.ctx = static_cast<int>(std::min<std::int64_t>(run.ctx, config.max_context()));
+  }
+  return validate_run_options(run, config, "config.json");
+}
+
+std::unique_ptr<Model> open_model(const Settings& s, int default_ctx) {
+  if (uses_model_folder(s)) {
+    const fs::path dir = model_folder(s);
+    const ModelConfig config = ModelConfig::load(dir / "config.json");
+    return Model::load(dir, run_options_for(s, config, default_ctx));
+  }
+  const fs::path config_file = resolve_config(s.model_config.value);
+  const ModelConfig config = ModelConfig::load(config_file);
+  return Model::dummy(config, manifest_for(config_file), run_options_for(s, config, default_ctx));
+}
+
+Engine::Engine(Settings settings) : settings_(std::move(settings)) {
+  model_ = open_model(settings_);
+  const fs::path dir = tokenizer_dir(settings_);
+  tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(dir));
+  template_ = std::make_unique<ChatTemplate>(ChatTemplate::from_tokenizer_config(dir));
+  if (settings_.english_only.value != "off")
+    mask_ = std::make_unique<vocab::TokenMask>(vocab::make_mask(*tokenizer_, settings_.english_only.value));
+}
+
+Engine::Engine(Engine&&) noexcept = default;
+Engine::~Engine() = default;
+
+std::optional<bool> Engine::enable_thinking() const {
+  if (settings_.enable_thinking.source != Source::Builtin) return settings_.enable_thinking.value;
+  return std::nullopt;  // not passed to the template, as transformers' default
+}
+
+namespace {
+std::optional<int> budget_of(const Settings& s) {
+  if (s.thinking_budget.value < 0) return std::nullopt;
+  return s.thinking_budget.value;
+}
+}  // namespace
+
+SamplingMode Engine::mode_for(const ChatRequest& request) const { return mode_of(request, budget_of(settings_)); }
+
+GenerationOptions Engine::options_for(SamplingMode mode) const {
+  GenerationOptions o;
+  o.sampling = settings_.sampling(mode).params();
+  validate(o.sampling);
+  o.thinking_budget = budget_of(settings_);
+  o.budget_stop_text = settings_.thinking_budget_text.value;
+  o.stop = settings_.stop.value;
+  o.ignore_eos = settings_.ignore_eos.value;
+  o.allowed = mask_.get();
+  return o;
+}
+
+}  // namespace qwen3
