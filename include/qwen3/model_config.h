@@ -73,9 +73,13 @@ struct GenerationConfig {
 };
 
 // The folder of the data the project carries (data/ in the source tree, or
-// share/qwen3 beside the installed program). Looked up in this order: the
-// environment variable QWEN3_DATA_DIR, <exe dir>/../share/qwen3, the source
-// tree's data/ (compile definition QWEN3_SOURCE_DATA_DIR).
+// share/qwen3 where it is installed). Looked up in this order: the
+// environment variable QWEN3_DATA_DIR, <exe dir>/../share/qwen3 (the installed
+// program, also after moving the whole prefix), the source tree's data/
+// (compile definition QWEN3_SOURCE_DATA_DIR), the install prefix's
+// share/qwen3 as configured at build time (QWEN3_INSTALL_DATA_DIR: programs
+// linking the installed library). The last three count only when they hold
+// models/. Throws qwen3::Error when none does.
 std::filesystem::path data_dir();
 
 // `--config` accepts a file (config.json), a folder holding config.json, or the

@@ -211,11 +211,16 @@ std::filesystem::path data_dir() {
     const fs::path installed = exe.parent_path().parent_path() / "share" / "qwen3";
     if (fs::exists(installed / "models", ec)) return installed;
   }
+  // The source tree first: it is the data of this very build, while the
+  // install prefix may hold another version's (or nothing until installed).
 #ifdef QWEN3_SOURCE_DATA_DIR
-  return QWEN3_SOURCE_DATA_DIR;
-#else
-  throw Error("cannot find the qwen3 data folder: set QWEN3_DATA_DIR");
+  if (fs::exists(fs::path(QWEN3_SOURCE_DATA_DIR) / "models", ec)) return QWEN3_SOURCE_DATA_DIR;
 #endif
+#ifdef QWEN3_INSTALL_DATA_DIR
+  if (fs::exists(fs::path(QWEN3_INSTALL_DATA_DIR) / "models", ec)) return QWEN3_INSTALL_DATA_DIR;
+#endif
+  throw Error("cannot find the qwen3 data folder (share/qwen3 beside the program, the source tree's data/ "
+              "or the install prefix's share/qwen3): set QWEN3_DATA_DIR");
 }
 
 std::filesystem::path resolve_config(const std::string& name_or_path) {
