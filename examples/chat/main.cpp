@@ -6,7 +6,7 @@
 //
 // MODEL_DIR is a Hugging Face checkpoint folder (config.json, safetensors);
 // the tokenizer (tokenizer.json, tokenizer_config.json) is read from
-// TOKENIZER_DIR, by default MODEL_DIR.
+// TOKENIZER_DIR, by default beside the model.
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -53,31 +53,34 @@ int main(int argc, char** argv) {
   const std::string model_dir = argv[1];
   const std::string tokenizer_dir = argc == 3 ? argv[2] : model_dir;
   try {
-    qwen3::RunOptions run;
-    run.ctx = 4096;  // the KV cache: enough for this short exchange
-    const auto model = qwen3::Model::load(model_dir, run);
-    const auto tokenizer = qwen3::Tokenizer::load(tokenizer_dir);
-    qwen3::ModelRunner runner(*model);  // the model with one sequence's cache
-    qwen3::Chat chat(runner, tokenizer, qwen3::ChatTemplate::from_tokenizer_config(tokenizer_dir));
+    // The options this program chooses, as one layer of qwen3's options
+    // model (no environment or config file is read: sources left empty).
+    qwen3::SettingsSources sources;
+    sources.command_line.model = model_dir;
+    if (argc == 3) sources.command_line.tokenizer = argv[2];  // else beside the model
+    sources.command_line.ctx = 4096;                          // the KV cache: enough for this exchange
+    sources.command_line.sampling.seed = 7;                   // reproducible
+    sources.command_line.sampling.max_new_tokens = 24;        // short: a demonstration
+    const qwen3::Engine engine(qwen3::resolve(sources));      // model, tokenizer, chat template
 
+    qwen3::ModelRunner runner(engine.model());  // the model with one sequence's cache
+    qwen3::Chat chat(runner, engine.tokenizer(), engine.chat_template());
     for (const bool thinking : {true, false}) {
       qwen3::ChatRequest request;
       request.messages.push_back({.role = qwen3::Role::User, .content = "What is 17 times 3?"});
       request.enable_thinking = thinking;
+      // The engine picks the mode (enable_thinking, /think, a budget of 0)
+      // and that mode's Qwen preset with the options above.
+      const qwen3::SamplingMode mode = engine.mode_for(request);
+      const qwen3::GenerationOptions options = engine.options_for(mode);
 
-      qwen3::GenerationOptions options;
-      options.sampling = qwen3::sampling_preset(thinking ? qwen3::SamplingMode::Thinking
-                                                         : qwen3::SamplingMode::NonThinking);
-      options.sampling.seed = 7;             // reproducible
-      options.sampling.max_new_tokens = 24;  // short: a demonstration
-
-      std::cout << "== " << (thinking ? "thinking" : "non-thinking") << " mode\n";
+      std::cout << "== " << (mode == qwen3::SamplingMode::Thinking ? "thinking" : "non-thinking") << " mode\n";
       Printer printer;
       const qwen3::GenerationResult result =
           chat.reply(request, options, [&printer](const qwen3::ReplyPiece& p) { return printer(p); });
       printer.finish();
       std::cout << "(" << qwen3::finish_reason_name(result.finish_reason) << ", "
-                << result.usage.generated_tokens << " tokens, "
+                << result.usage.generated_tokens << " tokens, seed " << result.seed << ", "
                 << qwen3::thinking_state_name(result.thinking_state) << ")\n";
     }
   } catch (const qwen3::Error& e) {
