@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "common/file.h"
 #include "kernels/convert.h"
@@ -82,63 +83,52 @@ void convert(const void* src, WeightType from, void* dst, WeightType to, std::in
   }
 }
 
-// A raw tensor (as found in a file or generated) and where it should go.
+// A raw tensor, as found in a file or generated.
 struct Source {
   const void* data;
   WeightType type;
 };
 
-// Fills the Weights' fields from a function that yields each tensor's data in
-// the order of qwen3_tensor_specs, converting matrices to `target`
-// (nullopt: keep as given) and norms to f32.
+// A norm weight as held: an f32 copy.
+std::vector<float> hold_norm(const Source& src, std::int64_t n, detail::Weights& w) {
+  std::vector<float> v(n);
+  kernels::to_f32(src.data, src.type, n, v.data());
+  w.bytes += static_cast<std::uint64_t>(n) * sizeof(float);
+  return v;
+}
+
+// A matrix as held: in the wanted type (Auto: as given), pointing at the
+// source itself when that type and alignment already fit, else at a
+// converted copy owned by `w`.
+Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType wanted, detail::Weights& w) {
+  const std::int64_t n = spec.elements();
+  Matrix m;
+  m.rows = spec.shape[0];
+  m.cols = spec.shape[1];
+  m.type = held_type(wanted, src.type);
+  const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
+  if (m.type == src.type && aligned) {
+    m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
+  } else {
+    auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * type_size(m.type)]);
+    convert(src.data, src.type, buf.get(), m.type, n);
+    m.data = buf.get();
+    w.owned.push_back(std::move(buf));
+  }
+  w.bytes += static_cast<std::uint64_t>(n) * type_size(m.type);
+  return m;
+}
+
+// Fills the Weights from a function get(spec, slot) that yields each tensor's
+// data, walking the tensor table: each tensor goes to its slot, matrices as
+// `wanted` (Auto: as given), norms in f32.
 template <class Get>
 void assemble(const ModelConfig& c, detail::Weights& w, WeightDType wanted, Get&& get) {
-  const auto specs = model::qwen3_tensor_specs(c);
-  w.layers.resize(c.num_hidden_layers);
-  for (const model::TensorSpec& spec : specs) {
-    const Source src = get(spec);
-    const std::int64_t n = spec.elements();
-    if (spec.shape.size() == 1) {  // a norm weight: f32 copy
-      std::vector<float> v(n);
-      kernels::to_f32(src.data, src.type, n, v.data());
-      w.bytes += static_cast<std::uint64_t>(n) * sizeof(float);
-      const std::string kind = model::tensor_kind(spec.name);
-      if (spec.name == "model.norm.weight") { w.norm = std::move(v); continue; }
-      const int layer = std::stoi(spec.name.substr(std::strlen("model.layers.")));
-      detail::LayerWeights& L = w.layers[layer];
-      if (kind == "input_layernorm") L.input_layernorm = std::move(v);
-      else if (kind == "post_attention_layernorm") L.post_attention_layernorm = std::move(v);
-      else if (kind == "q_norm") L.q_norm = std::move(v);
-      else L.k_norm = std::move(v);
-      continue;
-    }
-    Matrix m;
-    m.rows = spec.shape[0];
-    m.cols = spec.shape[1];
-    m.type = held_type(wanted, src.type);
-    const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
-    if (m.type == src.type && aligned) {
-      m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
-    } else {
-      auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * type_size(m.type)]);
-      convert(src.data, src.type, buf.get(), m.type, n);
-      m.data = buf.get();
-      w.owned.push_back(std::move(buf));
-    }
-    w.bytes += static_cast<std::uint64_t>(n) * type_size(m.type);
-    const std::string kind = model::tensor_kind(spec.name);
-    if (kind == "embed_tokens") { w.embed_tokens = m; continue; }
-    if (kind == "lm_head") { w.lm_head = m; continue; }
-    const int layer = std::stoi(spec.name.substr(std::strlen("model.layers.")));
-    detail::LayerWeights& L = w.layers[layer];
-    if (kind == "q_proj") L.q_proj = m;
-    else if (kind == "k_proj") L.k_proj = m;
-    else if (kind == "v_proj") L.v_proj = m;
-    else if (kind == "o_proj") L.o_proj = m;
-    else if (kind == "gate_proj") L.gate_proj = m;
-    else if (kind == "up_proj") L.up_proj = m;
-    else L.down_proj = m;
-  }
+  model::for_each_tensor(c, w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    const Source src = get(spec, slot);
+    if (auto* norm = std::get_if<std::vector<float>*>(&slot)) **norm = hold_norm(src, spec.elements(), w);
+    else *std::get<Matrix*>(slot) = hold_matrix(spec, src, wanted, w);
+  });
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 }
 
@@ -191,6 +181,49 @@ std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weig
   return found;
 }
 
+// Checks the checkpoint against the tensor table of `config`: every tensor
+// present with a supported dtype and the implied shape, and nothing else.
+// Returns the bytes the weights will take as held with `wanted`.
+std::uint64_t check_tensors(const ModelConfig& config, const fs::path& config_file,
+                            const std::map<std::string, Located>& found, const fs::path& dir, WeightDType wanted) {
+  detail::Weights table;  // only for the slots: tells matrices from norms
+  std::set<std::string> expected;
+  std::uint64_t held = 0;
+  model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    auto it = found.find(spec.name);
+    if (it == found.end())
+      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() + ")");
+    const model::TensorView& v = *it->second.view;
+    const std::string where = it->second.file->string() + ": tensor " + spec.name;
+    if (v.dtype != "BF16" && v.dtype != "F16" && v.dtype != "F32")
+      throw Error(where + " has dtype " + v.dtype + "; expected BF16, F16 or F32");
+    if (v.shape != spec.shape)
+      throw Error(where + " has shape " + model::shape_string(v.shape) + "; " + config_file.string() + " implies " +
+                  model::shape_string(spec.shape));
+    held += static_cast<std::uint64_t>(spec.elements()) *
+            (model::is_norm(slot) ? sizeof(float) : type_size(held_type(wanted, stored_type(v.dtype))));
+    expected.insert(spec.name);
+  });
+  for (const auto& [name, loc] : found)
+    if (!expected.count(name) && !(name == "lm_head.weight" && config.tie_word_embeddings))
+      throw Error(loc.file->string() + ": tensor " + name + " is not part of a Qwen3ForCausalLM with " +
+                  config_file.string() + " (wrong config?)");
+  return held;
+}
+
+// Checks that the manifest draws every kind of tensor of `config`; returns the
+// bytes the dummy weights will take held as `target` (norms in f32).
+std::uint64_t dummy_held_bytes(const ModelConfig& config, const DummyManifest& manifest, WeightType target) {
+  detail::Weights table;  // only for the slots: tells matrices from norms
+  std::uint64_t held = 0;
+  model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    held += static_cast<std::uint64_t>(spec.elements()) * (model::is_norm(slot) ? sizeof(float) : type_size(target));
+    const std::string kind = model::tensor_kind(spec.name);
+    if (!manifest.kinds.count(kind)) throw Error("dummy-weight manifest: kinds: missing \"" + kind + "\"");
+  });
+  return held;
+}
+
 }  // namespace
 
 RunOptions validate_run_options(const RunOptions& o, const ModelConfig& c, const std::string& source) {
@@ -232,31 +265,10 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
 
   auto w = std::make_unique<detail::Weights>();
   const std::map<std::string, Located> found = open_checkpoint(dir, *w);
-  const auto specs = model::qwen3_tensor_specs(config);
-  std::uint64_t held = 0;
-  for (const model::TensorSpec& spec : specs) {
-    auto it = found.find(spec.name);
-    if (it == found.end())
-      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() + ")");
-    const model::TensorView& v = *it->second.view;
-    const std::string where = it->second.file->string() + ": tensor " + spec.name;
-    if (v.dtype != "BF16" && v.dtype != "F16" && v.dtype != "F32")
-      throw Error(where + " has dtype " + v.dtype + "; expected BF16, F16 or F32");
-    if (v.shape != spec.shape)
-      throw Error(where + " has shape " + model::shape_string(v.shape) + "; " + config_file.string() + " implies " +
-                  model::shape_string(spec.shape));
-    held += static_cast<std::uint64_t>(spec.elements()) *
-            (spec.shape.size() == 1 ? 4 : type_size(held_type(opts.dtype, stored_type(v.dtype))));
-  }
-  std::set<std::string> expected;
-  for (const auto& s : specs) expected.insert(s.name);
-  for (const auto& [name, loc] : found)
-    if (!expected.count(name) && !(name == "lm_head.weight" && config.tie_word_embeddings))
-      throw Error(loc.file->string() + ": tensor " + name + " is not part of a Qwen3ForCausalLM with " +
-                  config_file.string() + " (wrong config?)");
+  const std::uint64_t held = check_tensors(config, config_file, found, dir, opts.dtype);
   model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
 
-  assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec) {
+  assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec, model::TensorSlot) {
     const model::TensorView& v = *found.at(spec.name).view;
     return Source{v.data, stored_type(v.dtype)};
   });
@@ -267,22 +279,15 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
                                     const RunOptions& options) {
   RunOptions opts = validate_run_options(options, config, "config");
   kernels::set_num_threads(opts.threads);
-  const auto specs = model::qwen3_tensor_specs(config);
   const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;
-  std::uint64_t held = 0;
-  for (const auto& s : specs) {
-    held += static_cast<std::uint64_t>(s.elements()) * (s.shape.size() == 1 ? 4 : type_size(target));
-    const std::string kind = model::tensor_kind(s.name);
-    if (!manifest.kinds.count(kind)) throw Error("dummy-weight manifest: kinds: missing \"" + kind + "\"");
-  }
-  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+  model::check_memory(dummy_held_bytes(config, manifest, target), kv_cache_bytes(config, opts.ctx), opts.ctx);
 
   auto w = std::make_unique<detail::Weights>();
   std::vector<std::uint16_t> scratch;  // bf16 draws of a tensor that is then widened
   assemble(config, *w, opts.dtype == WeightDType::F32 ? WeightDType::F32 : WeightDType::Auto,
-           [&](const model::TensorSpec& spec) {
+           [&](const model::TensorSpec& spec, model::TensorSlot slot) {
              const std::int64_t n = spec.elements();
-             if (spec.shape.size() == 1 || target == WeightType::F32) {
+             if (model::is_norm(slot) || target == WeightType::F32) {
                scratch.resize(n);
                model::generate_dummy_bf16(manifest, spec.name, n, scratch.data());
                return Source{scratch.data(), WeightType::BF16};
