@@ -83,11 +83,13 @@ RunOptions validate_run_options(const RunOptions& options, const ModelConfig& co
 
 class Model {
  public:
-  // Loads DIR/config.json and DIR/model.safetensors (or the shards listed by
-  // DIR/model.safetensors.index.json). Every tensor's name, dtype and shape is
-  // checked against the config; options are validated (device, dtype, threads,
-  // ctx <= config().max_context()) and the memory for the weights and a KV
-  // cache of options.ctx tokens is checked against what the machine has.
+  // Loads DIR/config.json and DIR/model.safetensors or, when there is none,
+  // the shards listed by DIR/model.safetensors.index.json (transformers'
+  // order: model.safetensors wins over an index beside it). Every tensor's
+  // name, dtype and shape is checked against the config; options are
+  // validated (device, dtype, threads, ctx <= config().max_context()) and the
+  // memory for the weights and a KV cache of options.ctx tokens is checked
+  // against what the machine has.
   // Throws qwen3::Error naming the file, tensor, field or option.
   static std::unique_ptr<Model> load(const std::filesystem::path& dir, const RunOptions& options);
   // Full-size model with qwen3-dummy-v1 weights generated in memory (bf16, or

@@ -138,33 +138,46 @@ struct Located {
   const fs::path* file;
 };
 
-std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
-  std::map<std::string, Located> found;
-  const fs::path index = dir / "model.safetensors.index.json";
+// The files of a checkpoint and, when sharded, which one holds each tensor
+// (empty for one file: it holds what it holds).
+struct CheckpointFiles {
   std::vector<std::string> files;
   std::map<std::string, std::string> weight_map;
-  if (fs::exists(index)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(index));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(index.string() + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
-      throw Error(index.string() + ": weight_map: missing or not an object");
-    for (const auto& [name, file] : j["weight_map"].items()) {
-      if (!file.is_string()) throw Error(index.string() + ": weight_map." + name + ": expected a file name");
-      const std::string f = file.get<std::string>();
-      if (f.find('/') != std::string::npos) throw Error(index.string() + ": weight_map." + name + ": bad file " + f);
-      weight_map[name] = f;
-      if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
-    }
-  } else if (fs::exists(dir / "model.safetensors")) {
-    files.push_back("model.safetensors");
-  } else {
-    throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
+};
+
+// The shards a model.safetensors.index.json lists.
+CheckpointFiles read_index(const fs::path& index) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(index));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(index.string() + ": not valid JSON: " + e.what());
   }
-  for (const std::string& f : files) {
+  if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+    throw Error(index.string() + ": weight_map: missing or not an object");
+  CheckpointFiles r;
+  for (const auto& [name, file] : j["weight_map"].items()) {
+    if (!file.is_string()) throw Error(index.string() + ": weight_map." + name + ": expected a file name");
+    const std::string f = file.get<std::string>();
+    if (f.find('/') != std::string::npos) throw Error(index.string() + ": weight_map." + name + ": bad file " + f);
+    r.weight_map[name] = f;
+    if (std::find(r.files.begin(), r.files.end(), f) == r.files.end()) r.files.push_back(f);
+  }
+  return r;
+}
+
+// Maps the checkpoint's files into `w` and finds every tensor. As in
+// transformers, model.safetensors is the checkpoint when present, even beside
+// a model.safetensors.index.json (which is then not read).
+std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
+  const fs::path index = dir / "model.safetensors.index.json";
+  CheckpointFiles checkpoint;
+  if (fs::exists(dir / "model.safetensors")) checkpoint.files = {"model.safetensors"};
+  else if (fs::exists(index)) checkpoint = read_index(index);
+  else throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
+  const std::map<std::string, std::string>& weight_map = checkpoint.weight_map;
+  std::map<std::string, Located> found;
+  for (const std::string& f : checkpoint.files) {
     w.files.push_back(std::make_unique<model::SafetensorsFile>(dir / f));
     const model::SafetensorsFile& sf = *w.files.back();
     for (const auto& [name, view] : sf.tensors()) {
