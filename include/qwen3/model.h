@@ -93,7 +93,7 @@ class Model {
   // Throws qwen3::Error naming the file, tensor, field or option.
   static std::unique_ptr<Model> load(const std::filesystem::path& dir, const RunOptions& options);
   // Full-size model with qwen3-dummy-v1 weights generated in memory (bf16, or
-  // f32 with --dtype f32): benchmarks and tests with no download.
+  // f32 with dtype f32): benchmarks and tests with no download.
   static std::unique_ptr<Model> dummy(const ModelConfig& config, const DummyManifest& manifest,
                                       const RunOptions& options);
   ~Model();

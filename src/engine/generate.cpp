@@ -100,7 +100,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
   if (static_cast<int>(prompt.size()) >= ctx)
     throw Error("the prompt has " + std::to_string(prompt.size()) +
                 " tokens, which leaves no room in the context of " + std::to_string(ctx) +
-                " tokens (raise --ctx or shorten the prompt)");
+                " tokens (raise ctx or shorten the prompt)");
 
   GenerationResult result;
   result.usage.prompt_tokens = static_cast<int>(prompt.size());
@@ -168,7 +168,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
     if (model.position() + static_cast<int>(step.size()) > ctx) {
       result.finish_reason = FinishReason::Context;
       result.message = "the context of " + std::to_string(ctx) +
-                       " tokens is full (raise --ctx for longer replies)";
+                       " tokens is full (raise ctx for longer replies)";
       break;
     }
     model.forward(step, logits.data(), rows);

@@ -241,11 +241,12 @@ std::uint64_t dummy_held_bytes(const ModelConfig& config, const DummyManifest& m
 
 RunOptions validate_run_options(const RunOptions& o, const ModelConfig& c, const std::string& source) {
   if (o.device != "cpu")
-    throw Error("--device " + o.device + ": not available (this build runs on the cpu only; use --device cpu)");
-  if (o.threads < 0) throw Error("--threads " + std::to_string(o.threads) + ": must be >= 0 (0: all cores)");
-  if (o.ctx < 1) throw Error("--ctx " + std::to_string(o.ctx) + ": must be >= 1");
+    throw Error("device = " + o.device + " is not available: expected \"cpu\" (this build runs on the cpu only)");
+  if (o.threads < 0)
+    throw Error("threads = " + std::to_string(o.threads) + " is out of range: expected threads >= 0 (0: all cores)");
+  if (o.ctx < 1) throw Error("ctx = " + std::to_string(o.ctx) + " is out of range: expected ctx >= 1 (tokens)");
   if (o.ctx > c.max_context())
-    throw Error("--ctx " + std::to_string(o.ctx) + " exceeds the model's context of " +
+    throw Error("ctx = " + std::to_string(o.ctx) + " exceeds the model's context of " +
                 std::to_string(c.max_context()) + " tokens (" + source +
                 (c.rope_scaling.yarn ? ": rope_scaling factor x original_max_position_embeddings)"
                                      : ": max_position_embeddings; YaRN rope_scaling extends it)"));
@@ -339,7 +340,7 @@ void Model::check_tokens(std::span<const TokenId> tokens, const Session& session
   if (tokens.empty()) throw Error("forward: no tokens");
   if (static_cast<std::int64_t>(session.position()) + static_cast<std::int64_t>(tokens.size()) > session.capacity())
     throw Error("context full: " + std::to_string(session.position()) + " + " + std::to_string(tokens.size()) +
-                " tokens exceed --ctx " + std::to_string(session.capacity()));
+                " tokens exceed the session's ctx = " + std::to_string(session.capacity()));
   for (std::size_t t = 0; t < tokens.size(); ++t)
     if (tokens[t] < 0 || tokens[t] >= config_.vocab_size)
       throw Error("token id " + std::to_string(tokens[t]) + " at index " + std::to_string(t) +
@@ -375,12 +376,12 @@ Session::Session(int layers, int kv_heads, int head_dim, int capacity)
     : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), capacity_(capacity) {
   bytes_ = static_cast<std::size_t>(layers) * kv_heads * capacity * head_dim * sizeof(float);
   // Anonymous mappings are committed page by page as the cache fills, so a
-  // long --ctx costs memory only for the positions actually used.
+  // long ctx costs memory only for the positions actually used.
   for (float** p : {&keys_, &values_}) {
     void* m = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
       if (keys_) ::munmap(keys_, bytes_);
-      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (--ctx " + std::to_string(capacity) + ")");
+      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (ctx = " + std::to_string(capacity) + ")");
     }
     *p = static_cast<float*>(m);
   }

@@ -67,7 +67,7 @@ std::string settings_to_toml(const Settings& s) {
   w.raw("");
   settings::visit_general(s, [&](std::string_view key, const auto& setting) {
     if (key == "model" && setting.source == Source::Builtin)
-      w.raw("# model: not set (give --model, QWEN3_MODEL or model = \"...\")");
+      w.raw("# model: not set (set model: QWEN3_MODEL or model = \"...\" in the config file)");
     else
       w.line(key, setting);
   });

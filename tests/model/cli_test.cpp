@@ -133,16 +133,16 @@ TEST(Cli, BenchReportsEveryFigure) {
 TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"info --model /no/such/model", "/no/such/model"},
-      {"logits --model " + fixture() + " --ids 1,2 --ctx 50000", "--ctx 50000"},
-      {"logits --model " + fixture() + " --ids 1,2 --device cuda", "--device cuda"},
+      {"logits --model " + fixture() + " --ids 1,2 --ctx 50000", "ctx = 50000"},
+      {"logits --model " + fixture() + " --ids 1,2 --device cuda", "device = cuda"},
       {"logits --model " + fixture() + " --ids 1,x", "--ids"},
       {"logits --model " + fixture() + " --ids 1,999999", "999999"},
       {"generate --model " + fixture() + " --max-new-tokens 2", "--prompt"},
       {"generate --model-config qwen3-4b --prompt-ids 1 --greedy", "--dummy-weights"},
       {"info --config no-such-model --dummy-weights", "no-such-model"},
-      {"info --config qwen3-4b --dummy-weights --ctx -5", "--ctx -5"},
-      {"info --config qwen3-4b --dummy-weights --ctx 999999", "--ctx 999999"},
-      {"info --config qwen3-4b --dummy-weights --device gpu", "--device gpu"},
+      {"info --config qwen3-4b --dummy-weights --ctx -5", "ctx = -5"},
+      {"info --config qwen3-4b --dummy-weights --ctx 999999", "ctx = 999999"},
+      {"info --config qwen3-4b --dummy-weights --device gpu", "device = gpu"},
   };
   for (const auto& [args, needle] : cases) {
     const Result r = qwen3_cli(args);

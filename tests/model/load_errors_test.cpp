@@ -237,16 +237,16 @@ TEST_F(Broken, ContextDeviceThreadsAreChecked) {
   model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
   RunOptions o = small_options();
   o.ctx = 40961;
-  expect_error({"--ctx 40961", "40960", "max_position_embeddings"}, o);
+  expect_error({"ctx = 40961", "40960", "max_position_embeddings"}, o);
   o = small_options();
   o.ctx = 0;
-  expect_error({"--ctx 0"}, o);
+  expect_error({"ctx = 0"}, o);
   o = small_options();
   o.device = "cuda";
-  expect_error({"--device cuda", "cpu"}, o);
+  expect_error({"device = cuda", "cpu"}, o);
   o = small_options();
   o.threads = -2;
-  expect_error({"--threads -2"}, o);
+  expect_error({"threads = -2"}, o);
 }
 
 TEST_F(Broken, TooLittleMemoryIsRefusedBeforeAllocating) {
