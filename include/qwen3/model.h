@@ -40,7 +40,39 @@ struct DummyManifest {
 
   static DummyManifest parse(const std::string& json_text, const std::string& source);
   static DummyManifest load(const std::filesystem::path& dummy_json);
+
+  // The manifest that goes with a config: the dummy.json beside config_json
+  // when there is one, else the carried qwen3-4b manifest
+  // (data_dir()/models/qwen3-4b/dummy.json). The one rule for every caller.
+  static std::filesystem::path file_for_config(const std::filesystem::path& config_json);
+  static DummyManifest for_config(const std::filesystem::path& config_json);  // load(file_for_config(...))
 };
+
+// How write_dummy_checkpoint writes.
+struct DummyCheckpointOptions {
+  // The largest shard in bytes: one model.safetensors when everything fits,
+  // else model-0000i-of-0000n.safetensors shards plus model.safetensors.index.json.
+  std::uint64_t max_shard_bytes = 4'000'000'000;
+  // Write into a non-empty out_dir: the checkpoint files there
+  // (model*.safetensors, model.safetensors.index.json, generation_config.json)
+  // are removed first, so none of an older checkpoint is left beside the new
+  // one; other files stay. Without force a non-empty out_dir is refused.
+  bool force = false;
+  // The qwen3-dummy-v1 manifest; empty: DummyManifest::file_for_config(config_json).
+  std::filesystem::path manifest;
+};
+
+// Writes a Hugging Face checkpoint of qwen3-dummy-v1 weights (BF16, every
+// tensor of the config) to out_dir, with a copy of config_json as config.json,
+// of the generation_config.json beside it (if any) and of the manifest as
+// dummy.json, so that Model::load(out_dir) equals Model::dummy with the same
+// config and manifest. out_dir must be new or empty (see force) and is never
+// the folder config_json is in. Returns the files written: the weights (and
+// index), then config.json, generation_config.json, dummy.json.
+// Throws qwen3::Error naming the file, field or folder before writing anything.
+std::vector<std::filesystem::path> write_dummy_checkpoint(const std::filesystem::path& config_json,
+                                                          const std::filesystem::path& out_dir,
+                                                          const DummyCheckpointOptions& options = {});
 
 // The KV cache of one sequence: keys and values (f32) of every layer for
 // positions [0, position()). Layout per layer: [kv_head][capacity][head_dim],

@@ -57,9 +57,7 @@ RunOptions ModelFlags::run_options(const ModelConfig& c, int default_ctx) const 
 
 DummyManifest ModelFlags::load_manifest() const {
   if (!manifest.empty()) return DummyManifest::load(manifest);
-  const fs::path beside = resolve_config(config).parent_path() / "dummy.json";
-  if (fs::exists(beside)) return DummyManifest::load(beside);
-  return DummyManifest::load(data_dir() / "models" / "qwen3-4b" / "dummy.json");
+  return DummyManifest::for_config(resolve_config(config));
 }
 
 std::unique_ptr<Model> ModelFlags::open(int default_ctx) const {

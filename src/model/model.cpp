@@ -224,15 +224,12 @@ std::uint64_t check_tensors(const ModelConfig& config, const fs::path& config_fi
   return held;
 }
 
-// Checks that the manifest draws every kind of tensor of `config`; returns the
-// bytes the dummy weights will take held as `target` (norms in f32).
-std::uint64_t dummy_held_bytes(const ModelConfig& config, const DummyManifest& manifest, WeightType target) {
+// The bytes dummy weights of `config` take held as `target` (norms in f32).
+std::uint64_t dummy_held_bytes(const ModelConfig& config, WeightType target) {
   detail::Weights table;  // only for the slots: tells matrices from norms
   std::uint64_t held = 0;
   model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
     held += static_cast<std::uint64_t>(spec.elements()) * (model::is_norm(slot) ? sizeof(float) : type_size(target));
-    const std::string kind = model::tensor_kind(spec.name);
-    if (!manifest.kinds.count(kind)) throw Error("dummy-weight manifest: kinds: missing \"" + kind + "\"");
   });
   return held;
 }
@@ -294,7 +291,8 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
   RunOptions opts = validate_run_options(options, config, "config");
   kernels::set_num_threads(opts.threads);
   const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;
-  model::check_memory(dummy_held_bytes(config, manifest, target), kv_cache_bytes(config, opts.ctx), opts.ctx);
+  model::require_kinds(manifest, config, "dummy-weight manifest");
+  model::check_memory(dummy_held_bytes(config, target), kv_cache_bytes(config, opts.ctx), opts.ctx);
 
   auto w = std::make_unique<detail::Weights>();
   std::vector<std::uint16_t> scratch;  // bf16 draws of a tensor that is then widened
