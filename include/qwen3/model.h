@@ -40,7 +40,39 @@ struct DummyManifest {
 
   static DummyManifest parse(const std::string& json_text, const std::string& source);
   static DummyManifest load(const std::filesystem::path& dummy_json);
+
+  // The manifest that goes with a config: the dummy.json beside config_json
+  // when there is one, else the carried qwen3-4b manifest
+  // (data_dir()/models/qwen3-4b/dummy.json). The one rule for every caller.
+  static std::filesystem::path file_for_config(const std::filesystem::path& config_json);
+  static DummyManifest for_config(const std::filesystem::path& config_json);  // load(file_for_config(...))
 };
+
+// How write_dummy_checkpoint writes.
+struct DummyCheckpointOptions {
+  // The largest shard in bytes: one model.safetensors when everything fits,
+  // else model-0000i-of-0000n.safetensors shards plus model.safetensors.index.json.
+  std::uint64_t max_shard_bytes = 4'000'000'000;
+  // Write into a non-empty out_dir: the checkpoint files there
+  // (model*.safetensors, model.safetensors.index.json, generation_config.json)
+  // are removed first, so none of an older checkpoint is left beside the new
+  // one; other files stay. Without force a non-empty out_dir is refused.
+  bool force = false;
+  // The qwen3-dummy-v1 manifest; empty: DummyManifest::file_for_config(config_json).
+  std::filesystem::path manifest;
+};
+
+// Writes a Hugging Face checkpoint of qwen3-dummy-v1 weights (BF16, every
+// tensor of the config) to out_dir, with a copy of config_json as config.json,
+// of the generation_config.json beside it (if any) and of the manifest as
+// dummy.json, so that Model::load(out_dir) equals Model::dummy with the same
+// config and manifest. out_dir must be new or empty (see force) and is never
+// the folder config_json is in. Returns the files written: the weights (and
+// index), then config.json, generation_config.json, dummy.json.
+// Throws qwen3::Error naming the file, field or folder before writing anything.
+std::vector<std::filesystem::path> write_dummy_checkpoint(const std::filesystem::path& config_json,
+                                                          const std::filesystem::path& out_dir,
+                                                          const DummyCheckpointOptions& options = {});
 
 // The KV cache of one sequence: keys and values (f32) of every layer for
 // positions [0, position()). Layout per layer: [kv_head][capacity][head_dim],
@@ -83,15 +115,17 @@ RunOptions validate_run_options(const RunOptions& options, const ModelConfig& co
 
 class Model {
  public:
-  // Loads DIR/config.json and DIR/model.safetensors (or the shards listed by
-  // DIR/model.safetensors.index.json). Every tensor's name, dtype and shape is
-  // checked against the config; options are validated (device, dtype, threads,
-  // ctx <= config().max_context()) and the memory for the weights and a KV
-  // cache of options.ctx tokens is checked against what the machine has.
+  // Loads DIR/config.json and DIR/model.safetensors or, when there is none,
+  // the shards listed by DIR/model.safetensors.index.json (transformers'
+  // order: model.safetensors wins over an index beside it). Every tensor's
+  // name, dtype and shape is checked against the config; options are
+  // validated (device, dtype, threads, ctx <= config().max_context()) and the
+  // memory for the weights and a KV cache of options.ctx tokens is checked
+  // against what the machine has.
   // Throws qwen3::Error naming the file, tensor, field or option.
   static std::unique_ptr<Model> load(const std::filesystem::path& dir, const RunOptions& options);
   // Full-size model with qwen3-dummy-v1 weights generated in memory (bf16, or
-  // f32 with --dtype f32): benchmarks and tests with no download.
+  // f32 with dtype f32): benchmarks and tests with no download.
   static std::unique_ptr<Model> dummy(const ModelConfig& config, const DummyManifest& manifest,
                                       const RunOptions& options);
   ~Model();

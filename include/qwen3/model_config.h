@@ -82,8 +82,9 @@ struct GenerationConfig {
 // models/. Throws qwen3::Error when none does.
 std::filesystem::path data_dir();
 
-// `--config` accepts a file (config.json), a folder holding config.json, or the
-// name of a carried model ("qwen3-4b" -> data/models/qwen3-4b/config.json).
+// A model config (model_config) names a file (config.json), a folder holding
+// config.json, or a carried model ("qwen3-4b" -> data/models/qwen3-4b/config.json).
+// Throws qwen3::Error "model_config = NAME: no such file ..." otherwise.
 std::filesystem::path resolve_config(const std::string& name_or_path);
 
 }  // namespace qwen3

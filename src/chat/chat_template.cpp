@@ -1,31 +1,14 @@
 // The official Qwen3 chat template, rendered natively. Each step below
 // mirrors one block of the Jinja source (quoted in comments), with Jinja's
 // truthiness: a string or list is true when non-empty.
-#include <openssl/evp.h>
-
-#include <cstdio>
-
 #include "chat/json_parse.h"
 #include "common/file.h"
+#include "common/sha256.h"
 #include "qwen3/chat.h"
 #include "qwen3/error.h"
 
 namespace qwen3 {
 namespace {
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    throw Error("chat template: sha256 computation failed (OpenSSL)");
-  std::string hex;
-  char buf[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    hex += buf;
-  }
-  return hex;
-}
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool ends_with(std::string_view s, std::string_view p) {
@@ -131,7 +114,7 @@ std::string_view role_name(Role role) {
 ChatTemplate ChatTemplate::qwen3() { return ChatTemplate(std::string(kQwen3Sha256)); }
 
 ChatTemplate ChatTemplate::from_source(std::string_view jinja_source, std::string_view origin) {
-  std::string sha = sha256_hex(jinja_source);
+  std::string sha = sha256_hex(jinja_source.data(), jinja_source.size());
   if (sha == kQwen3Sha256) return ChatTemplate(sha);
   // Trailing whitespace after the last tag renders to nothing (the template
   // uses {%- ... %} throughout), so a copy saved with a final newline is the
@@ -140,7 +123,7 @@ ChatTemplate ChatTemplate::from_source(std::string_view jinja_source, std::strin
   while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ' || trimmed.back() == '\r' ||
                               trimmed.back() == '\t'))
     trimmed.remove_suffix(1);
-  if (sha256_hex(trimmed) == kQwen3Sha256) return ChatTemplate(std::string(kQwen3Sha256));
+  if (sha256_hex(trimmed.data(), trimmed.size()) == kQwen3Sha256) return ChatTemplate(std::string(kQwen3Sha256));
   throw Error(std::string(origin) + ": chat template not supported (sha256 " + sha +
               "); qwen3 renders only the official Qwen3 template (sha256 " + std::string(kQwen3Sha256) +
               ") and refuses others rather than render them wrong");

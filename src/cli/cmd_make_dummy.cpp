@@ -3,7 +3,6 @@
 // e.g. to test loading at full size without a download. The weights come
 // from the manifest beside the config (dummy.json), else qwen3-4b's, exactly
 // as --dummy-weights generates them.
-#if 0  // TEMP until write_dummy_checkpoint lands
 #include <iostream>
 
 #include "cli/command.h"
@@ -42,4 +41,3 @@ const CommandRegistration registration("make-dummy", [](CLI::App& program) {
 
 }  // namespace
 }  // namespace qwen3::cli
-#endif

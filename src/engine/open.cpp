@@ -33,13 +33,6 @@ fs::path tokenizer_dir(const Settings& s) {
 
 namespace {
 
-// TEMPORARY until the model library's DummyManifest::for_config lands.
-DummyManifest manifest_for(const fs::path& config_file) {
-  const fs::path beside = config_file.parent_path() / "dummy.json";
-  if (fs::exists(beside)) return DummyManifest::load(beside);
-  return DummyManifest::load(data_dir() / "models" / "qwen3-4b" / "dummy.json");
-}
-
 // The model folder named by the settings, checked.
 fs::path model_folder(const Settings& s) {
   const fs::path dir = s.model.value;
@@ -89,7 +82,7 @@ std::unique_ptr<Model> open_model(const Settings& s, int default_ctx) {
   }
   const fs::path config_file = resolve_config(s.model_config.value);
   const ModelConfig config = ModelConfig::load(config_file);
-  return Model::dummy(config, manifest_for(config_file), run_options_for(s, config, default_ctx));
+  return Model::dummy(config, DummyManifest::for_config(config_file), run_options_for(s, config, default_ctx));
 }
 
 Engine::Engine(Settings settings) : settings_(std::move(settings)) {

@@ -41,6 +41,16 @@ DummyManifest DummyManifest::load(const std::filesystem::path& file) {
   return parse(read_file(file), file.string());
 }
 
+std::filesystem::path DummyManifest::file_for_config(const std::filesystem::path& config_json) {
+  const std::filesystem::path beside = config_json.parent_path() / "dummy.json";
+  if (std::filesystem::exists(beside)) return beside;
+  return data_dir() / "models" / "qwen3-4b" / "dummy.json";
+}
+
+DummyManifest DummyManifest::for_config(const std::filesystem::path& config_json) {
+  return load(file_for_config(config_json));
+}
+
 namespace model {
 
 std::uint64_t splitmix64_mix(std::uint64_t z) {
@@ -64,6 +74,13 @@ float dummy_value_f32(std::uint64_t base, std::uint64_t k, double center, double
   const double s = 2.0 * u - 1.0;
   const double scaled = scale * s;
   return static_cast<float>(center + scaled);
+}
+
+void require_kinds(const DummyManifest& manifest, const ModelConfig& config, const std::string& source) {
+  for (const TensorSpec& spec : qwen3_tensor_specs(config)) {
+    const std::string kind = tensor_kind(spec.name);
+    if (!manifest.kinds.count(kind)) throw Error(source + ": kinds: missing \"" + kind + "\"");
+  }
 }
 
 void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n,

@@ -20,6 +20,10 @@ std::uint64_t fnv1a64(const std::string& bytes);
 // One element as float32 (before the bf16 rounding).
 float dummy_value_f32(std::uint64_t base, std::uint64_t k, double center, double scale);
 
+// Throws qwen3::Error "SOURCE: kinds: missing \"KIND\"" unless the manifest
+// draws every kind of tensor of the config.
+void require_kinds(const DummyManifest& manifest, const ModelConfig& config, const std::string& source);
+
 // Writes the n bf16 values of tensor `name` (n = product of its shape) to
 // out[n], with the manifest's centre/scale for the tensor's kind (throws
 // qwen3::Error when the manifest lacks that kind). Multithreaded.

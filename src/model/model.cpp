@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "common/file.h"
 #include "kernels/convert.h"
@@ -82,63 +83,52 @@ void convert(const void* src, WeightType from, void* dst, WeightType to, std::in
   }
 }
 
-// A raw tensor (as found in a file or generated) and where it should go.
+// A raw tensor, as found in a file or generated.
 struct Source {
   const void* data;
   WeightType type;
 };
 
-// Fills the Weights' fields from a function that yields each tensor's data in
-// the order of qwen3_tensor_specs, converting matrices to `target`
-// (nullopt: keep as given) and norms to f32.
+// A norm weight as held: an f32 copy.
+std::vector<float> hold_norm(const Source& src, std::int64_t n, detail::Weights& w) {
+  std::vector<float> v(n);
+  kernels::to_f32(src.data, src.type, n, v.data());
+  w.bytes += static_cast<std::uint64_t>(n) * sizeof(float);
+  return v;
+}
+
+// A matrix as held: in the wanted type (Auto: as given), pointing at the
+// source itself when that type and alignment already fit, else at a
+// converted copy owned by `w`.
+Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType wanted, detail::Weights& w) {
+  const std::int64_t n = spec.elements();
+  Matrix m;
+  m.rows = spec.shape[0];
+  m.cols = spec.shape[1];
+  m.type = held_type(wanted, src.type);
+  const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
+  if (m.type == src.type && aligned) {
+    m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
+  } else {
+    auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * type_size(m.type)]);
+    convert(src.data, src.type, buf.get(), m.type, n);
+    m.data = buf.get();
+    w.owned.push_back(std::move(buf));
+  }
+  w.bytes += static_cast<std::uint64_t>(n) * type_size(m.type);
+  return m;
+}
+
+// Fills the Weights from a function get(spec, slot) that yields each tensor's
+// data, walking the tensor table: each tensor goes to its slot, matrices as
+// `wanted` (Auto: as given), norms in f32.
 template <class Get>
 void assemble(const ModelConfig& c, detail::Weights& w, WeightDType wanted, Get&& get) {
-  const auto specs = model::qwen3_tensor_specs(c);
-  w.layers.resize(c.num_hidden_layers);
-  for (const model::TensorSpec& spec : specs) {
-    const Source src = get(spec);
-    const std::int64_t n = spec.elements();
-    if (spec.shape.size() == 1) {  // a norm weight: f32 copy
-      std::vector<float> v(n);
-      kernels::to_f32(src.data, src.type, n, v.data());
-      w.bytes += static_cast<std::uint64_t>(n) * sizeof(float);
-      const std::string kind = model::tensor_kind(spec.name);
-      if (spec.name == "model.norm.weight") { w.norm = std::move(v); continue; }
-      const int layer = std::stoi(spec.name.substr(std::strlen("model.layers.")));
-      detail::LayerWeights& L = w.layers[layer];
-      if (kind == "input_layernorm") L.input_layernorm = std::move(v);
-      else if (kind == "post_attention_layernorm") L.post_attention_layernorm = std::move(v);
-      else if (kind == "q_norm") L.q_norm = std::move(v);
-      else L.k_norm = std::move(v);
-      continue;
-    }
-    Matrix m;
-    m.rows = spec.shape[0];
-    m.cols = spec.shape[1];
-    m.type = held_type(wanted, src.type);
-    const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
-    if (m.type == src.type && aligned) {
-      m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
-    } else {
-      auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * type_size(m.type)]);
-      convert(src.data, src.type, buf.get(), m.type, n);
-      m.data = buf.get();
-      w.owned.push_back(std::move(buf));
-    }
-    w.bytes += static_cast<std::uint64_t>(n) * type_size(m.type);
-    const std::string kind = model::tensor_kind(spec.name);
-    if (kind == "embed_tokens") { w.embed_tokens = m; continue; }
-    if (kind == "lm_head") { w.lm_head = m; continue; }
-    const int layer = std::stoi(spec.name.substr(std::strlen("model.layers.")));
-    detail::LayerWeights& L = w.layers[layer];
-    if (kind == "q_proj") L.q_proj = m;
-    else if (kind == "k_proj") L.k_proj = m;
-    else if (kind == "v_proj") L.v_proj = m;
-    else if (kind == "o_proj") L.o_proj = m;
-    else if (kind == "gate_proj") L.gate_proj = m;
-    else if (kind == "up_proj") L.up_proj = m;
-    else L.down_proj = m;
-  }
+  model::for_each_tensor(c, w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    const Source src = get(spec, slot);
+    if (auto* norm = std::get_if<std::vector<float>*>(&slot)) **norm = hold_norm(src, spec.elements(), w);
+    else *std::get<Matrix*>(slot) = hold_matrix(spec, src, wanted, w);
+  });
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 }
 
@@ -148,33 +138,46 @@ struct Located {
   const fs::path* file;
 };
 
-std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
-  std::map<std::string, Located> found;
-  const fs::path index = dir / "model.safetensors.index.json";
+// The files of a checkpoint and, when sharded, which one holds each tensor
+// (empty for one file: it holds what it holds).
+struct CheckpointFiles {
   std::vector<std::string> files;
   std::map<std::string, std::string> weight_map;
-  if (fs::exists(index)) {
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(read_file(index));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw Error(index.string() + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
-      throw Error(index.string() + ": weight_map: missing or not an object");
-    for (const auto& [name, file] : j["weight_map"].items()) {
-      if (!file.is_string()) throw Error(index.string() + ": weight_map." + name + ": expected a file name");
-      const std::string f = file.get<std::string>();
-      if (f.find('/') != std::string::npos) throw Error(index.string() + ": weight_map." + name + ": bad file " + f);
-      weight_map[name] = f;
-      if (std::find(files.begin(), files.end(), f) == files.end()) files.push_back(f);
-    }
-  } else if (fs::exists(dir / "model.safetensors")) {
-    files.push_back("model.safetensors");
-  } else {
-    throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
+};
+
+// The shards a model.safetensors.index.json lists.
+CheckpointFiles read_index(const fs::path& index) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(index));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(index.string() + ": not valid JSON: " + e.what());
   }
-  for (const std::string& f : files) {
+  if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+    throw Error(index.string() + ": weight_map: missing or not an object");
+  CheckpointFiles r;
+  for (const auto& [name, file] : j["weight_map"].items()) {
+    if (!file.is_string()) throw Error(index.string() + ": weight_map." + name + ": expected a file name");
+    const std::string f = file.get<std::string>();
+    if (f.find('/') != std::string::npos) throw Error(index.string() + ": weight_map." + name + ": bad file " + f);
+    r.weight_map[name] = f;
+    if (std::find(r.files.begin(), r.files.end(), f) == r.files.end()) r.files.push_back(f);
+  }
+  return r;
+}
+
+// Maps the checkpoint's files into `w` and finds every tensor. As in
+// transformers, model.safetensors is the checkpoint when present, even beside
+// a model.safetensors.index.json (which is then not read).
+std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
+  const fs::path index = dir / "model.safetensors.index.json";
+  CheckpointFiles checkpoint;
+  if (fs::exists(dir / "model.safetensors")) checkpoint.files = {"model.safetensors"};
+  else if (fs::exists(index)) checkpoint = read_index(index);
+  else throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
+  const std::map<std::string, std::string>& weight_map = checkpoint.weight_map;
+  std::map<std::string, Located> found;
+  for (const std::string& f : checkpoint.files) {
     w.files.push_back(std::make_unique<model::SafetensorsFile>(dir / f));
     const model::SafetensorsFile& sf = *w.files.back();
     for (const auto& [name, view] : sf.tensors()) {
@@ -191,15 +194,56 @@ std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weig
   return found;
 }
 
+// Checks the checkpoint against the tensor table of `config`: every tensor
+// present with a supported dtype and the implied shape, and nothing else.
+// Returns the bytes the weights will take as held with `wanted`.
+std::uint64_t check_tensors(const ModelConfig& config, const fs::path& config_file,
+                            const std::map<std::string, Located>& found, const fs::path& dir, WeightDType wanted) {
+  detail::Weights table;  // only for the slots: tells matrices from norms
+  std::set<std::string> expected;
+  std::uint64_t held = 0;
+  model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    auto it = found.find(spec.name);
+    if (it == found.end())
+      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() + ")");
+    const model::TensorView& v = *it->second.view;
+    const std::string where = it->second.file->string() + ": tensor " + spec.name;
+    if (v.dtype != "BF16" && v.dtype != "F16" && v.dtype != "F32")
+      throw Error(where + " has dtype " + v.dtype + "; expected BF16, F16 or F32");
+    if (v.shape != spec.shape)
+      throw Error(where + " has shape " + model::shape_string(v.shape) + "; " + config_file.string() + " implies " +
+                  model::shape_string(spec.shape));
+    held += static_cast<std::uint64_t>(spec.elements()) *
+            (model::is_norm(slot) ? sizeof(float) : type_size(held_type(wanted, stored_type(v.dtype))));
+    expected.insert(spec.name);
+  });
+  for (const auto& [name, loc] : found)
+    if (!expected.count(name) && !(name == "lm_head.weight" && config.tie_word_embeddings))
+      throw Error(loc.file->string() + ": tensor " + name + " is not part of a Qwen3ForCausalLM with " +
+                  config_file.string() + " (wrong config?)");
+  return held;
+}
+
+// The bytes dummy weights of `config` take held as `target` (norms in f32).
+std::uint64_t dummy_held_bytes(const ModelConfig& config, WeightType target) {
+  detail::Weights table;  // only for the slots: tells matrices from norms
+  std::uint64_t held = 0;
+  model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    held += static_cast<std::uint64_t>(spec.elements()) * (model::is_norm(slot) ? sizeof(float) : type_size(target));
+  });
+  return held;
+}
+
 }  // namespace
 
 RunOptions validate_run_options(const RunOptions& o, const ModelConfig& c, const std::string& source) {
   if (o.device != "cpu")
-    throw Error("--device " + o.device + ": not available (this build runs on the cpu only; use --device cpu)");
-  if (o.threads < 0) throw Error("--threads " + std::to_string(o.threads) + ": must be >= 0 (0: all cores)");
-  if (o.ctx < 1) throw Error("--ctx " + std::to_string(o.ctx) + ": must be >= 1");
+    throw Error("device = " + o.device + " is not available: expected \"cpu\" (this build runs on the cpu only)");
+  if (o.threads < 0)
+    throw Error("threads = " + std::to_string(o.threads) + " is out of range: expected threads >= 0 (0: all cores)");
+  if (o.ctx < 1) throw Error("ctx = " + std::to_string(o.ctx) + " is out of range: expected ctx >= 1 (tokens)");
   if (o.ctx > c.max_context())
-    throw Error("--ctx " + std::to_string(o.ctx) + " exceeds the model's context of " +
+    throw Error("ctx = " + std::to_string(o.ctx) + " exceeds the model's context of " +
                 std::to_string(c.max_context()) + " tokens (" + source +
                 (c.rope_scaling.yarn ? ": rope_scaling factor x original_max_position_embeddings)"
                                      : ": max_position_embeddings; YaRN rope_scaling extends it)"));
@@ -232,31 +276,10 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
 
   auto w = std::make_unique<detail::Weights>();
   const std::map<std::string, Located> found = open_checkpoint(dir, *w);
-  const auto specs = model::qwen3_tensor_specs(config);
-  std::uint64_t held = 0;
-  for (const model::TensorSpec& spec : specs) {
-    auto it = found.find(spec.name);
-    if (it == found.end())
-      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() + ")");
-    const model::TensorView& v = *it->second.view;
-    const std::string where = it->second.file->string() + ": tensor " + spec.name;
-    if (v.dtype != "BF16" && v.dtype != "F16" && v.dtype != "F32")
-      throw Error(where + " has dtype " + v.dtype + "; expected BF16, F16 or F32");
-    if (v.shape != spec.shape)
-      throw Error(where + " has shape " + model::shape_string(v.shape) + "; " + config_file.string() + " implies " +
-                  model::shape_string(spec.shape));
-    held += static_cast<std::uint64_t>(spec.elements()) *
-            (spec.shape.size() == 1 ? 4 : type_size(held_type(opts.dtype, stored_type(v.dtype))));
-  }
-  std::set<std::string> expected;
-  for (const auto& s : specs) expected.insert(s.name);
-  for (const auto& [name, loc] : found)
-    if (!expected.count(name) && !(name == "lm_head.weight" && config.tie_word_embeddings))
-      throw Error(loc.file->string() + ": tensor " + name + " is not part of a Qwen3ForCausalLM with " +
-                  config_file.string() + " (wrong config?)");
+  const std::uint64_t held = check_tensors(config, config_file, found, dir, opts.dtype);
   model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
 
-  assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec) {
+  assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec, model::TensorSlot) {
     const model::TensorView& v = *found.at(spec.name).view;
     return Source{v.data, stored_type(v.dtype)};
   });
@@ -267,22 +290,16 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
                                     const RunOptions& options) {
   RunOptions opts = validate_run_options(options, config, "config");
   kernels::set_num_threads(opts.threads);
-  const auto specs = model::qwen3_tensor_specs(config);
   const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;
-  std::uint64_t held = 0;
-  for (const auto& s : specs) {
-    held += static_cast<std::uint64_t>(s.elements()) * (s.shape.size() == 1 ? 4 : type_size(target));
-    const std::string kind = model::tensor_kind(s.name);
-    if (!manifest.kinds.count(kind)) throw Error("dummy-weight manifest: kinds: missing \"" + kind + "\"");
-  }
-  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+  model::require_kinds(manifest, config, "dummy-weight manifest");
+  model::check_memory(dummy_held_bytes(config, target), kv_cache_bytes(config, opts.ctx), opts.ctx);
 
   auto w = std::make_unique<detail::Weights>();
   std::vector<std::uint16_t> scratch;  // bf16 draws of a tensor that is then widened
   assemble(config, *w, opts.dtype == WeightDType::F32 ? WeightDType::F32 : WeightDType::Auto,
-           [&](const model::TensorSpec& spec) {
+           [&](const model::TensorSpec& spec, model::TensorSlot slot) {
              const std::int64_t n = spec.elements();
-             if (spec.shape.size() == 1 || target == WeightType::F32) {
+             if (model::is_norm(slot) || target == WeightType::F32) {
                scratch.resize(n);
                model::generate_dummy_bf16(manifest, spec.name, n, scratch.data());
                return Source{scratch.data(), WeightType::BF16};
@@ -321,7 +338,7 @@ void Model::check_tokens(std::span<const TokenId> tokens, const Session& session
   if (tokens.empty()) throw Error("forward: no tokens");
   if (static_cast<std::int64_t>(session.position()) + static_cast<std::int64_t>(tokens.size()) > session.capacity())
     throw Error("context full: " + std::to_string(session.position()) + " + " + std::to_string(tokens.size()) +
-                " tokens exceed --ctx " + std::to_string(session.capacity()));
+                " tokens exceed the session's ctx = " + std::to_string(session.capacity()));
   for (std::size_t t = 0; t < tokens.size(); ++t)
     if (tokens[t] < 0 || tokens[t] >= config_.vocab_size)
       throw Error("token id " + std::to_string(tokens[t]) + " at index " + std::to_string(t) +
@@ -357,12 +374,12 @@ Session::Session(int layers, int kv_heads, int head_dim, int capacity)
     : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), capacity_(capacity) {
   bytes_ = static_cast<std::size_t>(layers) * kv_heads * capacity * head_dim * sizeof(float);
   // Anonymous mappings are committed page by page as the cache fills, so a
-  // long --ctx costs memory only for the positions actually used.
+  // long ctx costs memory only for the positions actually used.
   for (float** p : {&keys_, &values_}) {
     void* m = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
       if (keys_) ::munmap(keys_, bytes_);
-      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (--ctx " + std::to_string(capacity) + ")");
+      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (ctx = " + std::to_string(capacity) + ")");
     }
     *p = static_cast<float*>(m);
   }

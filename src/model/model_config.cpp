@@ -232,10 +232,10 @@ std::filesystem::path resolve_config(const std::string& name_or_path) {
   if (name_or_path.find('/') == std::string::npos && name_or_path.find('.') == std::string::npos) {
     const fs::path carried = data_dir() / "models" / name_or_path / "config.json";
     if (fs::exists(carried)) return carried;
-    throw Error("--config " + name_or_path + ": no such file, and no carried model of that name in " +
+    throw Error("model_config = " + name_or_path + ": no such file, and no carried model of that name in " +
                 (data_dir() / "models").string());
   }
-  throw Error("--config " + name_or_path + ": no such file");
+  throw Error("model_config = " + name_or_path + ": no such file");
 }
 
 }  // namespace qwen3

@@ -104,6 +104,12 @@ TEST(Cli, MakeDummyWritesLoadableCheckpoints) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(read_file(out / "one" / "model.safetensors") == read_file(test::fixture_dir() / "model.safetensors"));
   EXPECT_TRUE(fs::exists(out / "one" / "config.json"));
+  // A second run into the same folder is refused unless --force.
+  const std::string again = "make-dummy --model-config " + cfg + " --out " + (out / "one").string();
+  r = qwen3_cli(again);
+  EXPECT_TRUE(test::is_one_line_error(r, "not empty")) << r.err;
+  r = qwen3_cli(again + " --force");
+  ASSERT_EQ(r.status, 0) << r.err;
   r = qwen3_cli("make-dummy --model-config " + cfg + " --out " + (out / "sharded").string() +
                 " --max-shard-size " + std::to_string(fs::file_size(test::fixture_dir() / "model.safetensors") / 3));
   ASSERT_EQ(r.status, 0) << r.err;

@@ -111,6 +111,26 @@ TEST_F(Broken, ShardedCheckpointLoadsLikeOneFile) {
   EXPECT_EQ(a, b);
 }
 
+// As transformers does, model.safetensors is the checkpoint even beside an
+// index: a stale or broken index there is not read.
+TEST_F(Broken, OneFileWinsOverAnIndexBesideIt) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  auto expected = Model::load(dir_, small_options());
+  for (const std::string index : {"{ not json", R"({"weight_map": {"model.embed_tokens.weight": "gone.safetensors"}})"}) {
+    std::ofstream(dir_ / "model.safetensors.index.json") << index;
+    auto m = Model::load(dir_, small_options());
+    std::vector<float> a(512), b(512);
+    Session s1 = m->new_session(), s2 = expected->new_session();
+    const std::vector<TokenId> ids = {5, 6, 7, 8};
+    m->forward(ids, s1, a.data());
+    expected->forward(ids, s2, b.data());
+    EXPECT_EQ(a, b) << index;
+  }
+  fs::remove(dir_ / "model.safetensors");  // without the one file, the index is read: its shard is missing
+  expect_error({"gone.safetensors"});
+}
+
 TEST_F(Broken, MissingConfig) {
   model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
   expect_error({"config.json"});
@@ -217,16 +237,16 @@ TEST_F(Broken, ContextDeviceThreadsAreChecked) {
   model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
   RunOptions o = small_options();
   o.ctx = 40961;
-  expect_error({"--ctx 40961", "40960", "max_position_embeddings"}, o);
+  expect_error({"ctx = 40961", "40960", "max_position_embeddings"}, o);
   o = small_options();
   o.ctx = 0;
-  expect_error({"--ctx 0"}, o);
+  expect_error({"ctx = 0"}, o);
   o = small_options();
   o.device = "cuda";
-  expect_error({"--device cuda", "cpu"}, o);
+  expect_error({"device = cuda", "cpu"}, o);
   o = small_options();
   o.threads = -2;
-  expect_error({"--threads -2"}, o);
+  expect_error({"threads = -2"}, o);
 }
 
 TEST_F(Broken, TooLittleMemoryIsRefusedBeforeAllocating) {

@@ -1,10 +1,10 @@
-#include "model/sha256.h"
+#include "common/sha256.h"
 
 #include <openssl/evp.h>
 
 #include "qwen3/error.h"
 
-namespace qwen3::model {
+namespace qwen3 {
 
 std::string sha256_hex(const void* data, std::size_t size) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -19,4 +19,4 @@ std::string sha256_hex(const void* data, std::size_t size) {
   return s;
 }
 
-}  // namespace qwen3::model
+}  // namespace qwen3

@@ -1,0 +1,9 @@
+#include "common/sha256.h"
+
+#include <gtest/gtest.h>
+
+// FIPS 180-2's test vectors.
+TEST(Sha256, KnownDigests) {
+  EXPECT_EQ(qwen3::sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(qwen3::sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
