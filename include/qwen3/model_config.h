@@ -1,7 +1,8 @@
 #pragma once
 // The configuration of a dense Qwen3 checkpoint (Qwen3ForCausalLM, Qwen3-0.6B
-// to 32B and the 2507 variants): config.json and generation_config.json as
-// the Hugging Face hub publishes them. Every field the engine uses is
+// to 32B and the 2507 variants): config.json as the Hugging Face hub
+// publishes it (generation_config.json's sampling defaults are one source of
+// the options model: qwen3/settings.h). Every field the engine uses is
 // validated; anything the engine does not implement (another architecture,
 // mixture of experts, a sliding window in use, attention biases, a RoPE
 // scaling other than YaRN) is refused with a qwen3::Error naming the file and
@@ -54,22 +55,6 @@ struct ModelConfig {
   // Parses the text of a config.json; `source` names the file in errors.
   static ModelConfig parse(const std::string& json_text, const std::string& source);
   static ModelConfig load(const std::filesystem::path& config_json);
-};
-
-// generation_config.json: the sampling defaults the checkpoint ships with.
-struct GenerationConfig {
-  std::vector<std::int32_t> eos_token_ids;
-  std::optional<std::int32_t> bos_token_id;
-  std::optional<std::int32_t> pad_token_id;
-  bool do_sample = false;
-  double temperature = 1.0;
-  double top_p = 1.0;
-  int top_k = 50;
-  std::optional<double> min_p;
-  std::optional<double> repetition_penalty;
-
-  static GenerationConfig parse(const std::string& json_text, const std::string& source);
-  static GenerationConfig load(const std::filesystem::path& generation_config_json);
 };
 
 // The folder of the data the project carries (data/ in the source tree, or

@@ -33,6 +33,10 @@ fs::path tokenizer_dir(const Settings& s) {
 
 namespace {
 
+[[noreturn]] void no_model() {
+  throw Error("no model: set model to a checkpoint folder (or model_config NAME with dummy_weights)");
+}
+
 // The model folder named by the settings, checked.
 fs::path model_folder(const Settings& s) {
   const fs::path dir = s.model.value;
@@ -48,7 +52,7 @@ bool uses_model_folder(const Settings& s) {
     throw Error("model and dummy_weights name two models: give a model folder, or model_config with dummy_weights");
   if (!s.model.value.empty()) return true;
   if (s.model_config.value.empty())
-    throw Error("no model: set model to a checkpoint folder (or model_config NAME with dummy_weights)");
+    no_model();
   if (!s.dummy_weights.value)
     throw Error("model_config " + s.model_config.value + " has no weights: set dummy_weights, or give a model folder");
   return false;
@@ -58,8 +62,7 @@ bool uses_model_folder(const Settings& s) {
 
 ModelConfig load_model_config(const Settings& s) {
   if (!s.model.value.empty()) return ModelConfig::load(model_folder(s) / "config.json");
-  if (s.model_config.value.empty())
-    throw Error("no model: set model to a checkpoint folder (or model_config NAME with dummy_weights)");
+  if (s.model_config.value.empty()) no_model();
   return ModelConfig::load(resolve_config(s.model_config.value));
 }
 

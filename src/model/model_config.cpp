@@ -171,37 +171,6 @@ ModelConfig ModelConfig::load(const std::filesystem::path& file) {
   return parse(read_file(file), file.string());
 }
 
-GenerationConfig GenerationConfig::parse(const std::string& text, const std::string& source) {
-  const json j = parse_json(text, source);
-  Fields f(j, source);
-  GenerationConfig g;
-  if (f.has("eos_token_id")) {
-    const json& e = j.at("eos_token_id");
-    if (e.is_number_integer()) g.eos_token_ids.push_back(e.get<std::int32_t>());
-    else if (e.is_array()) {
-      for (const json& id : e) {
-        if (!id.is_number_integer() || id.get<std::int64_t>() < 0)
-          f.fail("eos_token_id", "expected non-negative integers, got " + e.dump());
-        g.eos_token_ids.push_back(id.get<std::int32_t>());
-      }
-    } else f.fail("eos_token_id", "expected an integer or a list of integers, got " + e.dump());
-  }
-  if (f.has("bos_token_id")) g.bos_token_id = static_cast<std::int32_t>(f.integer("bos_token_id", 0, 1 << 24));
-  if (f.has("pad_token_id")) g.pad_token_id = static_cast<std::int32_t>(f.integer("pad_token_id", 0, 1 << 24));
-  if (f.has("do_sample")) g.do_sample = f.boolean("do_sample");
-  if (f.has("temperature")) g.temperature = f.number("temperature", 0.0, 100.0);
-  if (f.has("top_p")) g.top_p = f.number("top_p", 0.0, 1.0);
-  if (f.has("top_k")) g.top_k = static_cast<int>(f.integer("top_k", 0, 1 << 24));
-  if (f.has("min_p")) g.min_p = f.number("min_p", 0.0, 1.0);
-  if (f.has("repetition_penalty")) g.repetition_penalty = f.number("repetition_penalty", 1e-6, 100.0);
-  return g;
-}
-
-GenerationConfig GenerationConfig::load(const std::filesystem::path& file) {
-  if (!std::filesystem::exists(file)) throw Error("missing generation configuration " + file.string());
-  return parse(read_file(file), file.string());
-}
-
 std::filesystem::path data_dir() {
   namespace fs = std::filesystem;
   if (const char* env = std::getenv("QWEN3_DATA_DIR"); env && *env) return env;

@@ -116,19 +116,5 @@ TEST(ModelConfig, MissingFieldsAndBadJsonAreNamed) {
   EXPECT_THROW(ModelConfig::load("/no/such/dir/config.json"), Error);
 }
 
-TEST(GenerationConfig, ReadsPublishedQwen3_4B) {
-  const GenerationConfig g = GenerationConfig::load(test::shared_dir() / "qwen3-4b" / "generation_config.json");
-  EXPECT_EQ(g.eos_token_ids, (std::vector<std::int32_t>{151645, 151643}));
-  EXPECT_EQ(g.bos_token_id, 151643);
-  EXPECT_EQ(g.pad_token_id, 151643);
-  EXPECT_TRUE(g.do_sample);
-  EXPECT_DOUBLE_EQ(g.temperature, 0.6);
-  EXPECT_DOUBLE_EQ(g.top_p, 0.95);
-  EXPECT_EQ(g.top_k, 20);
-  EXPECT_EQ(GenerationConfig::parse(R"({"eos_token_id": 7})", "g.json").eos_token_ids, std::vector<std::int32_t>{7});
-  EXPECT_THROW(GenerationConfig::parse(R"({"eos_token_id": "x"})", "g.json"), Error);
-  EXPECT_THROW(GenerationConfig::parse(R"({"top_p": 2})", "g.json"), Error);
-}
-
 }  // namespace
 }  // namespace qwen3
