@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
+  clang-format          # the style check (scripts/check-format.sh)
   libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev            # SIMD kernels
   libsimdjson-dev       # fast parse of the 11 MB tokenizer.json and safetensors headers

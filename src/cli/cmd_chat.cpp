@@ -33,6 +33,7 @@ struct ChatFlags {
   std::string system;
   bool hide_thinking = false;
   bool show_usage = false;
+  bool json = false;  // a JSON object per turn instead of streamed text
 };
 
 constexpr const char* kHelp =
@@ -96,7 +97,7 @@ class ChatSession {
     try {
       options = engine_.options_for(mode);
       result = chat_.say(text, thinking_, options, [&](const ReplyPiece& piece) {
-        printer.print(piece);
+        if (!flags_.json) printer.print(piece);
         return !interrupted.load();
       });
     } catch (const Error& e) {
@@ -107,14 +108,15 @@ class ChatSession {
       std::cerr << "qwen3: error: " << e.what() << "\n";
       return;
     }
-    printer.finish();
+    const RunReport report{mode, options, engine_.settings().english_only.value};
+    if (flags_.json) std::cout << dump_json(result_json(result, report)) << "\n" << std::flush;
+    else printer.finish();
     if (result.dropped_messages > 0)
       std::cerr << "qwen3: the conversation outgrew the context: dropped the " << result.dropped_messages
                 << " oldest messages (/reset starts afresh)\n";
     if (result.finish_reason == FinishReason::Cancelled) std::cout << "(stopped)\n";
     if (!result.message.empty()) std::cerr << "qwen3: " << result.message << "\n";
-    if (flags_.show_usage)
-      std::cerr << usage_line(result, RunReport{mode, options, engine_.settings().english_only.value}) << "\n";
+    if (flags_.show_usage) std::cerr << usage_line(result, report) << "\n";
   }
 
  private:
@@ -160,6 +162,9 @@ const CommandRegistration registration("chat", [](CLI::App& program) {
   add_option_flags(*cmd, flags->options, kAllOptions);
   cmd->add_option("--system", flags->system, "System message for the conversation");
   cmd->add_flag("--hide-thinking", flags->hide_thinking, "Do not show the reasoning, only the answer");
+  cmd->add_flag("--json", flags->json,
+                "Print each answer as one JSON object (as generate --json: reasoning, content, mode, seed, "
+                "sampling, usage, ...) instead of streamed text");
   cmd->add_flag("--usage", flags->show_usage,
                 "Print token counts, speed, seed and sampling values after each answer (to stderr)");
   cmd->callback([flags] { run(*flags); });

@@ -137,6 +137,26 @@ TEST(ChatCommands, HelpUnknownCommandsAndSpaces) {
   EXPECT_NE(r.out.find("(thinking off)"), std::string::npos) << r.out;
 }
 
+TEST(ChatCommands, JsonAndUsageReportEachTurn) {
+  const CliResult r = run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "256",
+                                 "--json", "--usage"},
+                                "Hello\n/no_think\nAgain\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<json> turns;
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && line[0] == '{') turns.push_back(json::parse(line));
+  ASSERT_EQ(turns.size(), 2u) << r.out;
+  EXPECT_EQ(turns[0]["mode"], "thinking");
+  EXPECT_EQ(turns[1]["mode"], "non_thinking");
+  for (const auto& t : turns) {
+    EXPECT_EQ(t["seed"], 5u);
+    EXPECT_EQ(t["sampling"]["max_new_tokens"], 3);
+  }
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
+  EXPECT_NE(r.err.find("non_thinking mode, seed 5"), std::string::npos) << r.err;
+}
+
 TEST(ChatCommands, ALongConversationDropsItsOldestTurns) {
   std::string input;
   for (int i = 0; i < 12; ++i) input += "Tell me about the number " + std::to_string(i) + " please\n";
