@@ -130,9 +130,10 @@ const CommandRegistration registration("generate", [](CLI::App& program) {
   auto flags = std::make_shared<GenerateFlags>();
   add_option_flags(*cmd, flags->options, kAllOptions);
   cmd->add_option("--prompt", flags->prompt, "The user message (chat template applied); - reads standard input");
-  cmd->add_option("--prompt-file", flags->prompt_file, "Read the user message from FILE");
+  cmd->add_option("--prompt-file", flags->prompt_file, "Read the user message from FILE")->type_name("FILE");
   cmd->add_option("--system", flags->system, "A system message before it");
-  cmd->add_option("--prompt-ids", flags->prompt_ids, "Raw prompt token ids, comma-separated (no chat template)");
+  cmd->add_option("--prompt-ids", flags->prompt_ids, "Raw prompt token ids, comma-separated (no chat template)")
+      ->type_name("IDS");
   cmd->add_flag("--greedy", flags->greedy, "Greedy decoding (temperature 0: argmax, ties to the lowest id)");
   cmd->add_flag("--json", flags->json,
                 "Print one JSON object: reasoning, content, finish_reason, mode, seed, sampling, usage, ids "
