@@ -28,7 +28,7 @@ struct Shape {
   std::int64_t rows, cols;
 };
 // Qwen3-4B: hidden 2560, 32 query heads x 128, 8 kv heads x 128, MLP 9728, vocab 151936.
-const Shape kShapes[] = {{"q", 4096, 2560},        {"k_v", 1024, 2560},  {"o", 2560, 4096},
+const Shape kShapes[] = {{"q", 4096, 2560},       {"k_v", 1024, 2560},  {"o", 2560, 4096},
                          {"gate_up", 9728, 2560}, {"down", 2560, 9728}, {"lm_head", 151936, 2560}};
 
 // Random bf16 weights in about +-[2^-8, 2): sign, exponent 119..127, mantissa.

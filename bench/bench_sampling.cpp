@@ -40,9 +40,7 @@ void run(benchmark::State& state, qwen3::SamplingParams params) {
 }
 
 void BM_ThinkingPreset(benchmark::State& s) { run(s, qwen3::sampling_preset(qwen3::SamplingMode::Thinking)); }
-void BM_NonThinkingPreset(benchmark::State& s) {
-  run(s, qwen3::sampling_preset(qwen3::SamplingMode::NonThinking));
-}
+void BM_NonThinkingPreset(benchmark::State& s) { run(s, qwen3::sampling_preset(qwen3::SamplingMode::NonThinking)); }
 void BM_Greedy(benchmark::State& s) {
   auto p = qwen3::sampling_preset(qwen3::SamplingMode::NonThinking);
   p.temperature = 0.0f;

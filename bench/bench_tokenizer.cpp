@@ -43,7 +43,8 @@ const std::string& corpus() {
 // Every iteration with a fresh tokenizer (empty word cache): the first encode
 // of a text. Load time is excluded.
 void BM_EncodeCold(benchmark::State& state) {
-  if (tokenizer_dir().empty() || corpus().empty()) return state.SkipWithError("set QWEN3_TOKENIZER_DIR and QWEN3_TOKENIZER_CORPUS");
+  if (tokenizer_dir().empty() || corpus().empty())
+    return state.SkipWithError("set QWEN3_TOKENIZER_DIR and QWEN3_TOKENIZER_CORPUS");
   std::size_t tokens = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -59,7 +60,8 @@ BENCHMARK(BM_EncodeCold)->Unit(benchmark::kMillisecond)->Iterations(5);
 
 // The same tokenizer encoding the corpus again and again (warm word cache).
 void BM_EncodeWarm(benchmark::State& state) {
-  if (tokenizer_dir().empty() || corpus().empty()) return state.SkipWithError("set QWEN3_TOKENIZER_DIR and QWEN3_TOKENIZER_CORPUS");
+  if (tokenizer_dir().empty() || corpus().empty())
+    return state.SkipWithError("set QWEN3_TOKENIZER_DIR and QWEN3_TOKENIZER_CORPUS");
   static const qwen3::Tokenizer tok = qwen3::Tokenizer::load(tokenizer_dir());
   for (auto _ : state) benchmark::DoNotOptimize(tok.encode(corpus()).size());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus().size()));

@@ -79,9 +79,9 @@ int main(int argc, char** argv) {
       const qwen3::GenerationResult result =
           chat.reply(request, options, [&printer](const qwen3::ReplyPiece& p) { return printer(p); });
       printer.finish();
-      std::cout << "(" << qwen3::finish_reason_name(result.finish_reason) << ", "
-                << result.usage.generated_tokens << " tokens, seed " << result.seed << ", "
-                << qwen3::thinking_state_name(result.thinking_state) << ")\n";
+      std::cout << "(" << qwen3::finish_reason_name(result.finish_reason) << ", " << result.usage.generated_tokens
+                << " tokens, seed " << result.seed << ", " << qwen3::thinking_state_name(result.thinking_state)
+                << ")\n";
     }
   } catch (const qwen3::Error& e) {
     std::cerr << "chat: error: " << e.what() << "\n";

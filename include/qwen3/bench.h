@@ -26,7 +26,7 @@ struct BenchReport {
   std::string dtype;  // of the weights as held
   int layers = 0, hidden_size = 0, vocab_size = 0;
   double load_s = 0;
-  double prefill_s = 0;             // the prompt, to the first token (time to first token)
+  double prefill_s = 0;  // the prompt, to the first token (time to first token)
   double prefill_tokens_per_s = 0;
   double decode_tokens_per_s = 0;
   double decode_bytes_per_token = 0;  // weights read per decoded token

@@ -24,7 +24,7 @@ std::string_view role_name(Role role);  // "system", "user", "assistant", "tool"
 // One call in an assistant message's `tool_calls`. Both OpenAI shapes,
 // {"function": {"name", "arguments"}} and {"name", "arguments"}, become this.
 struct ToolCall {
-  std::string id;         // "id" when given (not rendered by the template)
+  std::string id;  // "id" when given (not rendered by the template)
   std::string name;
   OrderedJson arguments;  // a string is inserted verbatim, anything else as tojson
 };
@@ -67,8 +67,7 @@ ChatRequest chat_request_from_json(const OrderedJson& json, std::string_view sou
 class ChatTemplate {
  public:
   // sha256 of the official Qwen3 chat_template string (Qwen3-0.6B ... 32B).
-  static constexpr std::string_view kQwen3Sha256 =
-      "87a2728cb8dc9fe424d624542f6060ec05a1d285ebbec578bb078900e33396b5";
+  static constexpr std::string_view kQwen3Sha256 = "87a2728cb8dc9fe424d624542f6060ec05a1d285ebbec578bb078900e33396b5";
 
   // Reads the template from DIR/tokenizer_config.json (`chat_template`
   // string), or DIR/chat_template.jinja when that file exists (newer

@@ -47,12 +47,10 @@ class LanguageModel {
   void truncate(int n);
   // Appends `tokens` and writes the logits of the last one to logits[logit_rows()].
   // With allowed_rows, only those rows are computed and the others are -inf.
-  void forward(std::span<const TokenId> tokens, float* logits,
-               const std::vector<std::int32_t>* allowed_rows);
+  void forward(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows);
 
  protected:
-  virtual void run(std::span<const TokenId> tokens, float* logits,
-                   const std::vector<std::int32_t>* allowed_rows) = 0;
+  virtual void run(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows) = 0;
   virtual void drop_after(int n) = 0;
 
  private:
@@ -67,8 +65,7 @@ class ModelRunner final : public LanguageModel {
   int context_length() const override;
 
  protected:
-  void run(std::span<const TokenId> tokens, float* logits,
-           const std::vector<std::int32_t>* allowed_rows) override;
+  void run(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows) override;
   void drop_after(int n) override;
 
  private:
@@ -119,7 +116,7 @@ struct GenerationResult {
   std::string content;
   ThinkingState thinking_state = ThinkingState::NoThinking;
   FinishReason finish_reason = FinishReason::Stop;
-  std::string message;  // why generation ended early, for Context ("" otherwise)
+  std::string message;            // why generation ended early, for Context ("" otherwise)
   bool budget_exhausted = false;  // the thinking budget closed the think block
   std::uint64_t seed = 0;         // the seed the sampler used (drawn when kRandomSeed was asked)
   int dropped_messages = 0;       // Chat::say: oldest history messages dropped to fit the context
@@ -132,9 +129,8 @@ using PieceCallback = std::function<bool(const ReplyPiece& piece)>;
 // Generates from prompt ids (the model's cache is reused for the longest
 // common prefix with what it already holds). Every generation goes through
 // here: chat turns, raw ids (ignore_eos for a fixed length) and benchmarks.
-GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
-                          std::span<const TokenId> prompt, const GenerationOptions& options,
-                          const PieceCallback& on_piece = {});
+GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
+                          const GenerationOptions& options, const PieceCallback& on_piece = {});
 
 // The request as it runs: add_generation_prompt on, and thinking off (as
 // enable_thinking=false) when the thinking budget is 0.
@@ -153,8 +149,7 @@ class Chat {
   // The prompt ids of effective_request(request, options.thinking_budget).
   std::vector<TokenId> prompt_ids(ChatRequest request, const GenerationOptions& options) const;
   // One reply to `request`.
-  GenerationResult reply(ChatRequest request, const GenerationOptions& options,
-                         const PieceCallback& on_piece = {});
+  GenerationResult reply(ChatRequest request, const GenerationOptions& options, const PieceCallback& on_piece = {});
 
   // Interactive use: appends `user_text` to the history, replies, and keeps
   // the answer (never the reasoning) in the history. A cancelled reply

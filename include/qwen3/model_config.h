@@ -18,15 +18,15 @@ namespace qwen3 {
 // rope_scaling of config.json. Only YaRN ({"rope_type": "yarn"} or the older
 // {"type": "yarn"}) is supported, as Qwen3 documents for 131,072 tokens.
 struct RopeScaling {
-  bool yarn = false;                        // false: plain RoPE (rope_scaling null)
-  double factor = 1.0;                      // "factor"
+  bool yarn = false;                                  // false: plain RoPE (rope_scaling null)
+  double factor = 1.0;                                // "factor"
   std::int64_t original_max_position_embeddings = 0;  // or max_position_embeddings when absent
-  std::optional<double> attention_factor;   // "attention_factor" (default: from factor)
-  double beta_fast = 32.0;                  // "beta_fast"
-  double beta_slow = 1.0;                   // "beta_slow"
-  std::optional<double> mscale;             // "mscale" (DeepSeek-style, optional)
-  std::optional<double> mscale_all_dim;     // "mscale_all_dim"
-  bool truncate = true;                     // "truncate": floor/ceil the correction range
+  std::optional<double> attention_factor;             // "attention_factor" (default: from factor)
+  double beta_fast = 32.0;                            // "beta_fast"
+  double beta_slow = 1.0;                             // "beta_slow"
+  std::optional<double> mscale;                       // "mscale" (DeepSeek-style, optional)
+  std::optional<double> mscale_all_dim;               // "mscale_all_dim"
+  bool truncate = true;                               // "truncate": floor/ceil the correction range
 };
 
 struct ModelConfig {

@@ -93,7 +93,7 @@ class ReasoningStream {
    public:
     std::string feed(std::string_view text);  // text safe to emit now
    private:
-    bool started_ = false;        // a non-newline character has been emitted
+    bool started_ = false;  // a non-newline character has been emitted
     std::size_t held_newlines_ = 0;
   };
 

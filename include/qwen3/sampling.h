@@ -25,15 +25,15 @@ enum class SamplingMode { Thinking, NonThinking };
 inline constexpr std::uint64_t kRandomSeed = ~std::uint64_t{0};
 
 struct SamplingParams {
-  float temperature = 0.6f;         // >= 0; 0 = greedy (argmax, ties -> lowest id)
-  float top_p = 0.95f;              // 0 < top_p <= 1; 1 = off
-  int top_k = 20;                   // >= 0; 0 = off
-  float min_p = 0.0f;               // 0 <= min_p <= 1; 0 = off
-  float presence_penalty = 0.0f;    // -2 .. 2; Qwen suggests up to 1.5 against endless repetition
-  float frequency_penalty = 0.0f;   // -2 .. 2
-  float repetition_penalty = 1.0f;  // > 0; 1 = off (HF's multiplicative penalty)
-  std::uint64_t seed = kRandomSeed; // same seed + same logits -> same tokens
-  int max_new_tokens = 32768;       // >= 1; Qwen's suggested output length
+  float temperature = 0.6f;          // >= 0; 0 = greedy (argmax, ties -> lowest id)
+  float top_p = 0.95f;               // 0 < top_p <= 1; 1 = off
+  int top_k = 20;                    // >= 0; 0 = off
+  float min_p = 0.0f;                // 0 <= min_p <= 1; 0 = off
+  float presence_penalty = 0.0f;     // -2 .. 2; Qwen suggests up to 1.5 against endless repetition
+  float frequency_penalty = 0.0f;    // -2 .. 2
+  float repetition_penalty = 1.0f;   // > 0; 1 = off (HF's multiplicative penalty)
+  std::uint64_t seed = kRandomSeed;  // same seed + same logits -> same tokens
+  int max_new_tokens = 32768;        // >= 1; Qwen's suggested output length
 
   bool greedy() const { return temperature == 0.0f; }
   bool operator==(const SamplingParams&) const = default;

@@ -74,20 +74,20 @@ struct SamplingSettings : SamplingFields<Setting> {
 // The options that are not sampling parameters, held in W.
 template <template <typename> class W>
 struct GeneralFields {
-  W<std::string> model;         // a checkpoint folder; empty: none given
-  W<std::string> model_config;  // a carried name (qwen3-4b), a config.json or its folder
-  W<bool> dummy_weights;        // run model_config on qwen3-dummy-v1 weights
-  W<std::string> tokenizer;     // tokenizer folder; empty: beside the model, else the fetched Qwen3 one
-  W<std::string> device;        // "cpu"
-  W<WeightDType> dtype;         // "auto" | "bf16" | "f32"
-  W<int> threads;               // >= 0; 0: all cores
-  W<int> ctx;                   // >= 1: KV-cache length in tokens
-  W<bool> enable_thinking;      // the chat template's enable_thinking (Qwen3's default: true)
-  W<int> thinking_budget;       // tokens of thinking before </think> is forced; 0: no thinking; -1: no limit
+  W<std::string> model;                 // a checkpoint folder; empty: none given
+  W<std::string> model_config;          // a carried name (qwen3-4b), a config.json or its folder
+  W<bool> dummy_weights;                // run model_config on qwen3-dummy-v1 weights
+  W<std::string> tokenizer;             // tokenizer folder; empty: beside the model, else the fetched Qwen3 one
+  W<std::string> device;                // "cpu"
+  W<WeightDType> dtype;                 // "auto" | "bf16" | "f32"
+  W<int> threads;                       // >= 0; 0: all cores
+  W<int> ctx;                           // >= 1: KV-cache length in tokens
+  W<bool> enable_thinking;              // the chat template's enable_thinking (Qwen3's default: true)
+  W<int> thinking_budget;               // tokens of thinking before </think> is forced; 0: no thinking; -1: no limit
   W<std::string> thinking_budget_text;  // inserted when the budget runs out; must close the think block
-  W<std::string> english_only;  // "off" or a vocab policy spec ("latin", "ascii+emoji", ...)
-  W<std::vector<std::string>> stop;  // the answer ends before any of these
-  W<bool> ignore_eos;           // keep going past <|im_end|> (fixed-length runs)
+  W<std::string> english_only;          // "off" or a vocab policy spec ("latin", "ascii+emoji", ...)
+  W<std::vector<std::string>> stop;     // the answer ends before any of these
+  W<bool> ignore_eos;                   // keep going past <|im_end|> (fixed-length runs)
 };
 
 struct Settings : GeneralFields<Setting> {
@@ -141,34 +141,47 @@ struct OptionInfo {
 // them. S: Settings or SettingOverrides (or GeneralFields<W>), const or not.
 template <typename S, typename Visitor>
 void visit_general(S& s, Visitor&& v) {
-  v(OptionInfo{"model", "DIR", "Model: a Hugging Face checkpoint folder (config.json, safetensors, tokenizer files)", OptionGroup::Model},
+  v(OptionInfo{"model", "DIR", "Model: a Hugging Face checkpoint folder (config.json, safetensors, tokenizer files)",
+               OptionGroup::Model},
     s.model);
   v(OptionInfo{"model_config", "NAME|FILE",
-               "Model config: a carried name (qwen3-4b), a config.json or its folder (with dummy_weights)", OptionGroup::ModelConfig},
+               "Model config: a carried name (qwen3-4b), a config.json or its folder (with dummy_weights)",
+               OptionGroup::ModelConfig},
     s.model_config);
-  v(OptionInfo{"dummy_weights", "", "Run model_config on qwen3-dummy-v1 weights (no checkpoint needed)", OptionGroup::ModelConfig},
+  v(OptionInfo{"dummy_weights", "", "Run model_config on qwen3-dummy-v1 weights (no checkpoint needed)",
+               OptionGroup::ModelConfig},
     s.dummy_weights);
   v(OptionInfo{"tokenizer", "DIR",
                "Folder with tokenizer.json and tokenizer_config.json (default: the model folder, else the "
-               "tokenizer scripts/setup.sh fetched)", OptionGroup::Tokenizer},
+               "tokenizer scripts/setup.sh fetched)",
+               OptionGroup::Tokenizer},
     s.tokenizer);
   v(OptionInfo{"device", "NAME", "Where to run: cpu (the only backend so far)", OptionGroup::Run}, s.device);
   v(OptionInfo{"dtype", "TYPE", "Weights in memory: auto (as stored), bf16, f32", OptionGroup::Run}, s.dtype);
   v(OptionInfo{"threads", "N", "Threads, >= 0 (0: all of the machine's cores)", OptionGroup::Run}, s.threads);
-  v(OptionInfo{"ctx", "N", "Context length in tokens (the KV cache), >= 1 (default: 32768 or the model's)", OptionGroup::Run}, s.ctx);
-  v(OptionInfo{"enable_thinking", "", "Thinking mode: reason in <think> before answering (Qwen3's default)", OptionGroup::Generation},
+  v(OptionInfo{"ctx", "N", "Context length in tokens (the KV cache), >= 1 (default: 32768 or the model's)",
+               OptionGroup::Run},
+    s.ctx);
+  v(OptionInfo{"enable_thinking", "", "Thinking mode: reason in <think> before answering (Qwen3's default)",
+               OptionGroup::Generation},
     s.enable_thinking);
-  v(OptionInfo{"thinking_budget", "N", "Close the think block after N reasoning tokens (0: no thinking; -1: no limit)", OptionGroup::Generation},
+  v(OptionInfo{"thinking_budget", "N", "Close the think block after N reasoning tokens (0: no thinking; -1: no limit)",
+               OptionGroup::Generation},
     s.thinking_budget);
   v(OptionInfo{"thinking_budget_text", "TEXT",
                "Text inserted when the budget runs out; must end the think block (default: Qwen's early-stop "
-               "sentence and </think>)", OptionGroup::Generation},
+               "sentence and </think>)",
+               OptionGroup::Generation},
     s.thinking_budget_text);
   v(OptionInfo{"english_only", "POLICY",
-               "Decode with English tokens only: off, ascii, latin or a spec like ascii+emoji (docs/english-tokens.md)", OptionGroup::Generation},
+               "Decode with English tokens only: off, ascii, latin or a spec like ascii+emoji (docs/english-tokens.md)",
+               OptionGroup::Generation},
     s.english_only);
-  v(OptionInfo{"stop", "TEXT", "Stop when the answer contains this text (repeatable)", OptionGroup::Generation}, s.stop);
-  v(OptionInfo{"ignore_eos", "", "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs)", OptionGroup::Generation}, s.ignore_eos);
+  v(OptionInfo{"stop", "TEXT", "Stop when the answer contains this text (repeatable)", OptionGroup::Generation},
+    s.stop);
+  v(OptionInfo{"ignore_eos", "", "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs)",
+               OptionGroup::Generation},
+    s.ignore_eos);
 }
 
 // v(info, member) for each parameter of a preset, with validate()'s names.
@@ -186,8 +199,7 @@ void visit_sampling(S& s, Visitor&& v) {
   v(OptionInfo{"presence_penalty", "F",
                "Subtract this from the logit of every token already generated, -2..2 (up to 1.5 against repetition)"},
     s.presence_penalty);
-  v(OptionInfo{"frequency_penalty", "F", "Subtract this x the token's count so far, -2..2 (0)"},
-    s.frequency_penalty);
+  v(OptionInfo{"frequency_penalty", "F", "Subtract this x the token's count so far, -2..2 (0)"}, s.frequency_penalty);
   v(OptionInfo{"repetition_penalty", "F",
                "Divide positive / multiply negative logits of generated tokens (HF), > 0; 1 = off"},
     s.repetition_penalty);
@@ -209,16 +221,36 @@ bool parse_text(std::string_view text, std::uint64_t& out);  // seed: 0 .. 2^64-
 bool parse_text(std::string_view text, WeightDType& out);
 bool parse_text(std::string_view text, std::vector<std::string>& out);  // one more item
 
-template <typename T> std::string_view expected();
-template <> inline std::string_view expected<std::string>() { return "a string"; }
-template <> inline std::string_view expected<int>() { return "an integer"; }
-template <> inline std::string_view expected<float>() { return "a number"; }
-template <> inline std::string_view expected<bool>() { return "true or false"; }
-template <> inline std::string_view expected<std::uint64_t>() {
+template <typename T>
+std::string_view expected();
+template <>
+inline std::string_view expected<std::string>() {
+  return "a string";
+}
+template <>
+inline std::string_view expected<int>() {
+  return "an integer";
+}
+template <>
+inline std::string_view expected<float>() {
+  return "a number";
+}
+template <>
+inline std::string_view expected<bool>() {
+  return "true or false";
+}
+template <>
+inline std::string_view expected<std::uint64_t>() {
   return "an integer from 0 to 18446744073709551614, or \"random\"";
 }
-template <> inline std::string_view expected<WeightDType>() { return "\"auto\", \"bf16\" or \"f32\""; }
-template <> inline std::string_view expected<std::vector<std::string>>() { return "a list of strings"; }
+template <>
+inline std::string_view expected<WeightDType>() {
+  return "\"auto\", \"bf16\" or \"f32\"";
+}
+template <>
+inline std::string_view expected<std::vector<std::string>>() {
+  return "a list of strings";
+}
 
 // TOML spelling of a value: "cpu" -> "\"cpu\"", 0.6f -> "0.6", 1.0f -> "1.0",
 // kRandomSeed -> "\"random\"", WeightDType::BF16 -> "\"bf16\"".

@@ -16,9 +16,9 @@ using TokenId = std::int32_t;
 
 // Ids the rest of the engine refers to by name.
 namespace token {
-inline constexpr TokenId kEndOfText = 151643;  // <|endoftext|>
-inline constexpr TokenId kImStart = 151644;    // <|im_start|>
-inline constexpr TokenId kImEnd = 151645;      // <|im_end|>
+inline constexpr TokenId kEndOfText = 151643;      // <|endoftext|>
+inline constexpr TokenId kImStart = 151644;        // <|im_start|>
+inline constexpr TokenId kImEnd = 151645;          // <|im_end|>
 inline constexpr TokenId kToolCallStart = 151657;  // <tool_call>
 inline constexpr TokenId kToolCallEnd = 151658;    // </tool_call>
 inline constexpr TokenId kThinkStart = 151667;     // <think>
@@ -64,7 +64,7 @@ class Tokenizer {
   bool is_special(TokenId id) const;  // added with special=true
   const std::vector<AddedToken>& added_tokens() const;
 
-  int vocab_size() const;  // 151,669 for Qwen3: BPE entries plus added tokens
+  int vocab_size() const;                        // 151,669 for Qwen3: BPE entries plus added tokens
   static constexpr int kEmbeddingRows = 151936;  // the model's padded vocabulary
 
   // Opaque state, defined in src/tokenizer/tokenizer_impl.h (public only so the

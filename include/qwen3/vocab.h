@@ -36,11 +36,11 @@ enum class TokenClass : std::uint8_t {
   kDevanagari,
   kThai,
   kHan,
-  kKana,          // Hiragana and Katakana
+  kKana,  // Hiragana and Katakana
   kHangul,
-  kOtherScript,   // any other script (Armenian, Georgian, Tamil, Bengali, ...)
-  kEmoji,         // no letters; an Emoji_Presentation or Extended_Pictographic code point
-  kSymbol,        // no letters; other non-ASCII punctuation, symbols, spaces, marks
+  kOtherScript,  // any other script (Armenian, Georgian, Tamil, Bengali, ...)
+  kEmoji,        // no letters; an Emoji_Presentation or Extended_Pictographic code point
+  kSymbol,       // no letters; other non-ASCII punctuation, symbols, spaces, marks
 };
 inline constexpr int kClassCount = static_cast<int>(TokenClass::kSymbol) + 1;
 
@@ -59,12 +59,11 @@ class VocabTable {
   static VocabTable classify(const Tokenizer& tokenizer);
   // The same from plain data (tests, other vocabularies): token_bytes[i] is id
   // i's bytes, ids in `added` are kSpecial, ids token_bytes.size()..rows-1 kUnused.
-  static VocabTable classify(std::vector<std::string> token_bytes,
-                             const std::vector<TokenId>& added, int rows);
+  static VocabTable classify(std::vector<std::string> token_bytes, const std::vector<TokenId>& added, int rows);
 
   int rows() const { return static_cast<int>(classes_.size()); }
-  TokenClass class_of(TokenId id) const;              // throws qwen3::Error out of range
-  const std::string& bytes_of(TokenId id) const;      // empty for kUnused rows
+  TokenClass class_of(TokenId id) const;          // throws qwen3::Error out of range
+  const std::string& bytes_of(TokenId id) const;  // empty for kUnused rows
   std::array<int, kClassCount> class_counts() const;
 
  private:
@@ -123,9 +122,7 @@ class TokenMask {
   TokenMask() = default;
   TokenMask(std::vector<std::uint8_t> allowed, std::vector<TokenId> ids)
       : allowed_(std::move(allowed)), ids_(std::move(ids)) {}
-  bool allows(TokenId id) const {
-    return id >= 0 && id < static_cast<TokenId>(allowed_.size()) && allowed_[id];
-  }
+  bool allows(TokenId id) const { return id >= 0 && id < static_cast<TokenId>(allowed_.size()) && allowed_[id]; }
   int rows() const { return static_cast<int>(allowed_.size()); }
   int count() const { return static_cast<int>(ids_.size()); }
   const std::vector<TokenId>& ids() const { return ids_; }

@@ -17,8 +17,8 @@ std::vector<std::string> read_word_list(const std::filesystem::path& path);
 
 struct WordCheck {
   std::string policy;
-  int words = 0;           // words made only of the policy's code points
-  int encoded_inside = 0;  // of those, words whose encodings (bare and after a space) use only allowed ids
+  int words = 0;                      // words made only of the policy's code points
+  int encoded_inside = 0;             // of those, words whose encodings (bare and after a space) use only allowed ids
   std::vector<std::string> failures;  // words that needed a disallowed id (all of them)
 };
 
@@ -40,8 +40,8 @@ DictionaryReport check_dictionary(const Tokenizer& tokenizer, const VocabTable& 
 std::vector<std::string> read_vocab_strings(const std::filesystem::path& path);
 
 struct VocabComparison {
-  int tokens = 0;      // tokens of the other vocabulary
-  int in_qwen3 = 0;    // the same string is a Qwen3 token
+  int tokens = 0;                                    // tokens of the other vocabulary
+  int in_qwen3 = 0;                                  // the same string is a Qwen3 token
   std::vector<std::pair<std::string, int>> allowed;  // per built-in policy: shared tokens it allows
 };
 
@@ -60,7 +60,7 @@ struct ClosureReport {
   std::vector<std::string> alone_outside;
   int contexts_inside = 0;  // characters whose encodings after a space, a letter, before a letter stay inside
   std::vector<std::string> context_outside;  // the texts that needed a disallowed id
-  int random_strings = 0;   // random strings of 1-40 characters of the set (fixed seed)
+  int random_strings = 0;                    // random strings of 1-40 characters of the set (fixed seed)
   int random_inside = 0;
   int outside_ids_fragments = 0;  // disallowed ids seen in all these encodings that are partial UTF-8
   int outside_ids_other = 0;      // ... that are not (expected 0: complete tokens of the set are allowed)

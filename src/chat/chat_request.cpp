@@ -42,8 +42,7 @@ ToolCall parse_tool_call(std::string_view source, const std::string& field, cons
   const OrderedJson* body = &v;
   std::string body_field = field;
   if (auto fn = v.find("function"); fn != v.end() && !fn->is_null()) {
-    if (!fn->is_object() || fn->empty())
-      fail(source, field + ".function", "must be an object with name and arguments");
+    if (!fn->is_object() || fn->empty()) fail(source, field + ".function", "must be an object with name and arguments");
     body = &*fn;
     body_field = field + ".function";
   }
@@ -53,7 +52,8 @@ ToolCall parse_tool_call(std::string_view source, const std::string& field, cons
   auto args = body->find("arguments");
   if (args == body->end()) fail(source, body_field + ".arguments", "is missing (a JSON string or object)");
   if (chat_detail::nests_deeper_than(*args, chat_detail::kMaxJsonDepth))
-    fail(source, body_field + ".arguments", "nests deeper than " + std::to_string(chat_detail::kMaxJsonDepth) + " levels");
+    fail(source, body_field + ".arguments",
+         "nests deeper than " + std::to_string(chat_detail::kMaxJsonDepth) + " levels");
   call.arguments = *args;
   return call;
 }
@@ -111,7 +111,8 @@ ChatRequest chat_request_from_json(const OrderedJson& json, std::string_view sou
     request.tools = *tools;
   }
   if (auto agp = json.find("add_generation_prompt"); agp != json.end() && !agp->is_null()) {
-    if (!agp->is_boolean()) fail(source, "add_generation_prompt", "must be true or false (got " + type_name(*agp) + ")");
+    if (!agp->is_boolean())
+      fail(source, "add_generation_prompt", "must be true or false (got " + type_name(*agp) + ")");
     request.add_generation_prompt = agp->get<bool>();
   }
   if (auto think = json.find("enable_thinking"); think != json.end() && !think->is_null()) {

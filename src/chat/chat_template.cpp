@@ -103,10 +103,14 @@ void render_assistant(std::string& out, const ChatMessage& m, bool after_last_qu
 
 std::string_view role_name(Role role) {
   switch (role) {
-    case Role::System: return "system";
-    case Role::User: return "user";
-    case Role::Assistant: return "assistant";
-    case Role::Tool: return "tool";
+    case Role::System:
+      return "system";
+    case Role::User:
+      return "user";
+    case Role::Assistant:
+      return "assistant";
+    case Role::Tool:
+      return "tool";
   }
   return "?";
 }
@@ -120,8 +124,8 @@ ChatTemplate ChatTemplate::from_source(std::string_view jinja_source, std::strin
   // uses {%- ... %} throughout), so a copy saved with a final newline is the
   // same template.
   std::string_view trimmed = jinja_source;
-  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ' || trimmed.back() == '\r' ||
-                              trimmed.back() == '\t'))
+  while (!trimmed.empty() &&
+         (trimmed.back() == '\n' || trimmed.back() == ' ' || trimmed.back() == '\r' || trimmed.back() == '\t'))
     trimmed.remove_suffix(1);
   if (sha256_hex(trimmed.data(), trimmed.size()) == kQwen3Sha256) return ChatTemplate(std::string(kQwen3Sha256));
   throw Error(std::string(origin) + ": chat template not supported (sha256 " + sha +
@@ -149,8 +153,8 @@ ChatTemplate ChatTemplate::from_tokenizer_config(const std::filesystem::path& di
   if (!config.is_object() || tmpl == config.end())
     throw Error(config_file.string() + ": no \"chat_template\" field (expected the Qwen3 tokenizer_config.json)");
   if (!tmpl->is_string())
-    throw Error(config_file.string() + ": \"chat_template\" must be a string (got " +
-                std::string(tmpl->type_name()) + "); qwen3 supports only the official Qwen3 template");
+    throw Error(config_file.string() + ": \"chat_template\" must be a string (got " + std::string(tmpl->type_name()) +
+                "); qwen3 supports only the official Qwen3 template");
   return from_source(tmpl->get_ref<const std::string&>(), config_file.string());
 }
 

@@ -35,9 +35,12 @@ std::string decode_part(const Tokenizer& tokenizer, std::span<const TokenId> ids
 
 std::string_view thinking_state_name(ThinkingState state) {
   switch (state) {
-    case ThinkingState::NoThinking: return "no_thinking";
-    case ThinkingState::Unterminated: return "unterminated";
-    case ThinkingState::Complete: return "complete";
+    case ThinkingState::NoThinking:
+      return "no_thinking";
+    case ThinkingState::Unterminated:
+      return "unterminated";
+    case ThinkingState::Complete:
+      return "complete";
   }
   return "?";
 }

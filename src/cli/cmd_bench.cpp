@@ -41,10 +41,10 @@ void print_json(const BenchReport& r, const BenchOptions& o) {
 }
 
 void print_text(const BenchReport& r, const BenchOptions& o) {
-  std::printf("model             %d layers, hidden %d, %s weights, %d threads (load %.2f s)\n", r.layers,
-              r.hidden_size, r.dtype.c_str(), r.threads, r.load_s);
-  std::printf("prefill           %d tokens in %.3f s: %.2f tokens/s (time to first token %.3f s)\n",
-              o.prompt_tokens, r.prefill_s, r.prefill_tokens_per_s, r.prefill_s);
+  std::printf("model             %d layers, hidden %d, %s weights, %d threads (load %.2f s)\n", r.layers, r.hidden_size,
+              r.dtype.c_str(), r.threads, r.load_s);
+  std::printf("prefill           %d tokens in %.3f s: %.2f tokens/s (time to first token %.3f s)\n", o.prompt_tokens,
+              r.prefill_s, r.prefill_tokens_per_s, r.prefill_s);
   std::printf("decode            %d tokens: %.2f tokens/s\n", o.gen_tokens, r.decode_tokens_per_s);
   std::printf("decode bandwidth  %.2f GB/s (%.1f MB of weights per token) = %.0f%% of the measured %.2f GB/s\n",
               r.decode_gbs, r.decode_bytes_per_token / 1e6, 100.0 * r.bandwidth_fraction(), r.machine_read_gbs);
@@ -58,9 +58,10 @@ void print_text(const BenchReport& r, const BenchOptions& o) {
 const CommandRegistration registration("bench", [](CLI::App& program) {
   auto* cmd = program.add_subcommand("bench", "Measure prefill and decode speed and the decode memory bandwidth");
   auto f = std::make_shared<BenchFlags>();
-  add_option_flags(*cmd, f->options, {OptionGroup::Model, OptionGroup::Tokenizer, OptionGroup::ModelConfig,
-                                      OptionGroup::Run});
-  cmd->add_option("--prompt-tokens", f->bench.prompt_tokens, "Prompt length (prefill, one call)")->capture_default_str();
+  add_option_flags(*cmd, f->options,
+                   {OptionGroup::Model, OptionGroup::Tokenizer, OptionGroup::ModelConfig, OptionGroup::Run});
+  cmd->add_option("--prompt-tokens", f->bench.prompt_tokens, "Prompt length (prefill, one call)")
+      ->capture_default_str();
   cmd->add_option("--gen-tokens", f->bench.gen_tokens, "Tokens decoded one at a time")->capture_default_str();
   cmd->add_flag("--json", f->json, "One JSON object with every figure");
   cmd->add_option_function<std::string>(
@@ -69,8 +70,10 @@ const CommandRegistration registration("bench", [](CLI::App& program) {
       ->expected(0, 1);
   cmd->callback([f] {
     const BenchReport r = run_benchmark(resolve_options(f->options), f->bench);
-    if (f->json) print_json(r, f->bench);
-    else print_text(r, f->bench);
+    if (f->json)
+      print_json(r, f->bench);
+    else
+      print_text(r, f->bench);
   });
 });
 

@@ -59,8 +59,11 @@ bool is_command(const std::string& text) {
 class ChatSession {
  public:
   ChatSession(const Engine& engine, const ChatFlags& flags)
-      : engine_(engine), flags_(flags), runner_(engine.model()),
-        chat_(runner_, engine.tokenizer(), engine.chat_template()), thinking_(engine.enable_thinking()) {
+      : engine_(engine),
+        flags_(flags),
+        runner_(engine.model()),
+        chat_(runner_, engine.tokenizer(), engine.chat_template()),
+        thinking_(engine.enable_thinking()) {
     const std::string system = read_text_argument(flags.system, "--system");
     if (!system.empty()) chat_.history().push_back(ChatMessage{Role::System, system, std::nullopt, {}, ""});
   }
@@ -109,8 +112,10 @@ class ChatSession {
       return;
     }
     const RunReport report{mode, options, engine_.settings().english_only.value};
-    if (flags_.json) std::cout << dump_json(result_json(result, report)) << "\n" << std::flush;
-    else printer.finish();
+    if (flags_.json)
+      std::cout << dump_json(result_json(result, report)) << "\n" << std::flush;
+    else
+      printer.finish();
     if (result.dropped_messages > 0)
       std::cerr << "qwen3: the conversation outgrew the context: dropped the " << result.dropped_messages
                 << " oldest messages (/reset starts afresh)\n";

@@ -25,16 +25,17 @@ void show(const ConfigShowFlags& flags) {
   for (const auto& warning : settings.warnings()) std::cerr << "qwen3: warning: " << warning << "\n";
 }
 
-const CommandRegistration registration{"config", [](CLI::App& program) {
-  auto* config = program.add_subcommand("config", "Show the effective settings and where each value came from");
-  config->require_subcommand(1);
-  auto flags = std::make_shared<ConfigShowFlags>();
-  auto* show_cmd = config->add_subcommand(
-      "show", "Print every option (both sampling presets included) with its source, as TOML or JSON");
-  add_option_flags(*show_cmd, flags->options, kAllOptions);
-  show_cmd->add_flag("--json", flags->json, "Print JSON instead of commented TOML");
-  show_cmd->callback([flags] { show(*flags); });
-}};
+const CommandRegistration registration{
+    "config", [](CLI::App& program) {
+      auto* config = program.add_subcommand("config", "Show the effective settings and where each value came from");
+      config->require_subcommand(1);
+      auto flags = std::make_shared<ConfigShowFlags>();
+      auto* show_cmd = config->add_subcommand(
+          "show", "Print every option (both sampling presets included) with its source, as TOML or JSON");
+      add_option_flags(*show_cmd, flags->options, kAllOptions);
+      show_cmd->add_flag("--json", flags->json, "Print JSON instead of commented TOML");
+      show_cmd->callback([flags] { show(*flags); });
+    }};
 
 }  // namespace
 }  // namespace qwen3::cli

@@ -45,8 +45,9 @@ void run_raw(GenerateFlags flags) {
   const auto& g = flags.options.given;
   if (g.stop || g.enable_thinking || g.thinking_budget || g.thinking_budget_text || !flags.system.empty() ||
       flags.hide_thinking || flags.json_stream)
-    throw Error("--stop, --think, --no-think, --thinking-budget(-text), --system, --hide-thinking and "
-                "--json-stream apply to --prompt (chat), not to --prompt-ids");
+    throw Error(
+        "--stop, --think, --no-think, --thinking-budget(-text), --system, --hide-thinking and "
+        "--json-stream apply to --prompt (chat), not to --prompt-ids");
   if (flags.greedy) flags.options.given.sampling.temperature = 0.0f;
   if (!g.sampling.max_new_tokens) flags.options.given.sampling.max_new_tokens = 64;
   const Engine engine(resolve_options(flags.options));
@@ -118,15 +119,19 @@ void run_chat(GenerateFlags flags) {
 void run(const GenerateFlags& flags) {
   const int inputs = !flags.prompt.empty() + !flags.prompt_file.empty() + !flags.prompt_ids.empty();
   if (inputs != 1)
-    throw Error("generate: give one of --prompt TEXT (or - for standard input), --prompt-file FILE (chat), "
-                "or --prompt-ids 1,2,3 (raw ids)");
+    throw Error(
+        "generate: give one of --prompt TEXT (or - for standard input), --prompt-file FILE (chat), "
+        "or --prompt-ids 1,2,3 (raw ids)");
   if (flags.json && flags.json_stream) throw Error("--json and --json-stream: choose one");
-  if (!flags.prompt_ids.empty()) run_raw(flags);
-  else run_chat(flags);
+  if (!flags.prompt_ids.empty())
+    run_raw(flags);
+  else
+    run_chat(flags);
 }
 
 const CommandRegistration registration("generate", [](CLI::App& program) {
-  auto* cmd = program.add_subcommand("generate", "Generate one reply (--prompt) or continue raw token ids (--prompt-ids)");
+  auto* cmd =
+      program.add_subcommand("generate", "Generate one reply (--prompt) or continue raw token ids (--prompt-ids)");
   auto flags = std::make_shared<GenerateFlags>();
   add_option_flags(*cmd, flags->options, kAllOptions);
   cmd->add_option("--prompt", flags->prompt, "The user message (chat template applied); - reads standard input");
@@ -141,7 +146,8 @@ const CommandRegistration registration("generate", [](CLI::App& program) {
   cmd->add_flag("--json-stream", flags->json_stream,
                 "Print a JSON line per piece ({\"type\": \"reasoning\"|\"content\", \"text\": ...}), then a "
                 "summary line ({\"type\": \"summary\", ...})");
-  cmd->add_flag("--usage", flags->usage, "Print token counts, speed, seed and sampling values after the reply (stderr)");
+  cmd->add_flag("--usage", flags->usage,
+                "Print token counts, speed, seed and sampling values after the reply (stderr)");
   cmd->add_flag("--hide-thinking", flags->hide_thinking, "Do not print the reasoning");
   cmd->callback([flags] { run(*flags); });
 });

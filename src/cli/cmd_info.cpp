@@ -39,7 +39,8 @@ void print_info(const Settings& s) {
   std::printf("hidden size       %d (MLP intermediate %d)\n", c.hidden_size, c.intermediate_size);
   std::printf("attention heads   %d query, %d key/value (GQA %d:1), head_dim %d\n", c.num_attention_heads,
               c.num_key_value_heads, c.gqa_group(), c.head_dim);
-  std::printf("vocabulary        %d (embeddings %s)\n", c.vocab_size, c.tie_word_embeddings ? "tied to the LM head" : "untied");
+  std::printf("vocabulary        %d (embeddings %s)\n", c.vocab_size,
+              c.tie_word_embeddings ? "tied to the LM head" : "untied");
   std::printf("rope              theta %g, rms_norm_eps %g\n", c.rope_theta, c.rms_norm_eps);
   if (c.rope_scaling.yarn)
     std::printf("context           %lld native (max_position_embeddings), %lld with YaRN factor %g over %lld\n",
@@ -50,8 +51,8 @@ void print_info(const Settings& s) {
                 static_cast<long long>(c.max_position_embeddings));
   std::printf("dtype             %s\n", dtype.c_str());
   std::printf("weights memory    %s\n", gib(weight_bytes).c_str());
-  std::printf("KV cache          %s at ctx %d (f32 keys and values)\n",
-              gib(Model::kv_cache_bytes(c, o.ctx)).c_str(), o.ctx);
+  std::printf("KV cache          %s at ctx %d (f32 keys and values)\n", gib(Model::kv_cache_bytes(c, o.ctx)).c_str(),
+              o.ctx);
   std::printf("device            %s, %d threads\n", o.device.c_str(), o.threads);
 }
 

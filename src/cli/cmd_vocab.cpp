@@ -38,12 +38,8 @@ std::string english_json(const vocab::VocabTable& table, const vocab::TokenMask&
   std::vector<int> classes;
   classes.reserve(mask.ids().size());
   for (TokenId id : mask.ids()) classes.push_back(static_cast<int>(table.class_of(id)));
-  nlohmann::ordered_json doc = {{"policy", args.policy},
-                                {"tools", args.tools},
-                                {"rows", mask.rows()},
-                                {"count", mask.count()},
-                                {"ids", mask.ids()},
-                                {"class_names", names},
+  nlohmann::ordered_json doc = {{"policy", args.policy}, {"tools", args.tools}, {"rows", mask.rows()},
+                                {"count", mask.count()}, {"ids", mask.ids()},   {"class_names", names},
                                 {"classes", classes}};
   return doc.dump() + "\n";
 }

@@ -19,8 +19,7 @@ void add_valued(CLI::App& cmd, const OptionInfo& info, std::optional<T>& target)
       flag,
       [&target, flag](const std::string& text) {
         T value = target.value_or(T{});
-        if (!parse_text(text, value))
-          throw Error(flag + " = \"" + text + "\": expected " + std::string(expected<T>()));
+        if (!parse_text(text, value)) throw Error(flag + " = \"" + text + "\": expected " + std::string(expected<T>()));
         target = std::move(value);
       },
       std::string(info.help));
@@ -37,14 +36,16 @@ void add_valued(CLI::App& cmd, const OptionInfo& info, std::optional<std::vector
 }
 
 void add_switch(CLI::App& cmd, const OptionInfo& info, std::optional<bool>& target) {
-  cmd.add_flag_callback(flag_name(info.key), [&target] { target = true; }, std::string(info.help));
+  cmd.add_flag_callback(
+      flag_name(info.key), [&target] { target = true; }, std::string(info.help));
 }
 
 void add_general(CLI::App& cmd, const OptionInfo& info, std::optional<bool>& target) {
   if (info.key != "enable_thinking") return add_switch(cmd, info, target);
-  auto* think = cmd.add_flag_callback("--think", [&target] { target = true; }, std::string(info.help));
-  cmd.add_flag_callback("--no-think", [&target] { target = false; },
-                        "Non-thinking mode: answer directly (enable_thinking=false)")
+  auto* think = cmd.add_flag_callback(
+      "--think", [&target] { target = true; }, std::string(info.help));
+  cmd.add_flag_callback(
+         "--no-think", [&target] { target = false; }, "Non-thinking mode: answer directly (enable_thinking=false)")
       ->excludes(think);
 }
 

@@ -20,13 +20,12 @@ struct OptionFlags {
 };
 
 // The groups every generating command offers, and the model-running ones.
-inline constexpr std::initializer_list<OptionGroup> kAllOptions = {
-    OptionGroup::Model, OptionGroup::Tokenizer, OptionGroup::ModelConfig,
-    OptionGroup::Run,   OptionGroup::Generation, OptionGroup::Sampling};
+inline constexpr std::initializer_list<OptionGroup> kAllOptions = {OptionGroup::Model,       OptionGroup::Tokenizer,
+                                                                   OptionGroup::ModelConfig, OptionGroup::Run,
+                                                                   OptionGroup::Generation,  OptionGroup::Sampling};
 inline constexpr std::initializer_list<OptionGroup> kModelOptions = {OptionGroup::Model, OptionGroup::ModelConfig,
                                                                      OptionGroup::Run};
-inline constexpr std::initializer_list<OptionGroup> kTokenizerOptions = {OptionGroup::Model,
-                                                                         OptionGroup::Tokenizer};
+inline constexpr std::initializer_list<OptionGroup> kTokenizerOptions = {OptionGroup::Model, OptionGroup::Tokenizer};
 
 // Adds --config and the flags of `groups` to `cmd`; values land in `flags`
 // (which must outlive parsing). Text that is not a value of the option's

@@ -13,8 +13,10 @@ void ReplyPrinter::print(const ReplyPiece& piece) {
   if (piece.kind == PieceKind::Reasoning) {
     if (hide_) return;
     if (!any_reasoning_) {
-      if (terminal_) out_ << kDim;
-      else out_ << "Thinking:\n";
+      if (terminal_)
+        out_ << kDim;
+      else
+        out_ << "Thinking:\n";
       any_reasoning_ = in_reasoning_ = true;
     }
     out_ << piece.text;

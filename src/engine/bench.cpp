@@ -18,8 +18,8 @@ void check(const BenchOptions& o) {
   constexpr int kMaxTokens = 1 << 20;
   auto in_range = [](const char* field, int v, int lo, int hi) {
     if (v < lo || v > hi)
-      throw Error(std::string(field) + " = " + std::to_string(v) + " is out of range: expected " +
-                  std::to_string(lo) + " .. " + std::to_string(hi));
+      throw Error(std::string(field) + " = " + std::to_string(v) + " is out of range: expected " + std::to_string(lo) +
+                  " .. " + std::to_string(hi));
   };
   in_range("prompt_tokens", o.prompt_tokens, 1, kMaxTokens);
   in_range("gen_tokens", o.gen_tokens, 1, kMaxTokens);

@@ -24,8 +24,7 @@ std::vector<TokenId> Chat::prompt_ids(ChatRequest request, const GenerationOptio
   return tokenizer_->encode(template_.render(effective_request(std::move(request), options.thinking_budget)));
 }
 
-GenerationResult Chat::reply(ChatRequest request, const GenerationOptions& options,
-                             const PieceCallback& on_piece) {
+GenerationResult Chat::reply(ChatRequest request, const GenerationOptions& options, const PieceCallback& on_piece) {
   const auto ids = prompt_ids(std::move(request), options);
   return generate(*model_, *tokenizer_, ids, options, on_piece);
 }
@@ -46,8 +45,7 @@ GenerationResult Chat::say(const std::string& user_text, std::optional<bool> ena
   const int room = std::max(1, std::min(options.sampling.max_new_tokens, ctx / 4));
   const std::size_t first = !request.messages.empty() && request.messages.front().role == Role::System ? 1 : 0;
   int dropped = 0;
-  while (request.messages.size() > first + 1 &&
-         static_cast<int>(prompt_ids(request, options).size()) + room > ctx) {
+  while (request.messages.size() > first + 1 && static_cast<int>(prompt_ids(request, options).size()) + room > ctx) {
     // A turn is a user message and what answered it, up to the next user message.
     auto end = request.messages.begin() + static_cast<std::ptrdiff_t>(first) + 1;
     while (end != request.messages.end() - 1 && end->role != Role::User) ++end;

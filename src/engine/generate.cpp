@@ -14,11 +14,16 @@ namespace qwen3 {
 
 std::string_view finish_reason_name(FinishReason reason) {
   switch (reason) {
-    case FinishReason::Stop: return "stop";
-    case FinishReason::StopString: return "stop_string";
-    case FinishReason::Length: return "length";
-    case FinishReason::Context: return "context";
-    case FinishReason::Cancelled: return "cancelled";
+    case FinishReason::Stop:
+      return "stop";
+    case FinishReason::StopString:
+      return "stop_string";
+    case FinishReason::Length:
+      return "length";
+    case FinishReason::Context:
+      return "context";
+    case FinishReason::Cancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -27,9 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 // Routes parser pieces to the caller: the answer through the stop-string
 // matcher, and both into the result.
@@ -75,32 +78,28 @@ class PieceSink {
   bool cancelled_ = false;
 };
 
-void validate_options(const GenerationOptions& options, const LanguageModel& model,
-                      const Tokenizer& tokenizer) {
+void validate_options(const GenerationOptions& options, const LanguageModel& model, const Tokenizer& tokenizer) {
   validate(options.sampling);
   if (options.thinking_budget && *options.thinking_budget < 0)
-    throw Error("thinking_budget = " + std::to_string(*options.thinking_budget) +
-                " is out of range: expected >= 0");
+    throw Error("thinking_budget = " + std::to_string(*options.thinking_budget) + " is out of range: expected >= 0");
   if (options.allowed && options.allowed->rows() != model.logit_rows())
-    throw Error("the allowed-token mask has " + std::to_string(options.allowed->rows()) +
-                " rows but the model has " + std::to_string(model.logit_rows()));
+    throw Error("the allowed-token mask has " + std::to_string(options.allowed->rows()) + " rows but the model has " +
+                std::to_string(model.logit_rows()));
   if (tokenizer.vocab_size() > model.logit_rows())
-    throw Error("the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
-                " tokens but the model only " + std::to_string(model.logit_rows()) + " logit rows");
+    throw Error("the tokenizer has " + std::to_string(tokenizer.vocab_size()) + " tokens but the model only " +
+                std::to_string(model.logit_rows()) + " logit rows");
 }
 
 }  // namespace
 
-GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
-                          std::span<const TokenId> prompt, const GenerationOptions& options,
-                          const PieceCallback& on_piece) {
+GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
+                          const GenerationOptions& options, const PieceCallback& on_piece) {
   validate_options(options, model, tokenizer);
   const int ctx = model.context_length();
   if (prompt.empty()) throw Error("the prompt is empty: expected at least one token");
   if (static_cast<int>(prompt.size()) >= ctx)
-    throw Error("the prompt has " + std::to_string(prompt.size()) +
-                " tokens, which leaves no room in the context of " + std::to_string(ctx) +
-                " tokens (raise ctx or shorten the prompt)");
+    throw Error("the prompt has " + std::to_string(prompt.size()) + " tokens, which leaves no room in the context of " +
+                std::to_string(ctx) + " tokens (raise ctx or shorten the prompt)");
 
   GenerationResult result;
   result.usage.prompt_tokens = static_cast<int>(prompt.size());
@@ -109,8 +108,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
   // Reuse the cache for the longest common prefix; at least the last prompt
   // token is run again, for its logits.
   const auto& cached = model.tokens();
-  std::size_t common = std::mismatch(cached.begin(), cached.end(), prompt.begin(), prompt.end()).first -
-                       cached.begin();
+  std::size_t common = std::mismatch(cached.begin(), cached.end(), prompt.begin(), prompt.end()).first - cached.begin();
   common = std::min(common, prompt.size() - 1);
   model.truncate(static_cast<int>(common));
 
@@ -172,8 +170,7 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
     }
     if (model.position() + static_cast<int>(step.size()) > ctx) {
       result.finish_reason = FinishReason::Context;
-      result.message = "the context of " + std::to_string(ctx) +
-                       " tokens is full (raise ctx for longer replies)";
+      result.message = "the context of " + std::to_string(ctx) + " tokens is full (raise ctx for longer replies)";
       break;
     }
     model.forward(step, logits.data(), rows);
@@ -186,9 +183,8 @@ GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer,
   auto& usage = result.usage;
   usage.generated_tokens = static_cast<int>(result.ids.size());
   usage.reasoning_tokens = stream.reasoning_tokens();
-  const auto tags = std::count_if(result.ids.begin(), result.ids.end(), [](TokenId id) {
-    return id == token::kThinkStart || id == token::kThinkEnd;
-  });
+  const auto tags = std::count_if(result.ids.begin(), result.ids.end(),
+                                  [](TokenId id) { return id == token::kThinkStart || id == token::kThinkEnd; });
   usage.answer_tokens = usage.generated_tokens - usage.reasoning_tokens - static_cast<int>(tags);
   const double decode_ms = ms_since(first_token_time);
   if (usage.generated_tokens > 1 && decode_ms > 0)

@@ -7,8 +7,7 @@ namespace qwen3 {
 
 void LanguageModel::truncate(int n) {
   if (n < 0 || n > position())
-    throw Error("cannot keep " + std::to_string(n) + " tokens of a cache holding " +
-                std::to_string(position()));
+    throw Error("cannot keep " + std::to_string(n) + " tokens of a cache holding " + std::to_string(position()));
   drop_after(n);
   tokens_.resize(static_cast<std::size_t>(n));
 }
@@ -24,8 +23,7 @@ ModelRunner::ModelRunner(const Model& model) : model_(&model), session_(model.ne
 int ModelRunner::logit_rows() const { return static_cast<int>(model_->config().vocab_size); }
 int ModelRunner::context_length() const { return session_.capacity(); }
 
-void ModelRunner::run(std::span<const TokenId> tokens, float* logits,
-                      const std::vector<std::int32_t>* allowed_rows) {
+void ModelRunner::run(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows) {
   model_->forward(tokens, session_, logits, allowed_rows);
 }
 

@@ -26,8 +26,8 @@ fs::path tokenizer_dir(const Settings& s) {
   // A checkpoint without tokenizer files uses the fetched Qwen3 tokenizer
   // (the dense Qwen3 family shares it); any other folder or file is read as
   // the tokenizer itself, so its errors name it.
-  const bool bare_checkpoint = fs::is_directory(model, ec) && !fs::exists(model / "tokenizer.json", ec) &&
-                               fs::exists(model / "config.json", ec);
+  const bool bare_checkpoint =
+      fs::is_directory(model, ec) && !fs::exists(model / "tokenizer.json", ec) && fs::exists(model / "config.json", ec);
   return bare_checkpoint ? default_tokenizer_dir() : model;
 }
 
@@ -51,8 +51,7 @@ bool uses_model_folder(const Settings& s) {
   if (!s.model.value.empty() && s.dummy_weights.value)
     throw Error("model and dummy_weights name two models: give a model folder, or model_config with dummy_weights");
   if (!s.model.value.empty()) return true;
-  if (s.model_config.value.empty())
-    no_model();
+  if (s.model_config.value.empty()) no_model();
   if (!s.dummy_weights.value)
     throw Error("model_config " + s.model_config.value + " has no weights: set dummy_weights, or give a model folder");
   return false;

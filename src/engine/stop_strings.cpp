@@ -37,9 +37,7 @@ std::string StopStringMatcher::push(std::string_view text) {
   }
   // Never split a UTF-8 sequence between what is emitted and what is held.
   std::size_t emit = held_.size() - keep;
-  while (emit > 0 && emit < held_.size() &&
-         (static_cast<unsigned char>(held_[emit]) & 0xC0) == 0x80)
-    --emit;
+  while (emit > 0 && emit < held_.size() && (static_cast<unsigned char>(held_[emit]) & 0xC0) == 0x80) --emit;
   std::string out = held_.substr(0, emit);
   held_.erase(0, emit);
   return out;

@@ -42,8 +42,7 @@ std::unique_ptr<T[], FreeDeleter> aligned_buffer(std::size_t n) {
 //   static void tile(const PanelT*, const XT*, int sc, float* y, std::int64_t ldy, bool accumulate,
 //                    int nb, int nr);
 template <class Policy>
-void blocked_matmul(const Policy& policy, std::int64_t n_rows, std::int64_t K, const float* x, int batch,
-                    float* y) {
+void blocked_matmul(const Policy& policy, std::int64_t n_rows, std::int64_t K, const float* x, int batch, float* y) {
   using PanelT = typename Policy::PanelT;
   using XT = typename Policy::XT;
   const std::int64_t slots = Policy::slots(K);
@@ -56,8 +55,8 @@ void blocked_matmul(const Policy& policy, std::int64_t n_rows, std::int64_t K, c
   {
 #pragma omp for schedule(static)
     for (int t = 0; t < tiles; ++t)
-      Policy::pack_x(x + static_cast<std::int64_t>(t) * kBatchTile * K, std::min(kBatchTile, batch - t * kBatchTile),
-                     K, xp.get() + t * slots * kBatchTile);
+      Policy::pack_x(x + static_cast<std::int64_t>(t) * kBatchTile * K, std::min(kBatchTile, batch - t * kBatchTile), K,
+                     xp.get() + t * slots * kBatchTile);
 
     auto wbuf = aligned_buffer<PanelT>(static_cast<std::size_t>(kPanelsPerBlock) * kSlotsPerBlock * kPanelRows);
     // Blocks of kPanelsPerBlock panels, dealt dynamically: a thread the OS

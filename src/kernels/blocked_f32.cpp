@@ -34,8 +34,8 @@ struct F32Policy {
     pack(w, sel, row0, n, s0, sc, panel);
   }
 
-  static void tile(const float* panel, const float* xt, int sc, float* y, std::int64_t ldy, bool accumulate,
-                   int nb, int nr) {
+  static void tile(const float* panel, const float* xt, int sc, float* y, std::int64_t ldy, bool accumulate, int nb,
+                   int nr) {
     const hn::ScalableTag<float> d;
     constexpr int N = hn::MaxLanes(d);
     constexpr int V = kPanelRows / N;  // weight vectors per k
@@ -76,8 +76,8 @@ struct F32Policy {
 
 }  // namespace
 
-void blocked_matmul_f32(const Matrix& w, RowSelection sel, std::int64_t n_rows, const float* x, int batch,
-                        float* y, PackPanelFn pack) {
+void blocked_matmul_f32(const Matrix& w, RowSelection sel, std::int64_t n_rows, const float* x, int batch, float* y,
+                        PackPanelFn pack) {
   blocked_matmul(F32Policy{w, sel, pack}, n_rows, w.cols, x, batch, y);
 }
 

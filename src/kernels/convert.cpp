@@ -34,8 +34,8 @@ void to_f32(const void* src, WeightType type, std::int64_t n, float* out) {
 void embedding_row(const Matrix& table, std::int64_t row, float* out) {
   if (table.data == nullptr) throw Error("kernels::embedding_row: embedding table has no data");
   if (row < 0 || row >= table.rows)
-    throw Error("kernels::embedding_row: row " + std::to_string(row) + " is outside [0, " +
-                std::to_string(table.rows) + ")");
+    throw Error("kernels::embedding_row: row " + std::to_string(row) + " is outside [0, " + std::to_string(table.rows) +
+                ")");
   const std::size_t elem = table.type == WeightType::F32 ? 4 : 2;
   const auto* base = static_cast<const unsigned char*>(table.data);
   to_f32(base + static_cast<std::size_t>(row) * table.cols * elem, table.type, table.cols, out);

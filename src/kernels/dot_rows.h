@@ -24,8 +24,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 inline constexpr std::int64_t kPrefetchBytes = 2048;
 
 template <class T, class Widen, class ScalarWiden>
-void dot_rows_impl(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x,
-                   int batch, float* y, std::int64_t y_stride, Widen widen, ScalarWiden scalar) {
+void dot_rows_impl(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x, int batch,
+                   float* y, std::int64_t y_stride, Widen widen, ScalarWiden scalar) {
   const hn::ScalableTag<float> d;
   const std::int64_t N = hn::Lanes(d);
   const std::int64_t cols = w.cols;
@@ -95,8 +95,8 @@ void dot_rows_impl(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
 // Panel packing shared by those dtypes: scalar widening, row by row (the
 // packing is O(rows x cols) against the O(rows x cols x batch) multiply).
 template <class T, class ScalarWiden>
-void pack_panel_impl(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc,
-                     float* panel, ScalarWiden scalar) {
+void pack_panel_impl(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc, float* panel,
+                     ScalarWiden scalar) {
   const T* base = static_cast<const T*>(w.data);
   for (int r = 0; r < n; ++r) {
     const T* src = base + sel(row0 + r) * w.cols + k0;

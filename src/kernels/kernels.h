@@ -40,8 +40,7 @@ void matmul(const Matrix& w, const float* x, int batch, float* y);
 
 // Like matmul, but only for the listed rows: y[b][i] = W[rows[i]] . x[b].
 // The output projection restricted to an allowed vocabulary.
-void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch,
-                 float* y);
+void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y);
 
 // out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i], for `batch` vectors of size n.
 void rmsnorm(float* out, const float* x, const float* weight, int n, int batch, float eps);

@@ -25,8 +25,8 @@ std::atomic<MatmulPrecision> g_precision{MatmulPrecision::Exact};
 void check_matrix(const char* fn, const Matrix& w) {
   if (w.data == nullptr) throw Error(std::string("kernels::") + fn + ": weight matrix has no data");
   if (w.rows < 1 || w.cols < 1)
-    throw Error(std::string("kernels::") + fn + ": weight shape must be positive, got [" +
-                std::to_string(w.rows) + "x" + std::to_string(w.cols) + "]");
+    throw Error(std::string("kernels::") + fn + ": weight shape must be positive, got [" + std::to_string(w.rows) +
+                "x" + std::to_string(w.cols) + "]");
   if (w.type != WeightType::F32 && w.type != WeightType::BF16 && w.type != WeightType::F16)
     throw Error(std::string("kernels::") + fn + ": unsupported weight type " +
                 std::to_string(static_cast<int>(w.type)));
@@ -39,18 +39,24 @@ void check_batch(const char* fn, int batch, const float* x, const float* y) {
 
 detail::DotRowsFn dot_rows_for(WeightType t) {
   switch (t) {
-    case WeightType::F32: return detail::dot_rows_f32;
-    case WeightType::BF16: return detail::dot_rows_bf16;
-    case WeightType::F16: return detail::dot_rows_f16;
+    case WeightType::F32:
+      return detail::dot_rows_f32;
+    case WeightType::BF16:
+      return detail::dot_rows_bf16;
+    case WeightType::F16:
+      return detail::dot_rows_f16;
   }
   return nullptr;  // unreachable: check_matrix rejected the type
 }
 
 detail::PackPanelFn pack_panel_for(WeightType t) {
   switch (t) {
-    case WeightType::F32: return detail::pack_panel_f32;
-    case WeightType::BF16: return detail::pack_panel_bf16;
-    case WeightType::F16: return detail::pack_panel_f16;
+    case WeightType::F32:
+      return detail::pack_panel_f32;
+    case WeightType::BF16:
+      return detail::pack_panel_bf16;
+    case WeightType::F16:
+      return detail::pack_panel_f16;
   }
   return nullptr;
 }

@@ -70,7 +70,7 @@ void rmsnorm(float* out, const float* x, const float* weight, int n, int batch, 
                 " batch=" + std::to_string(batch));
   const DF d;
   const int N = static_cast<int>(hn::Lanes(d));
-#pragma omp parallel for schedule(static) if (static_cast<std::int64_t>(batch) * n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (static_cast <std::int64_t>(batch) * n >= kParallelMin)
   for (int b = 0; b < batch; ++b) {
     const float* xb = x + static_cast<std::int64_t>(b) * n;
     float* ob = out + static_cast<std::int64_t>(b) * n;
@@ -88,8 +88,7 @@ void swiglu(float* out, const float* gate, const float* up, std::int64_t n) {
     const DF d;
     const std::int64_t N = hn::Lanes(d);
     std::int64_t i = begin;
-    for (; i + N <= end; i += N)
-      hn::StoreU(swiglu_vec(d, hn::LoadU(d, gate + i), hn::LoadU(d, up + i)), d, out + i);
+    for (; i + N <= end; i += N) hn::StoreU(swiglu_vec(d, hn::LoadU(d, gate + i), hn::LoadU(d, up + i)), d, out + i);
     for (; i < end; ++i) out[i] = gate[i] * up[i] / (1.f + std::exp(-gate[i]));
   });
 }

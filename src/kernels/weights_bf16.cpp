@@ -16,8 +16,8 @@ struct Widen {
 };
 }  // namespace
 
-void dot_rows_bf16(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x,
-                   int batch, float* y, std::int64_t y_stride) {
+void dot_rows_bf16(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x, int batch,
+                   float* y, std::int64_t y_stride) {
   dot_rows_impl<std::uint16_t>(w, sel, begin, end, x, batch, y, y_stride, Widen{}, bf16_to_f32);
 }
 

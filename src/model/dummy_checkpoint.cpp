@@ -75,8 +75,7 @@ std::vector<fs::path> write_dummy_checkpoint(const fs::path& config_json, const 
       options.manifest.empty() ? DummyManifest::file_for_config(config_json) : options.manifest;
   const DummyManifest manifest = DummyManifest::load(manifest_file);
   model::require_kinds(manifest, config, manifest_file.string());
-  if (options.max_shard_bytes == 0)
-    throw Error("max_shard_bytes = 0 is out of range: expected max_shard_bytes > 0");
+  if (options.max_shard_bytes == 0) throw Error("max_shard_bytes = 0 is out of range: expected max_shard_bytes > 0");
   check_out_dir(out_dir, config_json, options.force);
 
   if (options.force) remove_checkpoint_files(out_dir);

@@ -83,8 +83,7 @@ void require_kinds(const DummyManifest& manifest, const ModelConfig& config, con
   }
 }
 
-void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n,
-                         std::uint16_t* out) {
+void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n, std::uint16_t* out) {
   const std::string kind = tensor_kind(name);
   const auto it = manifest.kinds.find(kind);
   if (it == manifest.kinds.end())

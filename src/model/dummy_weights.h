@@ -27,7 +27,6 @@ void require_kinds(const DummyManifest& manifest, const ModelConfig& config, con
 // Writes the n bf16 values of tensor `name` (n = product of its shape) to
 // out[n], with the manifest's centre/scale for the tensor's kind (throws
 // qwen3::Error when the manifest lacks that kind). Multithreaded.
-void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n,
-                         std::uint16_t* out);
+void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n, std::uint16_t* out);
 
 }  // namespace qwen3::model

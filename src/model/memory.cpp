@@ -39,9 +39,9 @@ void check_memory(std::uint64_t weight_bytes, std::uint64_t kv_bytes, std::int64
   const std::uint64_t available = available_memory_bytes();
   if (available == 0) return;  // no /proc/meminfo: nothing to check against
   if (weight_bytes + kv_bytes > available)
-    throw Error("not enough memory: the weights need " + gib(weight_bytes) + " and the KV cache for ctx = " +
-                std::to_string(ctx) + " needs " + gib(kv_bytes) + ", but only " + gib(available) +
-                " is available (lower ctx, or use dtype bf16)");
+    throw Error("not enough memory: the weights need " + gib(weight_bytes) +
+                " and the KV cache for ctx = " + std::to_string(ctx) + " needs " + gib(kv_bytes) + ", but only " +
+                gib(available) + " is available (lower ctx, or use dtype bf16)");
 }
 
 }  // namespace qwen3::model

@@ -34,14 +34,16 @@ namespace {
 // efficient matrix-matrix products, small enough to bound the activations.
 constexpr int kChunkTokens = 512;
 
-
 std::size_t type_size(WeightType t) { return t == WeightType::F32 ? 4 : 2; }
 
 const char* type_name(WeightType t) {
   switch (t) {
-    case WeightType::F32: return "f32";
-    case WeightType::BF16: return "bf16";
-    case WeightType::F16: return "f16";
+    case WeightType::F32:
+      return "f32";
+    case WeightType::BF16:
+      return "bf16";
+    case WeightType::F16:
+      return "f16";
   }
   return "?";
 }
@@ -54,9 +56,12 @@ WeightType stored_type(const std::string& dtype) {
 
 WeightType held_type(WeightDType wanted, WeightType stored) {
   switch (wanted) {
-    case WeightDType::Auto: return stored;
-    case WeightDType::BF16: return WeightType::BF16;
-    case WeightDType::F32: return WeightType::F32;
+    case WeightDType::Auto:
+      return stored;
+    case WeightDType::BF16:
+      return WeightType::BF16;
+    case WeightDType::F32:
+      return WeightType::F32;
   }
   return stored;
 }
@@ -126,8 +131,10 @@ template <class Get>
 void assemble(const ModelConfig& c, detail::Weights& w, WeightDType wanted, Get&& get) {
   model::for_each_tensor(c, w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
     const Source src = get(spec, slot);
-    if (auto* norm = std::get_if<std::vector<float>*>(&slot)) **norm = hold_norm(src, spec.elements(), w);
-    else *std::get<Matrix*>(slot) = hold_matrix(spec, src, wanted, w);
+    if (auto* norm = std::get_if<std::vector<float>*>(&slot))
+      **norm = hold_norm(src, spec.elements(), w);
+    else
+      *std::get<Matrix*>(slot) = hold_matrix(spec, src, wanted, w);
   });
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 }
@@ -172,9 +179,12 @@ CheckpointFiles read_index(const fs::path& index) {
 std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
   const fs::path index = dir / "model.safetensors.index.json";
   CheckpointFiles checkpoint;
-  if (fs::exists(dir / "model.safetensors")) checkpoint.files = {"model.safetensors"};
-  else if (fs::exists(index)) checkpoint = read_index(index);
-  else throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
+  if (fs::exists(dir / "model.safetensors"))
+    checkpoint.files = {"model.safetensors"};
+  else if (fs::exists(index))
+    checkpoint = read_index(index);
+  else
+    throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");
   const std::map<std::string, std::string>& weight_map = checkpoint.weight_map;
   std::map<std::string, Located> found;
   for (const std::string& f : checkpoint.files) {
@@ -190,7 +200,8 @@ std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weig
     }
   }
   for (const auto& [name, f] : weight_map)
-    if (!found.count(name)) throw Error((dir / f).string() + ": missing tensor " + name + " (listed in " + index.string() + ")");
+    if (!found.count(name))
+      throw Error((dir / f).string() + ": missing tensor " + name + " (listed in " + index.string() + ")");
   return found;
 }
 
@@ -205,7 +216,8 @@ std::uint64_t check_tensors(const ModelConfig& config, const fs::path& config_fi
   model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
     auto it = found.find(spec.name);
     if (it == found.end())
-      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() + ")");
+      throw Error("missing tensor " + spec.name + " in " + dir.string() + " (required by " + config_file.string() +
+                  ")");
     const model::TensorView& v = *it->second.view;
     const std::string where = it->second.file->string() + ": tensor " + spec.name;
     if (v.dtype != "BF16" && v.dtype != "F16" && v.dtype != "F32")
@@ -313,7 +325,9 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
   return std::unique_ptr<Model>(new Model(config, opts, std::move(w)));
 }
 
-std::string Model::weight_dtype() const { return type_name(weights_->layers.empty() ? weights_->embed_tokens.type : weights_->layers[0].q_proj.type); }
+std::string Model::weight_dtype() const {
+  return type_name(weights_->layers.empty() ? weights_->embed_tokens.type : weights_->layers[0].q_proj.type);
+}
 
 std::uint64_t Model::weight_bytes() const { return weights_->bytes; }
 
@@ -379,15 +393,21 @@ Session::Session(int layers, int kv_heads, int head_dim, int capacity)
     void* m = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
       if (keys_) ::munmap(keys_, bytes_);
-      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (ctx = " + std::to_string(capacity) + ")");
+      throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (ctx = " + std::to_string(capacity) +
+                  ")");
     }
     *p = static_cast<float*>(m);
   }
 }
 
 Session::Session(Session&& o) noexcept
-    : layers_(o.layers_), kv_heads_(o.kv_heads_), head_dim_(o.head_dim_), capacity_(o.capacity_),
-      position_(o.position_), keys_(std::exchange(o.keys_, nullptr)), values_(std::exchange(o.values_, nullptr)),
+    : layers_(o.layers_),
+      kv_heads_(o.kv_heads_),
+      head_dim_(o.head_dim_),
+      capacity_(o.capacity_),
+      position_(o.position_),
+      keys_(std::exchange(o.keys_, nullptr)),
+      values_(std::exchange(o.values_, nullptr)),
       bytes_(std::exchange(o.bytes_, 0)) {}
 
 Session& Session::operator=(Session&& o) noexcept {

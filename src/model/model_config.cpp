@@ -40,8 +40,7 @@ class Fields {
     const json& v = at(field);
     if (!v.is_number()) fail(field, "expected a number, got " + v.dump());
     const double x = v.get<double>();
-    if (!(x >= lo && x <= hi))
-      fail(field, v.dump() + " is outside [" + json(lo).dump() + ", " + json(hi).dump() + "]");
+    if (!(x >= lo && x <= hi)) fail(field, v.dump() + " is outside [" + json(lo).dump() + ", " + json(hi).dump() + "]");
     return x;
   }
   bool boolean(const std::string& field) const {
@@ -79,17 +78,20 @@ RopeScaling parse_rope_scaling(const json& r, const std::string& source, std::in
   if (!r.is_object()) throw Error(where + ": expected an object or null, got " + r.dump());
   Fields f(r, where);
   std::string type;
-  if (f.has("rope_type")) type = f.string("rope_type");
-  else if (f.has("type")) type = f.string("type");
-  else f.fail("rope_type", "missing (expected \"yarn\")");
+  if (f.has("rope_type"))
+    type = f.string("rope_type");
+  else if (f.has("type"))
+    type = f.string("type");
+  else
+    f.fail("rope_type", "missing (expected \"yarn\")");
   RopeScaling s;
   if (type == "default") return s;
   if (type != "yarn") f.fail("rope_type", "\"" + type + "\" is not supported (only \"yarn\")");
   s.yarn = true;
   s.factor = f.number("factor", 1.0, 1024.0);
-  s.original_max_position_embeddings =
-      f.has("original_max_position_embeddings") ? f.integer("original_max_position_embeddings", 1, 1LL << 24)
-                                                : max_positions;
+  s.original_max_position_embeddings = f.has("original_max_position_embeddings")
+                                           ? f.integer("original_max_position_embeddings", 1, 1LL << 24)
+                                           : max_positions;
   if (f.has("attention_factor")) s.attention_factor = f.number("attention_factor", 1e-6, 1e6);
   if (f.has("beta_fast")) s.beta_fast = f.number("beta_fast", 1e-6, 1e6);
   if (f.has("beta_slow")) s.beta_slow = f.number("beta_slow", 1e-6, 1e6);
@@ -111,7 +113,7 @@ std::int64_t ModelConfig::max_context() const {
 std::int64_t ModelConfig::parameter_count() const {
   const std::int64_t h = hidden_size, q = std::int64_t{num_attention_heads} * head_dim,
                      kv = std::int64_t{num_key_value_heads} * head_dim;
-  const std::int64_t per_layer = h * q + 2 * h * kv + q * h  // q, k, v, o projections
+  const std::int64_t per_layer = h * q + 2 * h * kv + q * h   // q, k, v, o projections
                                  + 3 * h * intermediate_size  // gate, up, down
                                  + 2 * h + 2 * head_dim;      // the four norms
   const std::int64_t embed = std::int64_t{vocab_size} * h;
@@ -151,8 +153,8 @@ ModelConfig ModelConfig::parse(const std::string& text, const std::string& sourc
     f.fail("num_key_value_heads", std::to_string(c.num_key_value_heads) + " does not divide num_attention_heads " +
                                       std::to_string(c.num_attention_heads));
   // Qwen3 always writes head_dim; transformers' fallback is hidden / heads.
-  c.head_dim = f.has("head_dim") ? static_cast<int>(f.integer("head_dim", 2, 1024))
-                                 : c.hidden_size / c.num_attention_heads;
+  c.head_dim =
+      f.has("head_dim") ? static_cast<int>(f.integer("head_dim", 2, 1024)) : c.hidden_size / c.num_attention_heads;
   if (c.head_dim % 2 != 0) f.fail("head_dim", "must be even for rotary embeddings");
   c.vocab_size = static_cast<int>(f.integer("vocab_size", 1, 1 << 24));
   c.max_position_embeddings = f.integer("max_position_embeddings", 1, 1LL << 24);
@@ -160,7 +162,8 @@ ModelConfig ModelConfig::parse(const std::string& text, const std::string& sourc
   c.rms_norm_eps = f.number("rms_norm_eps", 1e-12, 1e-1);
   c.tie_word_embeddings = f.has("tie_word_embeddings") ? f.boolean("tie_word_embeddings") : false;
   if (f.has("torch_dtype")) c.torch_dtype = f.string("torch_dtype");
-  if (f.has("rope_scaling")) c.rope_scaling = parse_rope_scaling(j.at("rope_scaling"), source, c.max_position_embeddings);
+  if (f.has("rope_scaling"))
+    c.rope_scaling = parse_rope_scaling(j.at("rope_scaling"), source, c.max_position_embeddings);
   if (c.max_context() > (std::int64_t{1} << 24))
     f.fail("rope_scaling", "context " + std::to_string(c.max_context()) + " is beyond what this engine supports");
   return c;
@@ -188,8 +191,9 @@ std::filesystem::path data_dir() {
 #ifdef QWEN3_INSTALL_DATA_DIR
   if (fs::exists(fs::path(QWEN3_INSTALL_DATA_DIR) / "models", ec)) return QWEN3_INSTALL_DATA_DIR;
 #endif
-  throw Error("cannot find the qwen3 data folder (share/qwen3 beside the program, the source tree's data/ "
-              "or the install prefix's share/qwen3): set QWEN3_DATA_DIR");
+  throw Error(
+      "cannot find the qwen3 data folder (share/qwen3 beside the program, the source tree's data/ "
+      "or the install prefix's share/qwen3): set QWEN3_DATA_DIR");
 }
 
 std::filesystem::path resolve_config(const std::string& name_or_path) {

@@ -29,8 +29,8 @@ namespace {
 // already holds the chunk's own keys and values. q, out: [T][n_heads][head_dim];
 // keys, values: this layer's cache, one block of `head_stride` floats per
 // key/value head (positions contiguous, so each head reads one block).
-void attention(const float* q, const float* keys, const float* values, std::size_t head_stride, int first_pos,
-               int T, int n_heads, int group, int head_dim, float* out) {
+void attention(const float* q, const float* keys, const float* values, std::size_t head_stride, int first_pos, int T,
+               int n_heads, int group, int head_dim, float* out) {
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
 #pragma omp parallel num_threads(kernels::num_threads())
   {
@@ -42,7 +42,8 @@ void attention(const float* q, const float* keys, const float* values, std::size
         const float* K = keys + (h / group) * head_stride;
         const float* V = values + (h / group) * head_stride;
         const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
-        for (int j = 0; j < n; ++j) scores[j] = kernels::dot(qh, K + static_cast<std::size_t>(j) * head_dim, head_dim) * scale;
+        for (int j = 0; j < n; ++j)
+          scores[j] = kernels::dot(qh, K + static_cast<std::size_t>(j) * head_dim, head_dim) * scale;
         kernels::softmax(scores.data(), n);
         float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
         std::fill(o, o + head_dim, 0.0f);
@@ -66,8 +67,8 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
   const int p0 = session.position();
   const std::size_t rows = T;
 
-  std::vector<float> x(rows * H), h(rows * H), q(rows * NQ * D), k(rows * NKV * D), v(rows * NKV * D),
-      a(rows * NQ * D), gate(rows * I), up(rows * I), cos_sin(rows * D);
+  std::vector<float> x(rows * H), h(rows * H), q(rows * NQ * D), k(rows * NKV * D), v(rows * NKV * D), a(rows * NQ * D),
+      gate(rows * I), up(rows * I), cos_sin(rows * D);
 
   for (int t = 0; t < T; ++t) kernels::embedding_row(w.embed_tokens, tokens[t], &x[t * H]);
   const model::RopeParameters rope{inv_freq_, attention_scaling_};

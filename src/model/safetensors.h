@@ -18,7 +18,7 @@
 namespace qwen3::model {
 
 struct TensorView {
-  std::string dtype;                // "BF16", "F16", "F32", ...
+  std::string dtype;  // "BF16", "F16", "F32", ...
   std::vector<std::int64_t> shape;
   const std::byte* data = nullptr;  // inside the mapping
   std::size_t bytes = 0;
@@ -56,7 +56,6 @@ void write_safetensors(const std::filesystem::path& path, std::vector<TensorToWr
 // sorted by name, greedily filled) and model.safetensors.index.json.
 // Returns the files written.
 std::vector<std::filesystem::path> write_checkpoint(const std::filesystem::path& dir,
-                                                    std::vector<TensorToWrite> tensors,
-                                                    std::uint64_t max_shard_bytes);
+                                                    std::vector<TensorToWrite> tensors, std::uint64_t max_shard_bytes);
 
 }  // namespace qwen3::model

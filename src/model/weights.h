@@ -23,9 +23,9 @@ struct Weights {
   std::vector<LayerWeights> layers;
   std::vector<float> norm;
 
-  std::uint64_t bytes = 0;  // all tensors as held
+  std::uint64_t bytes = 0;                                     // all tensors as held
   std::vector<std::unique_ptr<model::SafetensorsFile>> files;  // keep the mappings alive
-  std::vector<std::unique_ptr<std::byte[]>> owned;              // converted or generated tensors
+  std::vector<std::unique_ptr<std::byte[]>> owned;             // converted or generated tensors
 };
 
 }  // namespace qwen3::detail

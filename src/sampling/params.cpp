@@ -20,8 +20,7 @@ std::string format_value(long long v) { return std::to_string(v); }
 
 template <typename T>
 [[noreturn]] void out_of_range(const char* name, T value, const std::string& expected) {
-  throw Error(std::string(name) + " = " + format_value(value) +
-              " is out of range: expected " + expected);
+  throw Error(std::string(name) + " = " + format_value(value) + " is out of range: expected " + expected);
 }
 
 // Every float must be finite; the comparisons below are written so that NaN
@@ -44,16 +43,13 @@ SamplingParams sampling_preset(SamplingMode mode) {
 }
 
 void validate(const SamplingParams& p) {
-  check_float("temperature", p.temperature, p.temperature >= 0.0f,
-              "temperature >= 0 (0 = greedy)");
+  check_float("temperature", p.temperature, p.temperature >= 0.0f, "temperature >= 0 (0 = greedy)");
   check_float("top_p", p.top_p, p.top_p > 0.0f && p.top_p <= 1.0f, "0 < top_p <= 1");
   if (p.top_k < 0) out_of_range("top_k", static_cast<long long>(p.top_k), "top_k >= 0 (0 = disabled)");
   check_float("min_p", p.min_p, p.min_p >= 0.0f && p.min_p <= 1.0f, "0 <= min_p <= 1");
-  check_float("presence_penalty", p.presence_penalty,
-              p.presence_penalty >= -2.0f && p.presence_penalty <= 2.0f,
+  check_float("presence_penalty", p.presence_penalty, p.presence_penalty >= -2.0f && p.presence_penalty <= 2.0f,
               "-2 <= presence_penalty <= 2");
-  check_float("frequency_penalty", p.frequency_penalty,
-              p.frequency_penalty >= -2.0f && p.frequency_penalty <= 2.0f,
+  check_float("frequency_penalty", p.frequency_penalty, p.frequency_penalty >= -2.0f && p.frequency_penalty <= 2.0f,
               "-2 <= frequency_penalty <= 2");
   check_float("repetition_penalty", p.repetition_penalty, p.repetition_penalty > 0.0f,
               "repetition_penalty > 0 (1 = off)");

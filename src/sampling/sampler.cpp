@@ -37,8 +37,7 @@ std::uint64_t fresh_seed() {
 }
 
 [[noreturn]] void nothing_to_sample(std::size_t n) {
-  throw Error("no token can be sampled: all " + std::to_string(n) +
-              " logits are -inf (every token is disallowed)");
+  throw Error("no token can be sampled: all " + std::to_string(n) + " logits are -inf (every token is disallowed)");
 }
 
 // The rows are scanned in blocks of kBlock: a branch-free (vectorised) pass
@@ -141,7 +140,6 @@ void Sampler::apply_penalties(std::span<float> logits) const {
   }
 }
 
-
 std::int32_t Sampler::argmax(std::span<const float> logits) const {
   float best = -kInf;
   std::size_t best_id = logits.size();
@@ -151,8 +149,8 @@ std::int32_t Sampler::argmax(std::span<const float> logits) const {
     if (block.bad) report_bad_block(logits.data() + b, n, b);
     if (block.max > best) {  // strict: ties keep the lowest id (earlier block)
       best = block.max;
-      best_id = b + static_cast<std::size_t>(std::find(logits.data() + b, logits.data() + b + n, best) -
-                                             (logits.data() + b));
+      best_id =
+          b + static_cast<std::size_t>(std::find(logits.data() + b, logits.data() + b + n, best) - (logits.data() + b));
     }
   }
   if (best_id == logits.size()) nothing_to_sample(logits.size());
@@ -173,8 +171,7 @@ void Sampler::collect_top_k(std::span<const float> logits) {
     if (block.bad) report_bad_block(logits.data() + b, n, b);
     // Once the heap is full, a block whose best is below the k-th best so far
     // cannot contribute: most of the row is skipped this way.
-    if (block.max == -kInf || (candidates_.size() == k && block.max < candidates_.front().logit))
-      continue;
+    if (block.max == -kInf || (candidates_.size() == k && block.max < candidates_.front().logit)) continue;
     for (std::size_t i = b; i < b + n; ++i) {
       const float v = logits[i];
       if (v == -kInf) continue;
@@ -242,9 +239,7 @@ std::size_t Sampler::filter_candidates() {
       for (double fraction : {1e-3, 1e-5, 1e-7, 0.0}) {
         const double threshold = fraction * total;
         double mass = 0.0;
-        auto end = std::partition(c.begin(), c.end(), [&](const Candidate& x) {
-          return x.weight >= threshold;
-        });
+        auto end = std::partition(c.begin(), c.end(), [&](const Candidate& x) { return x.weight >= threshold; });
         for (auto it = c.begin(); it != end; ++it) mass += it->weight;
         if (mass >= needed || fraction == 0.0) {
           keep = static_cast<std::size_t>(end - c.begin());
@@ -315,8 +310,7 @@ std::vector<Sampler::TokenProbability> Sampler::distribution(std::span<const flo
   for (std::size_t j = 0; j < keep; ++j) kept_mass += candidates_[j].weight;
   std::vector<TokenProbability> out;
   out.reserve(keep);
-  for (std::size_t j = 0; j < keep; ++j)
-    out.push_back({candidates_[j].id, candidates_[j].weight / kept_mass});
+  for (std::size_t j = 0; j < keep; ++j) out.push_back({candidates_[j].id, candidates_[j].weight / kept_mass});
   return out;
 }
 

@@ -46,8 +46,7 @@ bool read_node(const toml::node& n, std::string& out) {
 }
 bool read_node(const toml::node& n, int& out) {
   auto i = n.as_integer();
-  if (!i || i->get() < std::numeric_limits<int>::min() || i->get() > std::numeric_limits<int>::max())
-    return false;
+  if (!i || i->get() < std::numeric_limits<int>::min() || i->get() > std::numeric_limits<int>::max()) return false;
   out = static_cast<int>(i->get());
   return true;
 }
@@ -90,8 +89,8 @@ template <typename T>
 T read_value(const ConfigFile& file, std::string_view full_key, const toml::node& n) {
   T value{};
   if (!read_node(n, value))
-    throw Error(where(file.path, n.source()) + ": " + std::string(full_key) + " = " + describe(n) +
-                ": expected " + std::string(expected<T>()));
+    throw Error(where(file.path, n.source()) + ": " + std::string(full_key) + " = " + describe(n) + ": expected " +
+                std::string(expected<T>()));
   return value;
 }
 
@@ -112,8 +111,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 [[noreturn]] void unknown_key(const ConfigFile& file, const toml::key& key, std::string_view table,
                               const std::vector<std::string_view>& known, std::string_view hint = {}) {
-  std::string message = where(file.path, key.source()) + ": unknown key \"" + std::string(table) +
-                        std::string(key.str()) + "\"";
+  std::string message =
+      where(file.path, key.source()) + ": unknown key \"" + std::string(table) + std::string(key.str()) + "\"";
   std::string_view best;
   std::size_t best_distance = 3;  // suggest only close spellings
   for (auto k : known) {
@@ -157,8 +156,7 @@ void apply_preset(SamplingSettings& preset, const ConfigFile& file, std::string_
       known = true;
       using T = decltype(setting.value);
       auto value = read_value<T>(file, prefix + std::string(name), node);
-      assign_sampling(preset, setting, value, Source::ConfigFile, where(file.path, node.source()),
-                      prefix);
+      assign_sampling(preset, setting, value, Source::ConfigFile, where(file.path, node.source()), prefix);
     });
     if (!known) unknown_key(file, key, prefix, sampling_keys());
   }
@@ -176,8 +174,8 @@ void apply_sampling(Settings& s, const ConfigFile& file, const toml::node& node)
     if (!preset) unknown_key(file, key, "sampling.", {"thinking", "non_thinking"});
     auto preset_table = sub.as_table();
     if (!preset_table)
-      throw Error(where(file.path, sub.source()) + ": sampling." + std::string(key.str()) + " = " +
-                  describe(sub) + ": expected a table of sampling parameters");
+      throw Error(where(file.path, sub.source()) + ": sampling." + std::string(key.str()) + " = " + describe(sub) +
+                  ": expected a table of sampling parameters");
     apply_preset(*preset, file, key.str(), *preset_table);
   }
 }

@@ -68,11 +68,21 @@ std::string to_toml(const std::string& v) {
   std::string out = "\"";
   for (char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char buf[8];
@@ -109,17 +119,19 @@ std::string to_toml(bool v) { return v ? "true" : "false"; }
 std::string to_toml(std::uint64_t v) { return v == kRandomSeed ? "\"random\"" : std::to_string(v); }
 std::string to_toml(WeightDType v) {
   switch (v) {
-    case WeightDType::BF16: return "\"bf16\"";
-    case WeightDType::F32: return "\"f32\"";
-    case WeightDType::Auto: break;
+    case WeightDType::BF16:
+      return "\"bf16\"";
+    case WeightDType::F32:
+      return "\"f32\"";
+    case WeightDType::Auto:
+      break;
   }
   return "\"auto\"";
 }
 
 void validate_options(const Settings& s) {
   auto out_of_range = [](std::string_view key, int v, std::string_view expected) {
-    throw Error(std::string(key) + " = " + std::to_string(v) + " is out of range: expected " +
-                std::string(expected));
+    throw Error(std::string(key) + " = " + std::to_string(v) + " is out of range: expected " + std::string(expected));
   };
   if (s.model.source != Source::Builtin && s.model.value.empty())
     throw Error("model = \"\" is empty: expected a model folder or a hub id such as \"Qwen/Qwen3-4B\"");
@@ -128,8 +140,7 @@ void validate_options(const Settings& s) {
   if (s.threads.value < 0) out_of_range("threads", s.threads.value, "threads >= 0 (0 = all cores)");
   if (s.ctx.value < 1) out_of_range("ctx", s.ctx.value, "ctx >= 1 (tokens)");
   if (s.thinking_budget.value < -1)
-    out_of_range("thinking_budget", s.thinking_budget.value,
-                 "thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
+    out_of_range("thinking_budget", s.thinking_budget.value, "thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
   if (!is_valid_utf8(s.thinking_budget_text.value))
     throw Error("thinking_budget_text: invalid UTF-8 (expected UTF-8 text)");
   if (s.thinking_budget_text.value.find("</think>") == std::string::npos)

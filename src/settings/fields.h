@@ -12,10 +12,20 @@
 namespace qwen3::settings {
 
 // The plain type behind a member: Setting<T>, std::optional<T> or T -> T.
-template <typename T> struct plain_type { using type = T; };
-template <typename T> struct plain_type<Setting<T>> { using type = T; };
-template <typename T> struct plain_type<std::optional<T>> { using type = T; };
-template <typename T> using plain_type_t = typename plain_type<std::remove_cv_t<T>>::type;
+template <typename T>
+struct plain_type {
+  using type = T;
+};
+template <typename T>
+struct plain_type<Setting<T>> {
+  using type = T;
+};
+template <typename T>
+struct plain_type<std::optional<T>> {
+  using type = T;
+};
+template <typename T>
+using plain_type_t = typename plain_type<std::remove_cv_t<T>>::type;
 
 // f(key, a_member, b_member) for the members of `a` and `b` with the same
 // key (a SamplingOverrides and a SamplingSettings, a SamplingParams and a
@@ -48,8 +58,7 @@ void zip_general(A& a, B& b, F&& f) {
 // "--top-p", a generation_config.json path) even if a higher source would
 // have replaced it. Every earlier value was checked, so a failure is this one.
 template <typename T, typename V>
-void assign_general(Settings& s, Setting<T>& setting, V&& value, Source source,
-                    const std::string& origin) {
+void assign_general(Settings& s, Setting<T>& setting, V&& value, Source source, const std::string& origin) {
   setting = {T(std::forward<V>(value)), source, origin};
   try {
     validate_options(s);
@@ -61,8 +70,8 @@ void assign_general(Settings& s, Setting<T>& setting, V&& value, Source source,
 // `table` prefixes the parameter in messages ("sampling.thinking." in a
 // config file; empty where one value sets both presets).
 template <typename T, typename V>
-void assign_sampling(SamplingSettings& preset, Setting<T>& setting, V&& value, Source source,
-                     const std::string& origin, std::string_view table) {
+void assign_sampling(SamplingSettings& preset, Setting<T>& setting, V&& value, Source source, const std::string& origin,
+                     std::string_view table) {
   setting = {T(std::forward<V>(value)), source, origin};
   try {
     validate(preset.params());

@@ -37,8 +37,7 @@ bool read_json(const Json&, T&) {  // seed: never taken from generation_config.j
 
 }  // namespace
 
-std::optional<std::filesystem::path> apply_generation_config(Settings& s,
-                                                             const std::filesystem::path& model_dir) {
+std::optional<std::filesystem::path> apply_generation_config(Settings& s, const std::filesystem::path& model_dir) {
   const auto path = model_dir / "generation_config.json";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
@@ -64,8 +63,7 @@ std::optional<std::filesystem::path> apply_generation_config(Settings& s,
     assign_sampling(preset, setting, value, Source::GenerationConfig, origin, "");
   });
   if (auto it = doc.find("do_sample"); it != doc.end() && !it->is_null()) {
-    if (!it->is_boolean())
-      throw Error(origin + ": \"do_sample\" = " + it->dump() + ": expected true or false");
+    if (!it->is_boolean()) throw Error(origin + ": \"do_sample\" = " + it->dump() + ": expected true or false");
     if (!it->get<bool>())  // transformers decodes greedily, whatever the temperature says
       assign_sampling(preset, preset.temperature, 0.0f, Source::GenerationConfig, origin, "");
   }

@@ -12,7 +12,6 @@ namespace qwen3::settings {
 // GenerationConfig) and returns its path; nullopt if there is no such file.
 // Throws qwen3::Error naming the file for malformed JSON, a wrong type or an
 // out-of-range value.
-std::optional<std::filesystem::path> apply_generation_config(Settings& s,
-                                                             const std::filesystem::path& model_dir);
+std::optional<std::filesystem::path> apply_generation_config(Settings& s, const std::filesystem::path& model_dir);
 
 }  // namespace qwen3::settings

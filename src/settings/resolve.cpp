@@ -16,12 +16,18 @@ namespace qwen3 {
 
 std::string_view source_name(Source source) {
   switch (source) {
-    case Source::GenerationConfig: return "generation_config";
-    case Source::ConfigFile: return "config_file";
-    case Source::Environment: return "environment";
-    case Source::CommandLine: return "command_line";
-    case Source::Request: return "request";
-    case Source::Builtin: break;
+    case Source::GenerationConfig:
+      return "generation_config";
+    case Source::ConfigFile:
+      return "config_file";
+    case Source::Environment:
+      return "environment";
+    case Source::CommandLine:
+      return "command_line";
+    case Source::Request:
+      return "request";
+    case Source::Builtin:
+      break;
   }
   return "builtin";
 }
@@ -29,15 +35,13 @@ std::string_view source_name(Source source) {
 SamplingSettings SamplingSettings::builtin(SamplingMode mode) {
   const auto preset = sampling_preset(mode);
   SamplingSettings s;
-  settings::zip_sampling(s, preset,
-                         [](std::string_view, auto& setting, const auto& value) { setting.value = value; });
+  settings::zip_sampling(s, preset, [](std::string_view, auto& setting, const auto& value) { setting.value = value; });
   return s;
 }
 
 SamplingParams SamplingSettings::params() const {
   SamplingParams p;
-  settings::zip_sampling(p, *this,
-                         [](std::string_view, auto& field, const auto& setting) { field = setting.value; });
+  settings::zip_sampling(p, *this, [](std::string_view, auto& field, const auto& setting) { field = setting.value; });
   return p;
 }
 
@@ -66,8 +70,7 @@ Environment process_environment() {
     const auto eq = entry.find('=');
     if (eq == std::string::npos) continue;
     const std::string name = entry.substr(0, eq);
-    if (name.rfind("QWEN3_", 0) == 0 || name == "XDG_CONFIG_HOME" || name == "HOME")
-      env[name] = entry.substr(eq + 1);
+    if (name.rfind("QWEN3_", 0) == 0 || name == "XDG_CONFIG_HOME" || name == "HOME") env[name] = entry.substr(eq + 1);
   }
   return env;
 }
@@ -101,7 +104,7 @@ Settings builtin_settings() {
   s.threads.value = run.threads;
   s.ctx.value = run.ctx;
   s.enable_thinking.value = true;  // Qwen3's chat template default
-  s.thinking_budget.value = -1;  // no limit
+  s.thinking_budget.value = -1;    // no limit
   s.thinking_budget_text.value = std::string(kDefaultBudgetStopText);
   s.english_only.value = "off";
   s.stop.value = {};
@@ -160,8 +163,8 @@ Settings resolve(const SettingsSources& sources) {
   if (explicit_path) {
     if (!std::filesystem::is_regular_file(*explicit_path, ec))
       throw Error(named_by + ": config file " + explicit_path->string() +
-                (std::filesystem::exists(*explicit_path, ec) ? " is not a file" : " does not exist") +
-                " (expected a TOML settings file)");
+                  (std::filesystem::exists(*explicit_path, ec) ? " is not a file" : " does not exist") +
+                  " (expected a TOML settings file)");
     config = load_config_file(*explicit_path);
   } else if (auto path = default_config_path(env); path && std::filesystem::exists(*path, ec)) {
     config = load_config_file(*path);  // the default file is optional

@@ -75,8 +75,7 @@ std::string settings_to_toml(const Settings& s) {
   for (auto mode : {SamplingMode::Thinking, SamplingMode::NonThinking}) {
     w.raw("");
     w.raw(mode == SamplingMode::Thinking ? "[sampling.thinking]" : "[sampling.non_thinking]");
-    visit_sampling(s.sampling(mode),
-                             [&](std::string_view key, const auto& setting) { w.line(key, setting); });
+    visit_sampling(s.sampling(mode), [&](std::string_view key, const auto& setting) { w.line(key, setting); });
   }
   return w.str();
 }
@@ -85,15 +84,12 @@ std::string settings_to_json(const Settings& s) {
   Json j;
   j["config_file"] = s.config_file ? Json(s.config_file->string()) : Json(nullptr);
   j["generation_config"] = s.generation_config ? Json(s.generation_config->string()) : Json(nullptr);
-  visit_general(s, [&](std::string_view key, const auto& setting) {
-    j[std::string(key)] = json_setting(setting);
-  });
+  visit_general(s, [&](std::string_view key, const auto& setting) { j[std::string(key)] = json_setting(setting); });
   if (s.model.source == Source::Builtin) j["model"]["value"] = nullptr;
   for (auto mode : {SamplingMode::Thinking, SamplingMode::NonThinking}) {
     auto& table = j["sampling"][mode == SamplingMode::Thinking ? "thinking" : "non_thinking"];
-    visit_sampling(s.sampling(mode), [&](std::string_view key, const auto& setting) {
-      table[std::string(key)] = json_setting(setting);
-    });
+    visit_sampling(s.sampling(mode),
+                   [&](std::string_view key, const auto& setting) { table[std::string(key)] = json_setting(setting); });
   }
   return j.dump(2) + "\n";
 }

@@ -25,11 +25,20 @@ class AddedTokenMatcher {
     std::size_t start = 0, i = 0;
     while (i < text.size()) {
       unsigned char b = static_cast<unsigned char>(text[i]);
-      if (by_first_byte_[b].empty()) { ++i; continue; }
+      if (by_first_byte_[b].empty()) {
+        ++i;
+        continue;
+      }
       const Candidate* hit = nullptr;
       for (const Candidate& c : by_first_byte_[b])  // longest first
-        if (text.compare(i, c.content.size(), c.content) == 0) { hit = &c; break; }
-      if (!hit) { ++i; continue; }
+        if (text.compare(i, c.content.size(), c.content) == 0) {
+          hit = &c;
+          break;
+        }
+      if (!hit) {
+        ++i;
+        continue;
+      }
       if (i > start) on_text(text.substr(start, i - start));
       on_token(hit->id);
       i += hit->content.size();

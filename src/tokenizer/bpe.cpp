@@ -63,8 +63,10 @@ void bpe_merge_by_scan(const MergeTable& merges, std::vector<TokenId>& sym) {
       merged[i] = merged[i + 1];
     }
     --n;
-    if (best + 1 < n) look(best);
-    else rank[best] = kNone;
+    if (best + 1 < n)
+      look(best);
+    else
+      rank[best] = kNone;
     if (best > 0) look(best - 1);
   }
   sym.resize(n);
@@ -115,8 +117,10 @@ void bpe_merge_by_heap(const MergeTable& merges, std::vector<TokenId>& sym) {
 }
 
 void bpe_merge(const MergeTable& merges, std::vector<TokenId>& symbols, std::vector<TokenId>& out) {
-  if (symbols.size() < kBpeScanLimit) bpe_merge_by_scan(merges, symbols);
-  else bpe_merge_by_heap(merges, symbols);
+  if (symbols.size() < kBpeScanLimit)
+    bpe_merge_by_scan(merges, symbols);
+  else
+    bpe_merge_by_heap(merges, symbols);
   out.insert(out.end(), symbols.begin(), symbols.end());
 }
 

@@ -90,7 +90,8 @@ class JsonReader {
 void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
   std::string_view type = r.type_of(model, "model");
   if (type != "BPE") r.fail("model.type", "expected \"BPE\", found \"" + std::string(type) + "\"");
-  if (auto d = r.member(model, "dropout"); d && !d->is_null()) r.fail("model.dropout", "expected null (BPE dropout is not supported)");
+  if (auto d = r.member(model, "dropout"); d && !d->is_null())
+    r.fail("model.dropout", "expected null (BPE dropout is not supported)");
   r.expect_flag(model, "byte_fallback", false, "model");
   r.expect_flag(model, "ignore_merges", false, "model");
   r.expect_empty(model, "continuing_subword_prefix", "model");
@@ -108,7 +109,8 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
   for (auto [key, value] : vocab) {
     std::int64_t id;
     if (value.get(id) != simdjson::SUCCESS || id < 0 || id >= static_cast<std::int64_t>(n))
-      r.fail("model.vocab", "the id of \"" + std::string(key) + "\" is not an integer in [0, " + std::to_string(n) + ")");
+      r.fail("model.vocab",
+             "the id of \"" + std::string(key) + "\" is not an integer in [0, " + std::to_string(n) + ")");
     if (seen[id]) r.fail("model.vocab", "id " + std::to_string(id) + " is used twice");
     seen[id] = true;
     t.strings[id] = key;
@@ -131,8 +133,8 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
         r.fail("model.merges[" + std::to_string(rank) + "]", "expected two tokens separated by one space");
       left = text.substr(0, space);
       right = text.substr(space + 1);
-    } else if (m.get(pair) == simdjson::SUCCESS && pair.size() == 2 &&
-               pair.at(0).get(left) == simdjson::SUCCESS && pair.at(1).get(right) == simdjson::SUCCESS) {
+    } else if (m.get(pair) == simdjson::SUCCESS && pair.size() == 2 && pair.at(0).get(left) == simdjson::SUCCESS &&
+               pair.at(1).get(right) == simdjson::SUCCESS) {
     } else {
       r.fail("model.merges[" + std::to_string(rank) + "]", "expected [\"left\", \"right\"] or \"left right\"");
     }
@@ -177,7 +179,8 @@ void read_added_tokens(const JsonReader& r, array tokens, Tokenizer::Impl& t) {
 void read_normalizer(const JsonReader& r, element e, Tokenizer::Impl& t) {
   if (e.is_null()) return;
   std::string_view type = r.type_of(r.as_object(e, "normalizer"), "normalizer");
-  if (type != "NFC") r.fail("normalizer.type", "expected \"NFC\" or a null normalizer, found \"" + std::string(type) + "\"");
+  if (type != "NFC")
+    r.fail("normalizer.type", "expected \"NFC\" or a null normalizer, found \"" + std::string(type) + "\"");
   t.nfc.emplace();
 }
 
@@ -186,7 +189,8 @@ void read_pre_tokenizer(const JsonReader& r, element e, Tokenizer::Impl& t) {
   if (e.is_null()) r.fail("pre_tokenizer", expected);
   object seq = r.as_object(e, "pre_tokenizer");
   if (r.type_of(seq, "pre_tokenizer") != "Sequence") r.fail("pre_tokenizer.type", expected);
-  array steps = r.as_array(r.required(seq, "pretokenizers", "pre_tokenizer.pretokenizers"), "pre_tokenizer.pretokenizers");
+  array steps =
+      r.as_array(r.required(seq, "pretokenizers", "pre_tokenizer.pretokenizers"), "pre_tokenizer.pretokenizers");
   if (steps.size() != 2) r.fail("pre_tokenizer.pretokenizers", expected);
 
   const std::string split_field = "pre_tokenizer.pretokenizers[0]";
@@ -195,8 +199,10 @@ void read_pre_tokenizer(const JsonReader& r, element e, Tokenizer::Impl& t) {
   object pattern = r.as_object(r.required(split, "pattern", split_field + ".pattern"), split_field + ".pattern");
   auto regex = r.member(pattern, "Regex");
   if (!regex) r.fail(split_field + ".pattern", "expected {\"Regex\": ...} (String patterns are not supported)");
-  std::string_view behavior = r.as_string(r.required(split, "behavior", split_field + ".behavior"), split_field + ".behavior");
-  if (behavior != "Isolated") r.fail(split_field + ".behavior", "expected \"Isolated\", found \"" + std::string(behavior) + "\"");
+  std::string_view behavior =
+      r.as_string(r.required(split, "behavior", split_field + ".behavior"), split_field + ".behavior");
+  if (behavior != "Isolated")
+    r.fail(split_field + ".behavior", "expected \"Isolated\", found \"" + std::string(behavior) + "\"");
   r.expect_flag(split, "invert", false, split_field);
   std::string_view pat = r.as_string(*regex, split_field + ".pattern.Regex");
   if (pat != tokenizer::kQwen2SplitPattern) {
@@ -225,7 +231,8 @@ void read_post_processor(const JsonReader& r, element e) {
   if (e.is_null()) return;
   std::string_view type = r.type_of(r.as_object(e, "post_processor"), "post_processor");
   // ByteLevel post-processing only adjusts offsets; anything else would add ids.
-  if (type != "ByteLevel") r.fail("post_processor.type", "expected \"ByteLevel\" or null, found \"" + std::string(type) + "\"");
+  if (type != "ByteLevel")
+    r.fail("post_processor.type", "expected \"ByteLevel\" or null, found \"" + std::string(type) + "\"");
 }
 
 // Ids: the model's 0..n-1, then added tokens; every id below the total must
@@ -249,7 +256,8 @@ void assign_added_tokens(const JsonReader& r, Tokenizer::Impl& t) {
   for (const AddedToken& a : t.added) {
     std::size_t id = static_cast<std::size_t>(a.id);
     if (id < model_size && t.strings[id] != a.content)
-      r.fail("added_tokens", "id " + std::to_string(id) + " (\"" + a.content + "\") is already model.vocab's \"" + t.strings[id] + "\"");
+      r.fail("added_tokens", "id " + std::to_string(id) + " (\"" + a.content + "\") is already model.vocab's \"" +
+                                 t.strings[id] + "\"");
     if (id >= model_size && assigned[id]) r.fail("added_tokens", "id " + std::to_string(id) + " is used twice");
     assigned[id] = true;
     t.strings[id] = a.content;
@@ -264,7 +272,8 @@ void assign_added_tokens(const JsonReader& r, Tokenizer::Impl& t) {
   for (int b = 0; b < 256; ++b) {
     auto id = t.model_ids.find(alphabet.char_for(static_cast<std::uint8_t>(b)));
     if (!id)
-      r.fail("model.vocab", "the single-byte token \"" + alphabet.char_for(static_cast<std::uint8_t>(b)) + "\" is missing");
+      r.fail("model.vocab",
+             "the single-byte token \"" + alphabet.char_for(static_cast<std::uint8_t>(b)) + "\" is missing");
     t.byte_ids[b] = *id;
   }
 }

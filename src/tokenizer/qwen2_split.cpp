@@ -11,19 +11,27 @@ namespace {
 enum : std::uint8_t { kLetter = 1, kNumber = 2, kSpace = 4, kNewline = 8 };
 
 struct Char {
-  std::uint8_t len;    // bytes
-  std::uint8_t cls;    // kLetter | kNumber | kSpace | kNewline
+  std::uint8_t len;  // bytes
+  std::uint8_t cls;  // kLetter | kNumber | kSpace | kNewline
 };
 
 std::uint8_t classify(UChar32 cp) {
   std::uint8_t cls = 0;
   switch (u_charType(cp)) {
-    case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER: case U_TITLECASE_LETTER:
-    case U_MODIFIER_LETTER: case U_OTHER_LETTER:
-      cls |= kLetter; break;
-    case U_DECIMAL_DIGIT_NUMBER: case U_LETTER_NUMBER: case U_OTHER_NUMBER:
-      cls |= kNumber; break;
-    default: break;
+    case U_UPPERCASE_LETTER:
+    case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER:
+    case U_OTHER_LETTER:
+      cls |= kLetter;
+      break;
+    case U_DECIMAL_DIGIT_NUMBER:
+    case U_LETTER_NUMBER:
+    case U_OTHER_NUMBER:
+      cls |= kNumber;
+      break;
+    default:
+      break;
   }
   if (u_isUWhiteSpace(cp)) cls |= kSpace;
   if (cp == '\r' || cp == '\n') cls |= kNewline;
@@ -49,9 +57,16 @@ class Scanner {
     if (b < 0x80) return {1, ascii_[b]};
     UChar32 cp;
     std::uint8_t len;
-    if (b < 0xE0) { cp = ((b & 0x1F) << 6) | (p_[i + 1] & 0x3F); len = 2; }
-    else if (b < 0xF0) { cp = ((b & 0x0F) << 12) | ((p_[i + 1] & 0x3F) << 6) | (p_[i + 2] & 0x3F); len = 3; }
-    else { cp = ((b & 0x07) << 18) | ((p_[i + 1] & 0x3F) << 12) | ((p_[i + 2] & 0x3F) << 6) | (p_[i + 3] & 0x3F); len = 4; }
+    if (b < 0xE0) {
+      cp = ((b & 0x1F) << 6) | (p_[i + 1] & 0x3F);
+      len = 2;
+    } else if (b < 0xF0) {
+      cp = ((b & 0x0F) << 12) | ((p_[i + 1] & 0x3F) << 6) | (p_[i + 2] & 0x3F);
+      len = 3;
+    } else {
+      cp = ((b & 0x07) << 18) | ((p_[i + 1] & 0x3F) << 12) | ((p_[i + 2] & 0x3F) << 6) | (p_[i + 3] & 0x3F);
+      len = 4;
+    }
     return {len, classify(cp)};
   }
 
@@ -83,8 +98,7 @@ class Scanner {
     auto letter = [](Char x) { return (x.cls & kLetter) != 0; };
     // [^\r\n\p{L}\p{N}]?\p{L}+
     if (c.cls & kLetter) return run_end(i + c.len, letter);
-    if (!(c.cls & (kNumber | kNewline)) && i + c.len < n_ && letter(at(i + c.len)))
-      return run_end(i + c.len, letter);
+    if (!(c.cls & (kNumber | kNewline)) && i + c.len < n_ && letter(at(i + c.len))) return run_end(i + c.len, letter);
     // \p{N}
     if (c.cls & kNumber) return i + c.len;
     // ' ?[^\s\p{L}\p{N}]+[\r\n]*'

@@ -24,7 +24,8 @@ std::string translate_onig_pattern(std::string_view pat) {
   bool in_class = false;
   std::vector<bool> group_caseless;  // one entry per open group
   auto caseless = [&] {
-    for (bool b : group_caseless) if (b) return true;
+    for (bool b : group_caseless)
+      if (b) return true;
     return false;
   };
   for (std::size_t i = 0; i < pat.size(); ++i) {
@@ -54,17 +55,26 @@ std::string translate_onig_pattern(std::string_view pat) {
       continue;
     }
     if (in_class) {
-      if (c == ']') in_class = false;
-      else if (caseless() && ascii_letter(c)) fail("a letter in a class inside (?i:...)");
-      else if (c == '[') fail("a nested character class");
+      if (c == ']')
+        in_class = false;
+      else if (caseless() && ascii_letter(c))
+        fail("a letter in a class inside (?i:...)");
+      else if (c == '[')
+        fail("a nested character class");
       out += c;
       continue;
     }
     if (c == '[') {
       in_class = true;
       out += c;
-      if (i + 1 < pat.size() && pat[i + 1] == '^') { out += '^'; ++i; }
-      if (i + 1 < pat.size() && pat[i + 1] == ']') { out += "\\]"; ++i; }
+      if (i + 1 < pat.size() && pat[i + 1] == '^') {
+        out += '^';
+        ++i;
+      }
+      if (i + 1 < pat.size() && pat[i + 1] == ']') {
+        out += "\\]";
+        ++i;
+      }
       continue;
     }
     if (c == '(') {
@@ -72,9 +82,9 @@ std::string translate_onig_pattern(std::string_view pat) {
         group_caseless.push_back(true);
         out += "(?:";
         i += 3;
-      } else if (pat.substr(i, 2) == "(?" && !(pat.substr(i, 3) == "(?:" || pat.substr(i, 3) == "(?=" ||
-                                               pat.substr(i, 3) == "(?!" || pat.substr(i, 4) == "(?<=" ||
-                                               pat.substr(i, 4) == "(?<!")) {
+      } else if (pat.substr(i, 2) == "(?" &&
+                 !(pat.substr(i, 3) == "(?:" || pat.substr(i, 3) == "(?=" || pat.substr(i, 3) == "(?!" ||
+                   pat.substr(i, 4) == "(?<=" || pat.substr(i, 4) == "(?<!")) {
         fail("the group syntax at offset " + std::to_string(i));
       } else {
         group_caseless.push_back(false);
@@ -117,8 +127,8 @@ RegexSplitter::RegexSplitter(std::string_view onig_pattern) : impl_(std::make_un
   if (!impl_->code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
-    throw Error("split pattern " + std::string(onig_pattern) + ": cannot compile at offset " +
-                std::to_string(offset) + ": " + reinterpret_cast<const char*>(msg));
+    throw Error("split pattern " + std::string(onig_pattern) + ": cannot compile at offset " + std::to_string(offset) +
+                ": " + reinterpret_cast<const char*>(msg));
   }
   pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter if JIT is unavailable
 }

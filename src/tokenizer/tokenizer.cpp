@@ -49,8 +49,10 @@ void Tokenizer::Impl::encode_text(std::string_view text, std::vector<TokenId>& i
     text = normalized;
   }
   std::vector<tokenizer::Piece> pieces;
-  if (regex) regex->split(text, pieces);
-  else tokenizer::qwen2_split(text, pieces);
+  if (regex)
+    regex->split(text, pieces);
+  else
+    tokenizer::qwen2_split(text, pieces);
   for (const auto& p : pieces) encode_word(text.substr(p.begin, p.end - p.begin), ids);
 }
 
@@ -59,8 +61,8 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text) const {
   if (valid != text.size()) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[valid]));
-    throw Error("text to encode is not valid UTF-8: byte " + std::string(hex) + " at offset " +
-                std::to_string(valid) + " starts no well-formed sequence");
+    throw Error("text to encode is not valid UTF-8: byte " + std::string(hex) + " at offset " + std::to_string(valid) +
+                " starts no well-formed sequence");
   }
   std::vector<TokenId> ids;
   ids.reserve(text.size() / 3 + 4);

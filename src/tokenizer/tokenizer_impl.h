@@ -28,11 +28,11 @@ struct Tokenizer::Impl {
   std::vector<std::string> bytes;    // by id: the bytes it decodes to
   std::vector<Kind> kinds;           // by id
   std::vector<AddedToken> added;
-  tokenizer::TokenTable model_ids;  // model tokens only, over `strings`
+  tokenizer::TokenTable model_ids;                          // model tokens only, over `strings`
   std::unordered_map<std::string_view, TokenId> added_ids;  // views into `added`
   tokenizer::MergeTable merges;
-  std::array<TokenId, 256> byte_ids{};  // the id of each single-byte token
-  std::optional<tokenizer::Nfc> nfc;    // set when the normalizer is NFC
+  std::array<TokenId, 256> byte_ids{};            // the id of each single-byte token
+  std::optional<tokenizer::Nfc> nfc;              // set when the normalizer is NFC
   std::optional<tokenizer::RegexSplitter> regex;  // set unless the pattern is Qwen2's
   tokenizer::AddedTokenMatcher added_matcher;
   tokenizer::WordCache cache;

@@ -11,10 +11,14 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 // code points above U+10FFFF); later continuation bytes are always 80..BF.
 bool second_byte_ok(unsigned char lead, unsigned char b) {
   unsigned char lo = 0x80, hi = 0xBF;
-  if (lead == 0xE0) lo = 0xA0;
-  else if (lead == 0xED) hi = 0x9F;
-  else if (lead == 0xF0) lo = 0x90;
-  else if (lead == 0xF4) hi = 0x8F;
+  if (lead == 0xE0)
+    lo = 0xA0;
+  else if (lead == 0xED)
+    hi = 0x9F;
+  else if (lead == 0xF0)
+    lo = 0x90;
+  else if (lead == 0xF4)
+    hi = 0x8F;
   return b >= lo && b <= hi;
 }
 
@@ -34,10 +38,16 @@ void append_utf8_lossy(std::string& out, std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t n = bytes.size(), i = 0, run = 0;  // [run, i) is valid, not yet copied
   while (i < n) {
-    if (p[i] < 0x80) { ++i; continue; }
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
     int len = utf8_sequence_length(p[i]);
     std::size_t have = len ? valid_prefix_of_sequence(p + i, n - i, len) : 1;
-    if (len && static_cast<int>(have) == len) { i += have; continue; }
+    if (len && static_cast<int>(have) == len) {
+      i += have;
+      continue;
+    }
     out.append(bytes.data() + run, i - run);
     out += kReplacement;
     i += have;

@@ -67,8 +67,7 @@ std::vector<std::string> read_word_list(const std::filesystem::path& path) {
   for (int number = 1; std::getline(lines, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    if (!is_valid_utf8(line))
-      throw Error(path.string() + ": line " + std::to_string(number) + " is not valid UTF-8");
+    if (!is_valid_utf8(line)) throw Error(path.string() + ": line " + std::to_string(number) + " is not valid UTF-8");
     words.push_back(line);
   }
   if (words.empty()) throw Error(path.string() + ": no words (expected one word per line)");
@@ -90,8 +89,10 @@ DictionaryReport check_dictionary(const Tokenizer& tokenizer, const VocabTable& 
       bool inside = true;
       for (const auto& text : {word, " " + word})
         for (TokenId id : tokenizer.encode(text)) inside = inside && mask.allows(id);
-      if (inside) ++check.encoded_inside;
-      else check.failures.push_back(word);
+      if (inside)
+        ++check.encoded_inside;
+      else
+        check.failures.push_back(word);
     }
     report.checks.push_back(std::move(check));
   }
@@ -126,7 +127,8 @@ std::vector<std::string> read_vocab_strings(const std::filesystem::path& path) {
   if (doc.is_object() && doc.contains("model") && doc["model"].is_object() && doc["model"].contains("vocab"))
     vocab = &doc["model"]["vocab"];
   if (!vocab->is_object() || vocab->empty())
-    throw Error(path.string() + ": expected a JSON object of token strings to ids (encoder.json) "
+    throw Error(path.string() +
+                ": expected a JSON object of token strings to ids (encoder.json) "
                 "or a tokenizer.json with model.vocab");
   std::vector<std::string> strings;
   for (auto it = vocab->begin(); it != vocab->end(); ++it) strings.push_back(it.key());
@@ -143,9 +145,8 @@ VocabComparison compare_vocab(const Tokenizer& tokenizer, const VocabTable& tabl
   out.in_qwen3 = static_cast<int>(shared.size());
   for (const auto& builtin : builtin_policies()) {
     TokenMask mask = build_mask(table, Policy::parse(builtin.spec));
-    int allowed = static_cast<int>(std::count_if(shared.begin(), shared.end(), [&](TokenId id) {
-      return mask.allows(id);
-    }));
+    int allowed =
+        static_cast<int>(std::count_if(shared.begin(), shared.end(), [&](TokenId id) { return mask.allows(id); }));
     out.allowed.emplace_back(std::string(builtin.name), allowed);
   }
   return out;
@@ -175,14 +176,18 @@ ClosureReport check_closure(const Tokenizer& tokenizer, const VocabTable& table,
     for (TokenId id : tokenizer.encode(text)) {
       if (mask.allows(id)) continue;
       ok = false;
-      if (table.class_of(id) == TokenClass::kPartialUtf8) ++report.outside_ids_fragments;
-      else ++report.outside_ids_other;
+      if (table.class_of(id) == TokenClass::kPartialUtf8)
+        ++report.outside_ids_fragments;
+      else
+        ++report.outside_ids_other;
     }
     return ok;
   };
   for (const auto& c : chars) {
-    if (inside(c)) ++report.alone_inside;
-    else report.alone_outside.push_back(c);
+    if (inside(c))
+      ++report.alone_inside;
+    else
+      report.alone_outside.push_back(c);
     bool all = true;
     for (const std::string& text : {" " + c, "a" + c, c + "a", c + c})
       if (!inside(text)) {
@@ -208,9 +213,8 @@ ClosureReport check_closure(const Tokenizer& tokenizer, const VocabTable& table,
 std::string format_closure_report(const ClosureReport& r) {
   std::ostringstream out;
   char line[320];
-  std::snprintf(line, sizeof line,
-                "Closure of %s: %d characters; alone, %d (%.2f%%) encode into allowed ids%s\n", r.policy.c_str(),
-                r.characters, r.alone_inside, percent(r.alone_inside, r.characters),
+  std::snprintf(line, sizeof line, "Closure of %s: %d characters; alone, %d (%.2f%%) encode into allowed ids%s\n",
+                r.policy.c_str(), r.characters, r.alone_inside, percent(r.alone_inside, r.characters),
                 r.alone_inside == r.characters ? ", so any text of the set can be produced" : "");
   out << line;
   std::snprintf(line, sizeof line,
@@ -218,7 +222,8 @@ std::string format_closure_report(const ClosureReport& r) {
                 "characters\n",
                 r.contexts_inside, percent(r.contexts_inside, r.characters));
   out << line;
-  std::snprintf(line, sizeof line, "  canonical encoding of %d random strings (1-40 characters) stays inside: %d (%.2f%%)\n",
+  std::snprintf(line, sizeof line,
+                "  canonical encoding of %d random strings (1-40 characters) stays inside: %d (%.2f%%)\n",
                 r.random_strings, r.random_inside, percent(r.random_inside, r.random_strings));
   out << line;
   std::snprintf(line, sizeof line, "  disallowed ids met: %d partial UTF-8 fragments, %d other\n",
@@ -241,12 +246,14 @@ std::string format_dictionary_report(const DictionaryReport& r) {
                   "  %-6s %6d words in its character set, %6d (%.2f%%) encode only into allowed tokens\n",
                   c.policy.c_str(), c.words, c.encoded_inside, percent(c.encoded_inside, c.words));
     out << line;
-    for (std::size_t i = 0; i < c.failures.size() && i < 10; ++i) out << "         needs a disallowed token: " << c.failures[i] << "\n";
+    for (std::size_t i = 0; i < c.failures.size() && i < 10; ++i)
+      out << "         needs a disallowed token: " << c.failures[i] << "\n";
   }
-  std::snprintf(line, sizeof line,
-                "  ascii_letters tokens: %d; a whole dictionary word: %d (%.2f%%); a word or a piece of one: %d (%.2f%%)\n",
-                r.letter_tokens, r.letter_tokens_words, percent(r.letter_tokens_words, r.letter_tokens),
-                r.letter_tokens_pieces, percent(r.letter_tokens_pieces, r.letter_tokens));
+  std::snprintf(
+      line, sizeof line,
+      "  ascii_letters tokens: %d; a whole dictionary word: %d (%.2f%%); a word or a piece of one: %d (%.2f%%)\n",
+      r.letter_tokens, r.letter_tokens_words, percent(r.letter_tokens_words, r.letter_tokens), r.letter_tokens_pieces,
+      percent(r.letter_tokens_pieces, r.letter_tokens));
   out << line;
   return out.str();
 }
@@ -258,7 +265,8 @@ std::string format_vocab_comparison(const VocabComparison& c) {
                 c.in_qwen3, percent(c.in_qwen3, c.tokens));
   out << line;
   for (const auto& [policy, allowed] : c.allowed) {
-    std::snprintf(line, sizeof line, "  %-6s allows %6d of them (%.2f%% of the shared tokens): %.2f%% of the other vocabulary\n",
+    std::snprintf(line, sizeof line,
+                  "  %-6s allows %6d of them (%.2f%% of the shared tokens): %.2f%% of the other vocabulary\n",
                   policy.c_str(), allowed, percent(allowed, c.in_qwen3), percent(allowed, c.tokens));
     out << line;
   }

@@ -19,8 +19,7 @@ TokenMask make_mask(const Tokenizer& tokenizer, std::string_view policy_spec, co
   return build_mask(VocabTable::classify(tokenizer), policy, options);
 }
 
-std::vector<TokenId> allowed_ids(const Tokenizer& tokenizer, std::string_view policy_spec,
-                                 bool allow_tool_calls) {
+std::vector<TokenId> allowed_ids(const Tokenizer& tokenizer, std::string_view policy_spec, bool allow_tool_calls) {
   MaskOptions options;
   options.allow_tool_calls = allow_tool_calls;
   return make_mask(tokenizer, policy_spec, options).ids();

@@ -14,13 +14,11 @@ namespace qwen3::vocab {
 namespace {
 
 const std::vector<BuiltinPolicy> kBuiltins = {
-    {"ascii", "U+0009+U+000A+U+000D+U+0020-U+007E",
-     "printable ASCII plus tab, newline and carriage return"},
+    {"ascii", "U+0009+U+000A+U+000D+U+0020-U+007E", "printable ASCII plus tab, newline and carriage return"},
     // Latin-1 Supplement without the invisible soft hyphen (U+00AD), the
     // dashes, curly quotes, bullet and ellipsis of typeset English, the euro
     // and trade mark signs.
-    {"latin",
-     "ascii+U+00A0-U+00AC+U+00AE-U+00FF+U+2013-U+2014+U+2018-U+2019+U+201C-U+201D+U+2022+U+2026+U+20AC+U+2122",
+    {"latin", "ascii+U+00A0-U+00AC+U+00AE-U+00FF+U+2013-U+2014+U+2018-U+2019+U+201C-U+201D+U+2022+U+2026+U+20AC+U+2122",
      "ascii plus Latin-1 letters and signs (U+00A0-U+00FF but U+00AD), – — ‘ ’ “ ” • … € ™"},
 };
 
@@ -36,8 +34,7 @@ std::string accepted_terms() {
 
 class SpecParser {
  public:
-  SpecParser(std::string_view whole, std::vector<CodePointRange>& ranges,
-             std::array<bool, kClassCount>& classes)
+  SpecParser(std::string_view whole, std::vector<CodePointRange>& ranges, std::array<bool, kClassCount>& classes)
       : whole_(whole), ranges_(ranges), classes_(classes) {}
 
   void parse(std::string_view spec, int depth) {
@@ -69,8 +66,7 @@ class SpecParser {
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw Error("vocab policy \"" + std::string(whole_) + "\": " + why + " (accepted terms: " +
-                accepted_terms() + ")");
+    throw Error("vocab policy \"" + std::string(whole_) + "\": " + why + " (accepted terms: " + accepted_terms() + ")");
   }
 
   static bool starts_code_point(std::string_view s, std::size_t i) {

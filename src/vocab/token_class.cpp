@@ -25,10 +25,10 @@ namespace qwen3::vocab {
 namespace {
 
 constexpr std::array<std::string_view, kClassCount> kNames = {
-    "special",    "unused",   "partial_utf8", "whitespace", "ascii_control", "ascii_punct",
-    "ascii_digits", "ascii_letters", "ascii_mixed", "latin", "greek",     "cyrillic",
-    "arabic",     "hebrew",   "devanagari",   "thai",       "han",         "kana",
-    "hangul",     "other_script", "emoji",    "symbol"};
+    "special",      "unused",        "partial_utf8", "whitespace", "ascii_control", "ascii_punct",
+    "ascii_digits", "ascii_letters", "ascii_mixed",  "latin",      "greek",         "cyrillic",
+    "arabic",       "hebrew",        "devanagari",   "thai",       "han",           "kana",
+    "hangul",       "other_script",  "emoji",        "symbol"};
 
 bool is_ascii_space(unsigned char b) {
   return b == ' ' || b == '\t' || b == '\n' || b == '\v' || b == '\f' || b == '\r';
@@ -63,26 +63,37 @@ std::optional<TokenClass> script_class(UChar32 cp) {
   switch (script) {
     case USCRIPT_COMMON:
     case USCRIPT_INHERITED:
-    case USCRIPT_UNKNOWN: return std::nullopt;
-    case USCRIPT_LATIN: return TokenClass::kLatin;
-    case USCRIPT_GREEK: return TokenClass::kGreek;
-    case USCRIPT_CYRILLIC: return TokenClass::kCyrillic;
-    case USCRIPT_ARABIC: return TokenClass::kArabic;
-    case USCRIPT_HEBREW: return TokenClass::kHebrew;
-    case USCRIPT_DEVANAGARI: return TokenClass::kDevanagari;
-    case USCRIPT_THAI: return TokenClass::kThai;
-    case USCRIPT_HAN: return TokenClass::kHan;
+    case USCRIPT_UNKNOWN:
+      return std::nullopt;
+    case USCRIPT_LATIN:
+      return TokenClass::kLatin;
+    case USCRIPT_GREEK:
+      return TokenClass::kGreek;
+    case USCRIPT_CYRILLIC:
+      return TokenClass::kCyrillic;
+    case USCRIPT_ARABIC:
+      return TokenClass::kArabic;
+    case USCRIPT_HEBREW:
+      return TokenClass::kHebrew;
+    case USCRIPT_DEVANAGARI:
+      return TokenClass::kDevanagari;
+    case USCRIPT_THAI:
+      return TokenClass::kThai;
+    case USCRIPT_HAN:
+      return TokenClass::kHan;
     case USCRIPT_HIRAGANA:
     case USCRIPT_KATAKANA:
-    case USCRIPT_KATAKANA_OR_HIRAGANA: return TokenClass::kKana;
-    case USCRIPT_HANGUL: return TokenClass::kHangul;
-    default: return TokenClass::kOtherScript;
+    case USCRIPT_KATAKANA_OR_HIRAGANA:
+      return TokenClass::kKana;
+    case USCRIPT_HANGUL:
+      return TokenClass::kHangul;
+    default:
+      return TokenClass::kOtherScript;
   }
 }
 
 bool is_emoji(UChar32 cp) {
-  return u_hasBinaryProperty(cp, UCHAR_EMOJI_PRESENTATION) ||
-         u_hasBinaryProperty(cp, UCHAR_EXTENDED_PICTOGRAPHIC);
+  return u_hasBinaryProperty(cp, UCHAR_EMOJI_PRESENTATION) || u_hasBinaryProperty(cp, UCHAR_EXTENDED_PICTOGRAPHIC);
 }
 
 TokenClass classify_unicode(std::string_view s) {
@@ -137,8 +148,7 @@ TokenClass classify_bytes(std::string_view bytes) {
   // An empty token does not occur in Qwen3; it stands for nothing, like padding.
   if (bytes.empty()) return TokenClass::kUnused;
   if (!is_valid_utf8(bytes)) return TokenClass::kPartialUtf8;
-  if (std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b < 0x80; }))
-    return classify_ascii(bytes);
+  if (std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b < 0x80; })) return classify_ascii(bytes);
   return classify_unicode(bytes);
 }
 

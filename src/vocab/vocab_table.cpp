@@ -9,15 +9,13 @@
 
 namespace qwen3::vocab {
 
-VocabTable VocabTable::classify(std::vector<std::string> token_bytes, const std::vector<TokenId>& added,
-                                int rows) {
+VocabTable VocabTable::classify(std::vector<std::string> token_bytes, const std::vector<TokenId>& added, int rows) {
   if (rows < static_cast<int>(token_bytes.size()))
-    throw Error("vocab: " + std::to_string(token_bytes.size()) + " tokens do not fit in " +
-                std::to_string(rows) + " rows");
+    throw Error("vocab: " + std::to_string(token_bytes.size()) + " tokens do not fit in " + std::to_string(rows) +
+                " rows");
   VocabTable table;
   table.classes_.assign(static_cast<std::size_t>(rows), TokenClass::kUnused);
-  for (std::size_t id = 0; id < token_bytes.size(); ++id)
-    table.classes_[id] = classify_bytes(token_bytes[id]);
+  for (std::size_t id = 0; id < token_bytes.size(); ++id) table.classes_[id] = classify_bytes(token_bytes[id]);
   for (TokenId id : added) {
     if (id < 0 || id >= static_cast<TokenId>(token_bytes.size()))
       throw Error("vocab: added token id " + std::to_string(id) + " is outside the vocabulary");
@@ -46,8 +44,7 @@ std::array<int, kClassCount> VocabTable::class_counts() const {
 }
 
 const std::vector<TokenId>& chat_token_ids() {
-  static const std::vector<TokenId> ids = {token::kEndOfText, token::kImEnd, token::kThinkStart,
-                                           token::kThinkEnd};
+  static const std::vector<TokenId> ids = {token::kEndOfText, token::kImEnd, token::kThinkStart, token::kThinkEnd};
   return ids;
 }
 
@@ -105,8 +102,8 @@ std::string format_stats(const VocabTable& table) {
   const auto policies = builtin_figures(table);
   const int rows = table.rows();
   const int special = counts[int(TokenClass::kSpecial)], unused = counts[int(TokenClass::kUnused)];
-  std::string out = format_row("Vocabulary: %d ids = %d regular tokens + %d added tokens + %d padding rows\n\n",
-                               rows, rows - special - unused, special, unused);
+  std::string out = format_row("Vocabulary: %d ids = %d regular tokens + %d added tokens + %d padding rows\n\n", rows,
+                               rows - special - unused, special, unused);
   out += format_row("%-14s %7s %8s", "class", "tokens", "share");
   for (const auto& p : policies) out += format_row(" %7.*s", int(p.builtin->name.size()), p.builtin->name.data());
   out += "\n";
@@ -126,8 +123,9 @@ std::string format_stats(const VocabTable& table) {
                       percent(p.mask.count(), rows));
     out += std::string(b.description) + "\n" + std::string(27, ' ') + "spec: " + std::string(b.spec) + "\n";
   }
-  out += "Each policy keeps the 4 chat-format tokens (<|endoftext|> <|im_end|> <think> </think>);\n"
-         "with tools it also keeps <tool_call> </tool_call>.\n";
+  out +=
+      "Each policy keeps the 4 chat-format tokens (<|endoftext|> <|im_end|> <think> </think>);\n"
+      "with tools it also keeps <tool_call> </tool_call>.\n";
   return out;
 }
 

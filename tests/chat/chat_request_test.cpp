@@ -125,18 +125,21 @@ TEST(ChatRequest, DeeplyNestedToolsAndArgumentsAreRefusedNotOverflowed) {
   EXPECT_NO_THROW(parse_chat_request(with_tool_depth(256)));
   EXPECT_THAT(error_of(with_tool_depth(257)), HasSubstr("req.json: tools[0] nests deeper than 256 levels"));
   EXPECT_THAT(error_of(with_tool_depth(1000000)), HasSubstr("tools[0] nests deeper than 256 levels"));
-  EXPECT_THAT(error_of(R"({"messages": [{"role": "assistant", "content": "", "tool_calls": [{"name": "f", "arguments": )" +
-                       nested(300) + "}]}]}"),
-              HasSubstr("messages[0].tool_calls[0].arguments nests deeper than 256 levels"));
+  EXPECT_THAT(
+      error_of(R"({"messages": [{"role": "assistant", "content": "", "tool_calls": [{"name": "f", "arguments": )" +
+               nested(300) + "}]}]}"),
+      HasSubstr("messages[0].tool_calls[0].arguments nests deeper than 256 levels"));
   // Deep nesting in keys the template does not read is harmless.
-  EXPECT_NO_THROW(parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}], "junk": )" + nested(1000000) + "}"));
+  EXPECT_NO_THROW(
+      parse_chat_request(R"({"messages": [{"role": "user", "content": "x"}], "junk": )" + nested(1000000) + "}"));
 }
 
 TEST(ChatRequest, InvalidUtf8IsRejectedWithItsOffset) {
   EXPECT_THAT(error_of("{\"messages\": [{\"role\": \"user\", \"content\": \"a\xff\"}]}"),
               HasSubstr("req.json: the request is not valid UTF-8 (bad byte at offset 44)"));
   // Overlong encoding and a lone surrogate escape are refused as well.
-  EXPECT_THAT(error_of("{\"messages\": [{\"role\": \"user\", \"content\": \"\xc0\xaf\"}]}"), HasSubstr("not valid UTF-8"));
+  EXPECT_THAT(error_of("{\"messages\": [{\"role\": \"user\", \"content\": \"\xc0\xaf\"}]}"),
+              HasSubstr("not valid UTF-8"));
   EXPECT_THAT(error_of(R"({"messages": [{"role": "user", "content": "\ud800"}]})"), HasSubstr("not valid JSON"));
 }
 

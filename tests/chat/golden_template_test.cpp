@@ -29,8 +29,7 @@ TEST(GoldenChatTemplate, EveryVectorRendersByteIdentical) {
 
 TEST(GoldenChatTemplate, HeaderNamesTheTemplateWeRecognise) {
   const OrderedJson golden = golden_vectors();
-  EXPECT_EQ(golden.at("header").at("inputs").at("chat_template_sha256").get<std::string>(),
-            ChatTemplate::kQwen3Sha256);
+  EXPECT_EQ(golden.at("header").at("inputs").at("chat_template_sha256").get<std::string>(), ChatTemplate::kQwen3Sha256);
 }
 
 // An absent enable_thinking and enable_thinking=true must stay

@@ -91,7 +91,9 @@ TEST(ReasoningParser, FirstCloseTagSplitsAndTagsNeverReachText) {
   const ParsedReply r = parse_reply(tok(), ids);
   EXPECT_EQ(r.state, ThinkingState::Complete);
   EXPECT_EQ(r.reasoning, "a");
-  EXPECT_EQ(r.content, "b\n\nc" "d");
+  EXPECT_EQ(r.content,
+            "b\n\nc"
+            "d");
   EXPECT_EQ(stream(ids).reply.content, r.content);
 }
 
@@ -222,10 +224,26 @@ TEST(ReasoningStream, UnknownIdsAreRejected) {
 // valid UTF-8 and free of think tags.
 TEST(ReasoningStream, PropertyStreamingEqualsBatch) {
   std::vector<std::vector<TokenId>> atoms = {
-      {kThink}, {kEnd}, {kImEnd}, {token::kToolCallStart}, {token::kEndOfText},
-      ids_of("\n"), ids_of("\n\n"), ids_of("\n\n\n"), ids_of("Hello"), ids_of(" world"), ids_of("."),
-      ids_of("你好"), ids_of(" café"), byte_tokens("😀"), byte_tokens("漢"), byte_tokens("é"),
-      {byte_tokens("😀")[0]}, {byte_tokens("😀")[1]}, {byte_tokens("漢")[2]}, byte_tokens("\n"),
+      {kThink},
+      {kEnd},
+      {kImEnd},
+      {token::kToolCallStart},
+      {token::kEndOfText},
+      ids_of("\n"),
+      ids_of("\n\n"),
+      ids_of("\n\n\n"),
+      ids_of("Hello"),
+      ids_of(" world"),
+      ids_of("."),
+      ids_of("你好"),
+      ids_of(" café"),
+      byte_tokens("😀"),
+      byte_tokens("漢"),
+      byte_tokens("é"),
+      {byte_tokens("😀")[0]},
+      {byte_tokens("😀")[1]},
+      {byte_tokens("漢")[2]},
+      byte_tokens("\n"),
   };
   std::mt19937 rng(20261128);
   for (int trial = 0; trial < 3000; ++trial) {

@@ -24,7 +24,8 @@ TEST(TemplateJson, MatchesPythonJsonDumpsWithoutAsciiEscaping) {
   const OrderedJson s = std::string("é漢😀\x7f\u2028 \"q\" \\ \n\r\t\b\f\x01\x1f");
   EXPECT_EQ(to_template_json(s), "\"é漢😀\x7f\u2028 \\\"q\\\" \\\\ \\n\\r\\t\\b\\f\\u0001\\u001f\"");
   EXPECT_EQ(to_template_json(OrderedJson::parse("[-3, 18446744073709551615, 0.5]")), "[-3, 18446744073709551615, 0.5]");
-  EXPECT_EQ(to_template_json(OrderedJson::parse(R"({"a": {"b": [1, {"c": "d"}]}})")), R"({"a": {"b": [1, {"c": "d"}]}})");
+  EXPECT_EQ(to_template_json(OrderedJson::parse(R"({"a": {"b": [1, {"c": "d"}]}})")),
+            R"({"a": {"b": [1, {"c": "d"}]}})");
 }
 
 TEST(TemplateJson, RefusesNestingDeeperThanTheRequestParserAllows) {
@@ -59,7 +60,8 @@ TEST(TemplateRules, HistoryKeepsOnlyAnswersBeforeTheLastQuery) {
   EXPECT_FALSE(history[1].reasoning_content.has_value());
   r.messages = history;
   r.add_generation_prompt = false;
-  EXPECT_EQ(t.render(r), "<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nA1<|im_end|>\n");
+  EXPECT_EQ(t.render(r),
+            "<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nA1<|im_end|>\n");
 }
 
 TEST(TemplateRules, ToolResponseWrappedUserMessageIsNotTheLastQuery) {

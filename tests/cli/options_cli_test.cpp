@@ -97,9 +97,9 @@ TEST(OptionsEverywhere, ModelAndModelConfigMeanTheSameOnEveryCommand) {
   EXPECT_EQ(r.out, "[9707,1879]\n");
   r = run_qwen3({"tokenize", "--tokenizer", test::tokenizer_dir().string(), "--json"}, "Hello world");
   EXPECT_EQ(r.out, "[9707,1879]\n");
-  EXPECT_TRUE(test::is_one_line_error(run_qwen3({"generate", "--model-config", "nosuch", "--dummy-weights",
-                                                 "--prompt", "Hi"}),
-                                      "model_config = nosuch"));
+  EXPECT_TRUE(
+      test::is_one_line_error(run_qwen3({"generate", "--model-config", "nosuch", "--dummy-weights", "--prompt", "Hi"}),
+                              "model_config = nosuch"));
 }
 
 // Libraries name fields, never flags: the CLI alone knows the flags.

@@ -87,8 +87,10 @@ TEST(ScriptableOutput, JsonStreamIsAPieceALineThenASummary) {
   int pieces = 0;
   while (std::getline(lines, line)) {
     last = json::parse(line);
-    if (last["type"] == "reasoning") reasoning += last["text"].get<std::string>(), ++pieces;
-    else if (last["type"] == "content") content += last["text"].get<std::string>(), ++pieces;
+    if (last["type"] == "reasoning")
+      reasoning += last["text"].get<std::string>(), ++pieces;
+    else if (last["type"] == "content")
+      content += last["text"].get<std::string>(), ++pieces;
   }
   EXPECT_GT(pieces, 0);
   EXPECT_EQ(last["type"], "summary");
@@ -138,9 +140,9 @@ TEST(ChatCommands, HelpUnknownCommandsAndSpaces) {
 }
 
 TEST(ChatCommands, JsonAndUsageReportEachTurn) {
-  const CliResult r = run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "256",
-                                 "--json", "--usage"},
-                                "Hello\n/no_think\nAgain\n");
+  const CliResult r = run_qwen3(
+      {"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "256", "--json", "--usage"},
+      "Hello\n/no_think\nAgain\n");
   ASSERT_EQ(r.status, 0) << r.err;
   std::istringstream lines(r.out);
   std::vector<json> turns;
@@ -160,9 +162,8 @@ TEST(ChatCommands, JsonAndUsageReportEachTurn) {
 TEST(ChatCommands, ALongConversationDropsItsOldestTurns) {
   std::string input;
   for (int i = 0; i < 12; ++i) input += "Tell me about the number " + std::to_string(i) + " please\n";
-  const CliResult r = run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "8", "--ctx", "120",
-                                 "--ignore-eos"},
-                                input);
+  const CliResult r = run_qwen3(
+      {"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "8", "--ctx", "120", "--ignore-eos"}, input);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("dropped the"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("qwen3: error"), std::string::npos) << r.err;

@@ -35,8 +35,8 @@ inline CliResult run_qwen3(const std::vector<std::string>& args, const std::stri
                            const std::vector<std::string>& env = {}, bool only_env = false) {
   namespace fs = std::filesystem;
   static int counter = 0;
-  const fs::path io = fs::temp_directory_path() /
-                      ("qwen3-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  const fs::path io =
+      fs::temp_directory_path() / ("qwen3-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   fs::create_directories(io);
   std::ofstream(io / "in", std::ios::binary) << input;
   std::string cmd = only_env ? "env -i " : "env ";

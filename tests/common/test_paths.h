@@ -15,8 +15,8 @@ namespace qwen3::test {
 
 inline std::filesystem::path env_path(const char* name) {
   const char* v = std::getenv(name);
-  if (!v || !*v) throw std::runtime_error(std::string("environment variable ") + name +
-                                          " is not set: run the tests through ctest");
+  if (!v || !*v)
+    throw std::runtime_error(std::string("environment variable ") + name + " is not set: run the tests through ctest");
   return v;
 }
 

@@ -8,23 +8,25 @@ using qwen3::utf8_valid_prefix;
 TEST(Utf8, AcceptsWellFormedText) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("hello"));
-  EXPECT_TRUE(is_valid_utf8("h\xC3\xA9llo"));          // é
+  EXPECT_TRUE(is_valid_utf8("h\xC3\xA9llo"));              // é
   EXPECT_TRUE(is_valid_utf8("\xE4\xBD\xA0\xE5\xA5\xBD"));  // 你好
-  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));        // 😀
-  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));        // U+10FFFF
+  EXPECT_TRUE(is_valid_utf8("\xF0\x9F\x98\x80"));          // 😀
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));          // U+10FFFF
 }
 
 TEST(Utf8, RejectsMalformedSequences) {
-  EXPECT_FALSE(is_valid_utf8("\x80"));                  // lone continuation
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));              // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));          // overlong
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));          // surrogate
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));      // > U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xE4\xBD"));              // truncated
+  EXPECT_FALSE(is_valid_utf8("\x80"));              // lone continuation
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));      // overlong
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xE4\xBD"));          // truncated
   EXPECT_FALSE(is_valid_utf8("\xFF"));
 }
 
 TEST(Utf8, PrefixStopsAtFirstBadByte) {
   EXPECT_EQ(utf8_valid_prefix("ab\xE4\xBD"), 2u);
-  EXPECT_EQ(utf8_valid_prefix("a\xC3\xA9" "b\x80"), 4u);
+  EXPECT_EQ(utf8_valid_prefix("a\xC3\xA9"
+                              "b\x80"),
+            4u);
 }

@@ -21,8 +21,8 @@ const Tokenizer& tok() {
 }
 
 json generate_json(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"generate", "--model", fixture(), "--prompt", "What is 2+2?",
-                                   "--seed", "11", "--max-new-tokens", "24", "--ctx", "256", "--json"};
+  std::vector<std::string> args = {"generate", "--model",          fixture(), "--prompt", "What is 2+2?", "--seed",
+                                   "11",       "--max-new-tokens", "24",      "--ctx",    "256",          "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_qwen3(args);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -103,10 +103,10 @@ TEST(GenerateCli, RawIdsHonourEnglishOnlyAndRefuseChatOptions) {
 
 TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
   // The fixture's weights are qwen3-dummy-v1 output (its dummy.json beside its config).
-  const std::vector<std::string> tail = {"--prompt-ids", "151644,872,198", "--max-new-tokens", "6", "--greedy",
-                                         "--seed", "1", "--json"};
-  std::vector<std::string> dummy = {"generate", "--model-config", (test::fixture_dir() / "config.json").string(),
-                                    "--dummy-weights", "--tokenizer", fixture()};
+  const std::vector<std::string> tail = {
+      "--prompt-ids", "151644,872,198", "--max-new-tokens", "6", "--greedy", "--seed", "1", "--json"};
+  std::vector<std::string> dummy = {"generate",        "--model-config", (test::fixture_dir() / "config.json").string(),
+                                    "--dummy-weights", "--tokenizer",    fixture()};
   std::vector<std::string> real = {"generate", "--model", fixture()};
   dummy.insert(dummy.end(), tail.begin(), tail.end());
   real.insert(real.end(), tail.begin(), tail.end());
@@ -117,8 +117,8 @@ TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
 }
 
 TEST(GenerateCli, RawIdsGreedyIsDeterministic) {
-  const auto a = run_qwen3({"generate", "--model", fixture(), "--prompt-ids", "1,2,3", "--max-new-tokens", "5",
-                            "--greedy", "--json"});
+  const auto a = run_qwen3(
+      {"generate", "--model", fixture(), "--prompt-ids", "1,2,3", "--max-new-tokens", "5", "--greedy", "--json"});
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(json::parse(a.out)["ids"].size(), 5u);
   EXPECT_EQ(a.err, "");  // no advice about greedy decoding for raw ids
@@ -149,9 +149,9 @@ TEST(GenerateCli, BadParametersAreOneLineErrors) {
 
 TEST(ChatCli, AFailedTurnIsReportedAndTheChatGoesOn) {
   const std::string too_long(4000, 'x');  // alone more than the context
-  const auto r = run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "60",
-                            "--usage"},
-                           "Hello\n" + too_long + "\nHi\n");
+  const auto r =
+      run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "60", "--usage"},
+                "Hello\n" + too_long + "\nHi\n");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("qwen3: error: the prompt has"), std::string::npos) << r.err;
   // Two answered turns (usage lines) and one error line.
@@ -159,9 +159,9 @@ TEST(ChatCli, AFailedTurnIsReportedAndTheChatGoesOn) {
 }
 
 TEST(ChatCli, ConversationCommandsAndUsage) {
-  const auto r = run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "6", "--ctx", "512",
-                            "--usage"},
-                           "Hello\n/no_think\nAgain\n/reset\n/exit\nnever read\n");
+  const auto r =
+      run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "6", "--ctx", "512", "--usage"},
+                "Hello\n/no_think\nAgain\n/reset\n/exit\nnever read\n");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("(thinking off)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(history cleared)"), std::string::npos) << r.out;

@@ -84,9 +84,9 @@ TEST(Generate, StopsAtMaxNewTokens) {
 }
 
 TEST(Generate, SeparatesReasoningFromAnswerAndStreamsBothInOrder) {
-  std::vector<TokenId> script = {token::kThinkStart, id_of("\n"), id_of("Let"), id_of(" me"),
-                                 id_of(" think"), id_of("\n"), token::kThinkEnd, id_of("\n\n"),
-                                 id_of("Yes"), id_of("."), token::kImEnd};
+  std::vector<TokenId> script = {token::kThinkStart, id_of("\n"), id_of("Let"),     id_of(" me"),
+                                 id_of(" think"),    id_of("\n"), token::kThinkEnd, id_of("\n\n"),
+                                 id_of("Yes"),       id_of("."),  token::kImEnd};
   ScriptedModel model(play(script));
   std::string streamed_reasoning, streamed_content;
   bool content_started = false, reasoning_after_content = false;
@@ -138,7 +138,8 @@ TEST(Generate, ThinkingBudgetClosesTheThinkBlockWithQwensText) {
     // Exactly `budget` tokens of the model's own thinking, then Qwen's text.
     std::string own;
     for (int i = 0; i < budget; ++i) own += " a";
-    EXPECT_EQ(r.reasoning, own + std::string(kDefaultBudgetStopText.substr(0, kDefaultBudgetStopText.find("\n</think>"))))
+    EXPECT_EQ(r.reasoning,
+              own + std::string(kDefaultBudgetStopText.substr(0, kDefaultBudgetStopText.find("\n</think>"))))
         << "budget " << budget;
     auto stop_ids = tok().encode(std::string(kDefaultBudgetStopText));
     auto at = std::search(r.ids.begin(), r.ids.end(), stop_ids.begin(), stop_ids.end());
@@ -183,8 +184,8 @@ TEST(Generate, NegativeBudgetIsRejected) {
 }
 
 TEST(Generate, StopStringCutsTheAnswerButNotTheReasoning) {
-  ScriptedModel model(play({token::kThinkStart, id_of("END"), token::kThinkEnd, id_of("one"),
-                            id_of(" END"), id_of(" two"), token::kImEnd}));
+  ScriptedModel model(play(
+      {token::kThinkStart, id_of("END"), token::kThinkEnd, id_of("one"), id_of(" END"), id_of(" two"), token::kImEnd}));
   auto options = greedy();
   options.stop = {"END"};
   std::string streamed;

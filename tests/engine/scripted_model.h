@@ -28,8 +28,7 @@ class ScriptedModel final : public LanguageModel {
   const std::vector<std::int32_t>* last_rows = nullptr;
 
  protected:
-  void run(std::span<const TokenId> tokens, float* logits,
-           const std::vector<std::int32_t>* allowed_rows) override {
+  void run(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows) override {
     tokens_run += static_cast<int>(tokens.size());
     last_rows = allowed_rows;
     history_.assign(this->tokens().begin(), this->tokens().end());

@@ -58,8 +58,12 @@ TEST(StopStrings, RandomSplitsAgreeWithWholeText) {
   const std::string alphabet = "ab\xC3\xA9";  // includes a 2-byte character
   for (int trial = 0; trial < 300; ++trial) {
     std::string text;
-    for (int i = 0; i < 30; ++i) text += (rng() % 3 == 2) ? std::string("\xC3\xA9") : std::string(1, alphabet[rng() % 2]);
-    std::vector<std::string> stops = {"ab\xC3\xA9" "a", "bbb"};
+    for (int i = 0; i < 30; ++i)
+      text += (rng() % 3 == 2) ? std::string("\xC3\xA9") : std::string(1, alphabet[rng() % 2]);
+    std::vector<std::string> stops = {
+        "ab\xC3\xA9"
+        "a",
+        "bbb"};
     std::size_t cut = std::string::npos;
     for (auto& s : stops) cut = std::min(cut, text.find(s));
     std::string expected = text.substr(0, cut);

@@ -15,8 +15,9 @@ namespace {
 
 TEST(Convert, F16KnownValues) {
   const std::uint16_t bits[] = {0x3c00, 0xc000, 0x0001, 0x03ff, 0x0400, 0x7bff, 0x7c00, 0xfc00, 0x8000, 0x3555};
-  const double want[] = {1.0, -2.0, std::ldexp(1.0, -24), std::ldexp(1023.0, -24), std::ldexp(1.0, -14), 65504.0,
-                         INFINITY, -INFINITY, -0.0, 0.333251953125};
+  const double want[] = {
+      1.0,       -2.0, std::ldexp(1.0, -24), std::ldexp(1023.0, -24), std::ldexp(1.0, -14), 65504.0, INFINITY,
+      -INFINITY, -0.0, 0.333251953125};
   float out[10];
   to_f32(bits, WeightType::F16, 10, out);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(out[i], want[i]) << i;
@@ -28,8 +29,8 @@ TEST(Convert, F16KnownValues) {
 
 TEST(Convert, Bf16KnownValues) {
   const std::uint16_t bits[] = {0x3f80, 0xc000, 0x0001, 0x7f7f, 0x7f80, 0xff80, 0x8000, 0x3eab};
-  const double want[] = {1.0, -2.0, std::ldexp(1.0, -133), 3.3895313892515355e38, INFINITY, -INFINITY, -0.0,
-                         0.333984375};
+  const double want[] = {1.0,  -2.0,       std::ldexp(1.0, -133), 3.3895313892515355e38, INFINITY, -INFINITY,
+                         -0.0, 0.333984375};
   float out[8];
   to_f32(bits, WeightType::BF16, 8, out);
   for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], want[i]) << i;

@@ -23,9 +23,7 @@ using test::reference_matmul;
 // 2^-24 times the sum of the magnitudes of the products.
 constexpr double kRelTol = 2e-6;
 
-std::string type_label(WeightType t) {
-  return t == WeightType::F32 ? "F32" : t == WeightType::BF16 ? "BF16" : "F16";
-}
+std::string type_label(WeightType t) { return t == WeightType::F32 ? "F32" : t == WeightType::BF16 ? "BF16" : "F16"; }
 
 void expect_close(const test::Reference& ref, const std::vector<float>& y, const std::string& what) {
   ASSERT_EQ(ref.y.size(), y.size()) << what;
@@ -37,8 +35,8 @@ class MatmulShapes : public ::testing::TestWithParam<WeightType> {};
 
 TEST_P(MatmulShapes, MatchesFloat64Reference) {
   const WeightType type = GetParam();
-  const std::vector<std::tuple<int, int>> shapes = {{1, 1},    {1, 17},   {3, 7},    {16, 16},  {17, 33},
-                                                   {64, 128}, {100, 257}, {257, 1000}, {33, 2560}, {131, 64}};
+  const std::vector<std::tuple<int, int>> shapes = {{1, 1},    {1, 17},    {3, 7},      {16, 16},   {17, 33},
+                                                    {64, 128}, {100, 257}, {257, 1000}, {33, 2560}, {131, 64}};
   std::uint32_t seed = 1;
   for (auto [rows, cols] : shapes) {
     const auto w = random_matrix(type, rows, cols, seed++);
@@ -49,8 +47,8 @@ TEST_P(MatmulShapes, MatchesFloat64Reference) {
       std::vector<float> y(static_cast<std::size_t>(batch) * rows, -1.f);
       matmul(w.view(), x.data(), batch, y.data());
       expect_close(reference_matmul(w, all, x, batch), y,
-                   type_label(type) + " [" + std::to_string(rows) + "x" + std::to_string(cols) +
-                       "] batch " + std::to_string(batch));
+                   type_label(type) + " [" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " +
+                       std::to_string(batch));
     }
   }
 }
@@ -60,8 +58,7 @@ TEST_P(MatmulShapes, RowsSubsetMatchesReference) {
   const int rows = 301, cols = 193;
   const auto w = random_matrix(type, rows, cols, 77);
   // Unsorted, repeated, first and last row, and a single row.
-  const std::vector<std::vector<std::int32_t>> lists = {
-      {0}, {300}, {5, 3, 5, 299, 0, 150, 151, 152, 7}, {}, {}};
+  const std::vector<std::vector<std::int32_t>> lists = {{0}, {300}, {5, 3, 5, 299, 0, 150, 151, 152, 7}, {}, {}};
   auto many = std::vector<std::int32_t>();
   for (int i = rows - 1; i >= 0; i -= 3) many.push_back(i);
   for (auto list : {lists[0], lists[1], lists[2], many}) {
@@ -89,7 +86,8 @@ TEST_P(MatmulShapes, SameResultForAnyThreadCount) {
     for (int batch : {1, 9}) {
       std::vector<float> y(517 * batch);
       matmul(w.view(), x.data(), batch, y.data());
-      if (batch == 9) expect_close(ref, y, "threads " + std::to_string(threads));
+      if (batch == 9)
+        expect_close(ref, y, "threads " + std::to_string(threads));
       else
         for (int i = 0; i < 517; ++i) ASSERT_NEAR(y[i], ref.y[i], kRelTol * ref.magnitude[i]) << threads;
     }
@@ -97,8 +95,7 @@ TEST_P(MatmulShapes, SameResultForAnyThreadCount) {
   set_num_threads(saved);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulShapes,
-                         ::testing::Values(WeightType::F32, WeightType::BF16, WeightType::F16),
+INSTANTIATE_TEST_SUITE_P(AllTypes, MatmulShapes, ::testing::Values(WeightType::F32, WeightType::BF16, WeightType::F16),
                          [](const auto& info) { return type_label(info.param); });
 
 TEST(Matmul, RejectsBadArguments) {
@@ -184,8 +181,8 @@ TEST_F(Bf16ActivationsMode, EqualsExactProductOfRoundedActivations) {
       for (auto& v : xr) v = round_to_bf16(v);
       std::vector<float> y(static_cast<std::size_t>(batch) * rows);
       matmul(w.view(), x.data(), batch, y.data());
-      const std::string what = "[" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " +
-                               std::to_string(batch);
+      const std::string what =
+          "[" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " + std::to_string(batch);
       // Exactly the products of bf16 values, summed in f32...
       expect_close(test::reference_matmul(w, all, xr, batch), y, what);
       // ...which is within bf16 rounding (2^-9 relative) of the f32-activation result.

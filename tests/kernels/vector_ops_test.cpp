@@ -101,8 +101,7 @@ TEST(VectorOps, AddAndAxpyMatchReference) {
     add_inplace(x.data(), y.data(), n);
     for (int i = 0; i < n; ++i) ASSERT_EQ(x[i], x0[i] + y[i]);
     axpy(x.data(), 0.375f, y.data(), n);
-    for (int i = 0; i < n; ++i)
-      ASSERT_NEAR(x[i], static_cast<double>(x0[i] + y[i]) + 0.375 * y[i], 1e-6);
+    for (int i = 0; i < n; ++i) ASSERT_NEAR(x[i], static_cast<double>(x0[i] + y[i]) + 0.375 * y[i], 1e-6);
   }
 }
 

@@ -40,8 +40,9 @@ std::string csv(const std::vector<std::int32_t>& ids) {
 TEST(Cli, InfoDescribesQwen3_4B) {
   const Result r = qwen3_cli("info --model-config qwen3-4b --dummy-weights --ctx 32768");
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const char* s : {"Qwen3ForCausalLM", "4.02 B (4022468096)", "layers            36", "32 query, 8 key/value (GQA 4:1), head_dim 128",
-                        "151936", "40960 native", "bf16", "7.49 GiB", "9.00 GiB at ctx 32768"})
+  for (const char* s : {"Qwen3ForCausalLM", "4.02 B (4022468096)", "layers            36",
+                        "32 query, 8 key/value (GQA 4:1), head_dim 128", "151936", "40960 native", "bf16", "7.49 GiB",
+                        "9.00 GiB at ctx 32768"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
 }
 
@@ -52,7 +53,8 @@ TEST(Cli, InfoOfACheckpoint) {
   const int heads = c["num_attention_heads"], kv = c["num_key_value_heads"];
   const std::string layers = "layers            " + std::to_string(c["num_hidden_layers"].get<int>()) + "\n";
   const std::string attention = std::to_string(heads) + " query, " + std::to_string(kv) + " key/value (GQA " +
-                                std::to_string(heads / kv) + ":1), head_dim " + std::to_string(c["head_dim"].get<int>());
+                                std::to_string(heads / kv) + ":1), head_dim " +
+                                std::to_string(c["head_dim"].get<int>());
   for (const std::string& s : {layers, attention, std::string("f32"), std::string("at ctx 100")})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
 }
@@ -110,8 +112,8 @@ TEST(Cli, MakeDummyWritesLoadableCheckpoints) {
   EXPECT_TRUE(test::is_one_line_error(r, "not empty")) << r.err;
   r = qwen3_cli(again + " --force");
   ASSERT_EQ(r.status, 0) << r.err;
-  r = qwen3_cli("make-dummy --model-config " + cfg + " --out " + (out / "sharded").string() +
-                " --max-shard-size " + std::to_string(fs::file_size(test::fixture_dir() / "model.safetensors") / 3));
+  r = qwen3_cli("make-dummy --model-config " + cfg + " --out " + (out / "sharded").string() + " --max-shard-size " +
+                std::to_string(fs::file_size(test::fixture_dir() / "model.safetensors") / 3));
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_TRUE(fs::exists(out / "sharded" / "model.safetensors.index.json"));
   const json index = json::parse(read_file(out / "sharded" / "model.safetensors.index.json"));

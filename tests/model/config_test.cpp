@@ -103,9 +103,9 @@ TEST(ModelConfig, RefusesWhatTheEngineDoesNotRun) {
 }
 
 TEST(ModelConfig, MissingFieldsAndBadJsonAreNamed) {
-  for (const char* field : {"hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-                            "intermediate_size", "vocab_size", "rope_theta", "rms_norm_eps",
-                            "max_position_embeddings", "architectures"}) {
+  for (const char* field :
+       {"hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "intermediate_size",
+        "vocab_size", "rope_theta", "rms_norm_eps", "max_position_embeddings", "architectures"}) {
     json j = qwen3_4b();
     j.erase(field);
     const std::string e = error_of(j);

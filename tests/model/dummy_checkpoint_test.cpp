@@ -78,8 +78,8 @@ class DummyCheckpoint : public ::testing::Test {
 TEST_F(DummyCheckpoint, RefusesANonEmptyFolder) {
   fs::create_directories(out());
   std::ofstream(out() / "notes.txt") << "mine";
-  expect_refused(out(), {}, {"out_dir " + out().string(), "is not empty", "expected an empty or new folder",
-                             "force to replace"});
+  expect_refused(out(), {},
+                 {"out_dir " + out().string(), "is not empty", "expected an empty or new folder", "force to replace"});
   EXPECT_EQ(names_in(out()), std::set<std::string>{"notes.txt"});
 }
 

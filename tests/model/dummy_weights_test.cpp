@@ -54,7 +54,8 @@ TEST(DummyWeights, WritesTheFixtureFileByteForByte) {
   std::vector<model::TensorToWrite> tensors;
   for (const auto& spec : model::qwen3_tensor_specs(c))
     tensors.push_back({spec.name, "BF16", spec.shape, [&m, spec](std::byte* out) {
-                         model::generate_dummy_bf16(m, spec.name, spec.elements(), reinterpret_cast<std::uint16_t*>(out));
+                         model::generate_dummy_bf16(m, spec.name, spec.elements(),
+                                                    reinterpret_cast<std::uint16_t*>(out));
                        }});
   const auto tmp = std::filesystem::temp_directory_path() / ("qwen3-dummy-test-" + std::to_string(::getpid()));
   const auto files = model::write_checkpoint(tmp, std::move(tensors), std::uint64_t{1} << 40);
@@ -88,7 +89,9 @@ TEST(DummyWeights, RegeneratesQwen3_4BTensors) {
 TEST(DummyWeights, ManifestErrorsAreNamed) {
   EXPECT_THROW(DummyManifest::parse(R"({"generator": "other", "seed": 1, "kinds": {}})", "d.json"), Error);
   EXPECT_THROW(DummyManifest::parse(R"({"generator": "qwen3-dummy-v1", "seed": -1, "kinds": {}})", "d.json"), Error);
-  EXPECT_THROW(DummyManifest::parse(R"({"generator": "qwen3-dummy-v1", "seed": 1, "kinds": {"q_proj": {"center": 0}}})", "d.json"), Error);
+  EXPECT_THROW(DummyManifest::parse(R"({"generator": "qwen3-dummy-v1", "seed": 1, "kinds": {"q_proj": {"center": 0}}})",
+                                    "d.json"),
+               Error);
   EXPECT_THROW(DummyManifest::parse("{", "d.json"), Error);
   const DummyManifest m = DummyManifest::parse(R"({"generator": "qwen3-dummy-v1", "seed": 1, "kinds": {}})", "d.json");
   std::uint16_t out[4];

@@ -117,7 +117,8 @@ TEST_F(Broken, OneFileWinsOverAnIndexBesideIt) {
   write_config(small_config());
   model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
   auto expected = Model::load(dir_, small_options());
-  for (const std::string index : {"{ not json", R"({"weight_map": {"model.embed_tokens.weight": "gone.safetensors"}})"}) {
+  for (const std::string index :
+       {"{ not json", R"({"weight_map": {"model.embed_tokens.weight": "gone.safetensors"}})"}) {
     std::ofstream(dir_ / "model.safetensors.index.json") << index;
     auto m = Model::load(dir_, small_options());
     std::vector<float> a(512), b(512);

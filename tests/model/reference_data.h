@@ -38,7 +38,8 @@ inline std::vector<ReferencePrompt> reference_prompts(const std::filesystem::pat
   const auto j = nlohmann::json::parse(qwen3::read_file(ref / "prompts.json"));
   std::vector<ReferencePrompt> out;
   for (const auto& p : j.at("prompts"))
-    out.push_back({p.at("name").get<std::string>(), read_array<std::int32_t>(ref / (p.at("name").get<std::string>() + ".tokens.i32")),
+    out.push_back({p.at("name").get<std::string>(),
+                   read_array<std::int32_t>(ref / (p.at("name").get<std::string>() + ".tokens.i32")),
                    read_array<std::int32_t>(ref / (p.at("name").get<std::string>() + ".greedy_ids.i32"))});
   return out;
 }
@@ -54,9 +55,8 @@ inline std::int32_t argmax(const float* logits, int n) {
 inline std::vector<std::int32_t> top_k_ids(const float* logits, int n, int k) {
   std::vector<std::int32_t> ids(n);
   std::iota(ids.begin(), ids.end(), 0);
-  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int a, int b) {
-    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  });
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(),
+                    [&](int a, int b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
   ids.resize(k);
   return ids;
 }

@@ -85,7 +85,8 @@ TEST_F(Reference, BatchedLogitsMatchEveryReferenceFile) {
       EXPECT_EQ(test::argmax(row, V), p.greedy[j]) << "greedy step " << j;
       test::expect_top_k_matches(row, V, &g_ids[j * kTop], &g_logits[j * kTop], kTop, "greedy " + std::to_string(j));
       for (int i = 0; i < S; ++i)
-        ASSERT_NEAR(row[sample_ids_[i]], g_sample[j * S + i], kLogitTolerance) << "greedy " << j << " id " << sample_ids_[i];
+        ASSERT_NEAR(row[sample_ids_[i]], g_sample[j * S + i], kLogitTolerance)
+            << "greedy " << j << " id " << sample_ids_[i];
     }
   }
 }
@@ -106,7 +107,8 @@ TEST_F(Reference, GreedyDecodeThroughTheCacheMatches) {
     for (std::size_t j = 0; j < p.greedy.size(); ++j) {
       const TokenId next = test::argmax(logits.data(), V);
       ASSERT_EQ(next, p.greedy[j]) << "greedy step " << j;
-      test::expect_top_k_matches(logits.data(), V, &g_ids[j * kTop], &g_logits[j * kTop], kTop, "step " + std::to_string(j));
+      test::expect_top_k_matches(logits.data(), V, &g_ids[j * kTop], &g_logits[j * kTop], kTop,
+                                 "step " + std::to_string(j));
       for (int i = 0; i < S; ++i)
         ASSERT_NEAR(logits[sample_ids_[i]], g_sample[j * S + i], kLogitTolerance) << "step " << j;
       model_->forward({&next, 1}, s, logits.data());
@@ -127,8 +129,10 @@ TEST_F(Reference, AllowedRowsComputeOnlyThoseLogits) {
   std::vector<bool> allowed(V, false);
   for (auto id : sample_ids_) allowed[id] = true;
   for (int i = 0; i < V; ++i) {
-    if (allowed[i]) ASSERT_NEAR(some[i], full[i], 1e-5f) << i;
-    else ASSERT_TRUE(std::isinf(some[i]) && some[i] < 0) << i;
+    if (allowed[i])
+      ASSERT_NEAR(some[i], full[i], 1e-5f) << i;
+    else
+      ASSERT_TRUE(std::isinf(some[i]) && some[i] < 0) << i;
   }
 }
 

@@ -57,18 +57,13 @@ TEST(SamplingValidate, MessagesNameParameterValueAndRange) {
     setter(q);
     return validation_message(q);
   };
-  EXPECT_EQ(with([](auto& q) { q.top_p = 1.5f; }),
-            "top_p = 1.5 is out of range: expected 0 < top_p <= 1");
-  EXPECT_EQ(with([](auto& q) { q.top_p = 0.0f; }),
-            "top_p = 0 is out of range: expected 0 < top_p <= 1");
+  EXPECT_EQ(with([](auto& q) { q.top_p = 1.5f; }), "top_p = 1.5 is out of range: expected 0 < top_p <= 1");
+  EXPECT_EQ(with([](auto& q) { q.top_p = 0.0f; }), "top_p = 0 is out of range: expected 0 < top_p <= 1");
   EXPECT_EQ(with([](auto& q) { q.temperature = -0.1f; }),
             "temperature = -0.1 is out of range: expected temperature >= 0 (0 = greedy)");
-  EXPECT_EQ(with([](auto& q) { q.top_k = -1; }),
-            "top_k = -1 is out of range: expected top_k >= 0 (0 = disabled)");
-  EXPECT_EQ(with([](auto& q) { q.min_p = 1.25f; }),
-            "min_p = 1.25 is out of range: expected 0 <= min_p <= 1");
-  EXPECT_EQ(with([](auto& q) { q.min_p = -0.5f; }),
-            "min_p = -0.5 is out of range: expected 0 <= min_p <= 1");
+  EXPECT_EQ(with([](auto& q) { q.top_k = -1; }), "top_k = -1 is out of range: expected top_k >= 0 (0 = disabled)");
+  EXPECT_EQ(with([](auto& q) { q.min_p = 1.25f; }), "min_p = 1.25 is out of range: expected 0 <= min_p <= 1");
+  EXPECT_EQ(with([](auto& q) { q.min_p = -0.5f; }), "min_p = -0.5 is out of range: expected 0 <= min_p <= 1");
   EXPECT_EQ(with([](auto& q) { q.presence_penalty = 2.5f; }),
             "presence_penalty = 2.5 is out of range: expected -2 <= presence_penalty <= 2");
   EXPECT_EQ(with([](auto& q) { q.frequency_penalty = -3.0f; }),

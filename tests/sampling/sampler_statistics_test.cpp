@@ -77,9 +77,7 @@ std::vector<double> softmax(const std::vector<float>& logits, double t, std::vec
   return p;
 }
 
-SamplingParams plain(float temperature, std::uint64_t seed = 1) {
-  return test::temperature_only(temperature, seed);
-}
+SamplingParams plain(float temperature, std::uint64_t seed = 1) { return test::temperature_only(temperature, seed); }
 
 const std::vector<float> kLogits{1.2f, 0.9f, 0.3f, 0.0f, -0.4f, -1.1f};
 

@@ -20,9 +20,7 @@ namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr std::size_t kQwenRows = 151936;  // rows of Qwen3's output matrix
 
-SamplingParams plain(float temperature, std::uint64_t seed = 1) {
-  return test::temperature_only(temperature, seed);
-}
+SamplingParams plain(float temperature, std::uint64_t seed = 1) { return test::temperature_only(temperature, seed); }
 
 std::vector<float> log_probs(std::vector<double> probs) {
   std::vector<float> l;
@@ -171,8 +169,7 @@ TEST(SamplerTopK, KeepsTiesWithTheKthValueAsTransformersDoes) {
   auto p = plain(1.0f);
   p.top_k = 1;
   Sampler s(p);
-  EXPECT_EQ(ids_of(s.distribution(std::vector<float>{1.0f, 2.0f, 2.0f, 0.0f})),
-            (std::set<std::int32_t>{1, 2}));
+  EXPECT_EQ(ids_of(s.distribution(std::vector<float>{1.0f, 2.0f, 2.0f, 0.0f})), (std::set<std::int32_t>{1, 2}));
   p.top_k = 2;
   Sampler s2(p);
   EXPECT_EQ(ids_of(s2.distribution(std::vector<float>{3.0f, 1.0f, 2.0f, 1.0f, 2.0f})),
@@ -183,8 +180,7 @@ TEST(SamplerTopK, LargerThanTheAllowedSetKeepsOnlyAllowedIds) {
   auto p = plain(1.0f);
   p.top_k = 3;
   Sampler s(p);
-  EXPECT_EQ(ids_of(s.distribution(std::vector<float>{1.0f, kNegInf, 0.0f, kNegInf})),
-            (std::set<std::int32_t>{0, 2}));
+  EXPECT_EQ(ids_of(s.distribution(std::vector<float>{1.0f, kNegInf, 0.0f, kNegInf})), (std::set<std::int32_t>{0, 2}));
 }
 
 // ---- top-p ----------------------------------------------------------------
@@ -195,9 +191,8 @@ std::vector<std::int32_t> reference_top_p(const std::vector<float>& logits, floa
   std::vector<std::int32_t> order;
   for (std::size_t i = 0; i < logits.size(); ++i)
     if (logits[i] != kNegInf) order.push_back(static_cast<std::int32_t>(i));
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) {
-    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-  });
+  std::sort(order.begin(), order.end(),
+            [&](auto a, auto b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
   const float m = logits[order[0]];
   double z = 0.0;
   for (auto i : order) z += std::exp((logits[i] - m) / t);
@@ -258,8 +253,8 @@ TEST(SamplerTopP, IsComputedAfterTemperatureAsInTransformers) {
 TEST(SamplerTopP, AppliesWithinTheTopK) {
   const auto l = log_probs({0.4, 0.3, 0.2, 0.1});
   auto p = plain(1.0f);
-  p.top_k = 2;      // renormalised: 4/7, 3/7
-  p.top_p = 0.5f;   // 4/7 >= 0.5: only the best
+  p.top_k = 2;     // renormalised: 4/7, 3/7
+  p.top_p = 0.5f;  // 4/7 >= 0.5: only the best
   EXPECT_EQ(ids_of(Sampler(p).distribution(l)), (std::set<std::int32_t>{0}));
   p.top_p = 0.6f;
   EXPECT_EQ(ids_of(Sampler(p).distribution(l)), (std::set<std::int32_t>{0, 1}));
@@ -303,10 +298,9 @@ TEST(SamplerMinP, OnTheFullVocabularyKeepsExactlyTheIdsAboveTheThreshold) {
 TEST(SamplerMask, DisallowedIdsAreNeverDrawnEvenWhenTheyWouldLead) {
   // Half the ids masked, including the ones that would otherwise dominate.
   std::vector<float> logits(1000);
-  for (std::size_t i = 0; i < logits.size(); ++i)
-    logits[i] = i % 2 == 0 ? kNegInf : static_cast<float>(i % 7) * 0.1f;
-  for (auto params : {plain(1.5f), sampling_preset(SamplingMode::Thinking),
-                      sampling_preset(SamplingMode::NonThinking)}) {
+  for (std::size_t i = 0; i < logits.size(); ++i) logits[i] = i % 2 == 0 ? kNegInf : static_cast<float>(i % 7) * 0.1f;
+  for (auto params :
+       {plain(1.5f), sampling_preset(SamplingMode::Thinking), sampling_preset(SamplingMode::NonThinking)}) {
     params.seed = 3;
     Sampler s(params);
     for (int i = 0; i < 500; ++i) {
@@ -340,11 +334,11 @@ TEST(SamplerPenalties, ChangeLogitsExactlyAsSpecified) {
   s.accept(4);
   std::vector<float> l{3.0f, -1.0f, 2.0f, 0.5f, kNegInf};
   EXPECT_EQ(s.sample(l), 2);
-  EXPECT_FLOAT_EQ(l[0], 3.0f / 2.0f - (0.25f * 2 + 0.5f));  // positive: divided
-  EXPECT_FLOAT_EQ(l[1], -1.0f * 2.0f - (0.25f * 1 + 0.5f)); // negative: multiplied
+  EXPECT_FLOAT_EQ(l[0], 3.0f / 2.0f - (0.25f * 2 + 0.5f));   // positive: divided
+  EXPECT_FLOAT_EQ(l[1], -1.0f * 2.0f - (0.25f * 1 + 0.5f));  // negative: multiplied
   EXPECT_FLOAT_EQ(l[2], 2.0f);                               // never generated
   EXPECT_FLOAT_EQ(l[3], 0.5f);
-  EXPECT_EQ(l[4], kNegInf);                                  // stays disallowed
+  EXPECT_EQ(l[4], kNegInf);  // stays disallowed
 }
 
 TEST(SamplerPenalties, RepetitionPenaltyBelowOneFavoursRepeats) {
@@ -394,8 +388,7 @@ TEST(SamplerPenalties, AreAppliedBeforeTopK) {
   p.presence_penalty = 1.5f;
   Sampler s(p);
   s.accept(0);
-  EXPECT_EQ(ids_of(s.distribution(std::vector<float>{2.0f, 1.0f, 0.0f})),
-            (std::set<std::int32_t>{1}));
+  EXPECT_EQ(ids_of(s.distribution(std::vector<float>{2.0f, 1.0f, 0.0f})), (std::set<std::int32_t>{1}));
 }
 
 TEST(SamplerPenalties, DistributionDoesNotAlterTheCallersLogits) {

@@ -47,8 +47,8 @@ TEST_F(ConfigShowCli, BuiltInSettingsWithNoFileNoEnvironment) {
 
 TEST_F(ConfigShowCli, JsonReportsEverySource) {
   write("home/.config/qwen3/config.toml", "[sampling.non_thinking]\ntop_k = 30\n");
-  const Result r = show({"--json", "--top-p", "0.9", "--model", (test::shared_dir() / "qwen3-4b").string()},
-                     {"QWEN3_THREADS=3"});
+  const Result r =
+      show({"--json", "--top-p", "0.9", "--model", (test::shared_dir() / "qwen3-4b").string()}, {"QWEN3_THREADS=3"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["config_file"], (dir_ / "home/.config/qwen3/config.toml").string());
@@ -92,12 +92,13 @@ TEST_F(ConfigShowCli, ErrorsAreOneLineWithExitStatusOne) {
   const auto bad = write("bad.toml", "[sampling.thinking]\ntempreature = 0.6\n");
   expect_error(show({"--config", bad.string()}),
                bad.string() + ":2: unknown key \"sampling.thinking.tempreature\" (did you mean \"temperature\"?)");
-  expect_error(show({"--config", (dir_ / "missing.toml").string()}),
-               "--config: config file " + (dir_ / "missing.toml").string() +
-                   " does not exist (expected a TOML settings file)");
+  expect_error(
+      show({"--config", (dir_ / "missing.toml").string()}),
+      "--config: config file " + (dir_ / "missing.toml").string() + " does not exist (expected a TOML settings file)");
   expect_error(show({"--top-p", "1.5"}), "--top-p: top_p = 1.5 is out of range: expected 0 < top_p <= 1");
   expect_error(show({"--top-k", "many"}), "--top-k = \"many\": expected an integer");
-  expect_error(show({"--seed", "-4"}), "--seed = \"-4\": expected an integer from 0 to 18446744073709551614, or \"random\"");
+  expect_error(show({"--seed", "-4"}),
+               "--seed = \"-4\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   expect_error(show({}, {"QWEN3_MAX_NEW_TOKENS=0"}),
                "QWEN3_MAX_NEW_TOKENS: max_new_tokens = 0 is out of range: expected max_new_tokens >= 1");
   const auto malformed = write("malformed.toml", "threads = = 4\n");
@@ -108,8 +109,8 @@ TEST_F(ConfigShowCli, ErrorsAreOneLineWithExitStatusOne) {
 
 TEST_F(ConfigShowCli, EverySamplingFlagIsAccepted) {
   const Result r = show({"--json", "--temperature", "0.9", "--top-p", "0.7", "--top-k", "5", "--min-p", "0.1",
-                      "--presence-penalty", "1.5", "--frequency-penalty", "0.5", "--repetition-penalty", "1.2",
-                      "--seed", "random", "--max-new-tokens", "64"});
+                         "--presence-penalty", "1.5", "--frequency-penalty", "0.5", "--repetition-penalty", "1.2",
+                         "--seed", "random", "--max-new-tokens", "64"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto t = nlohmann::json::parse(r.out)["sampling"]["non_thinking"];
   EXPECT_NEAR(t["temperature"]["value"].get<double>(), 0.9, 1e-6);

@@ -88,8 +88,8 @@ TEST_F(SettingsTest, UnknownKeysNameFileLineAndAClosename) {
                 "[sampling.non_thinking])");
   EXPECT_EQ(error_of(with_config("[sampling.creative]\ntop_k = 1\n")),
             config_path() + ":1: unknown key \"sampling.creative\" (expected one of: thinking non_thinking)");
-  EXPECT_EQ(error_of(with_config("[sampling.thinking]\nbanana = 1\n")).rfind(
-                config_path() + ":2: unknown key \"sampling.thinking.banana\" (expected one of: temperature", 0),
+  EXPECT_EQ(error_of(with_config("[sampling.thinking]\nbanana = 1\n"))
+                .rfind(config_path() + ":2: unknown key \"sampling.thinking.banana\" (expected one of: temperature", 0),
             0u);
 }
 
@@ -105,16 +105,17 @@ TEST_F(SettingsTest, WrongTypesNameFileLineKeyAndWhatWasExpected) {
   EXPECT_EQ(error_of(with_config("dtype = \"fp16\"\n")),
             config_path() + ":1: dtype = \"fp16\": expected \"auto\", \"bf16\" or \"f32\"");
   EXPECT_EQ(error_of(with_config("[sampling.thinking]\nseed = -3\n")),
-            config_path() + ":2: sampling.thinking.seed = -3: expected an integer from 0 to 18446744073709551614, or \"random\"");
-  EXPECT_EQ(error_of(with_config("[sampling.thinking]\nseed = \"lucky\"\n")),
-            config_path() + ":2: sampling.thinking.seed = \"lucky\": expected an integer from 0 to 18446744073709551614, or \"random\"");
+            config_path() +
+                ":2: sampling.thinking.seed = -3: expected an integer from 0 to 18446744073709551614, or \"random\"");
+  EXPECT_EQ(
+      error_of(with_config("[sampling.thinking]\nseed = \"lucky\"\n")),
+      config_path() +
+          ":2: sampling.thinking.seed = \"lucky\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   EXPECT_EQ(error_of(with_config("threads = 99999999999\n")),
             config_path() + ":1: threads = 99999999999: expected an integer");
-  EXPECT_EQ(error_of(with_config("model = [\"a\"]\n")),
-            config_path() + ":1: model = an array: expected a string");
+  EXPECT_EQ(error_of(with_config("model = [\"a\"]\n")), config_path() + ":1: model = an array: expected a string");
   EXPECT_EQ(error_of(with_config("sampling = 3\n")),
-            config_path() +
-                ":1: sampling = 3: expected a table with [sampling.thinking] and [sampling.non_thinking]");
+            config_path() + ":1: sampling = 3: expected a table with [sampling.thinking] and [sampling.non_thinking]");
   EXPECT_EQ(error_of(with_config("[sampling]\nthinking = 0.6\n")),
             config_path() + ":2: sampling.thinking = 0.6: expected a table of sampling parameters");
 }
@@ -127,15 +128,17 @@ TEST_F(SettingsTest, OutOfRangeValuesNameFileLineAndRange) {
                 ":2: sampling.non_thinking.presence_penalty = 2.5 is out of range: expected -2 <= "
                 "presence_penalty <= 2");
   EXPECT_EQ(error_of(with_config("[sampling.thinking]\ntemperature = 1e300\n")),
-            config_path() + ":2: sampling.thinking.temperature = inf is out of range: expected temperature >= 0 (0 = greedy)");
+            config_path() +
+                ":2: sampling.thinking.temperature = inf is out of range: expected temperature >= 0 (0 = greedy)");
   EXPECT_EQ(error_of(with_config("threads = -1\n")),
             config_path() + ":1: threads = -1 is out of range: expected threads >= 0 (0 = all cores)");
   EXPECT_EQ(error_of(with_config("device = \"gpu\"\n")),
             config_path() + ":1: device = \"gpu\" is not supported: expected \"cpu\"");
   EXPECT_EQ(error_of(with_config("model = \"\"\n")).rfind(config_path() + ":1: model = \"\" is empty", 0), 0u);
-  EXPECT_EQ(error_of(with_config("english_only = \"latin+nonsense\"\n"))
-                .rfind(config_path() + ":1: english_only = \"latin+nonsense\": expected \"off\" or a vocab policy: ", 0),
-            0u);
+  EXPECT_EQ(
+      error_of(with_config("english_only = \"latin+nonsense\"\n"))
+          .rfind(config_path() + ":1: english_only = \"latin+nonsense\": expected \"off\" or a vocab policy: ", 0),
+      0u);
 }
 
 TEST_F(SettingsTest, SyntaxErrorsNameFileAndLineOnOneLine) {

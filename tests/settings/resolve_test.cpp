@@ -78,10 +78,12 @@ TEST_F(SettingsTest, AMissingDefaultFileIsFineAMissingExplicitOneIsNot) {
   EXPECT_NO_THROW(resolve(sources()));
   auto src = sources();
   src.config_file = dir_ / "nope.toml";
-  EXPECT_EQ(error_of(src), "config: config file " + (dir_ / "nope.toml").string() + " does not exist (expected a TOML settings file)");
+  EXPECT_EQ(error_of(src),
+            "config: config file " + (dir_ / "nope.toml").string() + " does not exist (expected a TOML settings file)");
   src = sources();
   src.environment["QWEN3_CONFIG"] = (dir_ / "nope.toml").string();
-  EXPECT_EQ(error_of(src), "QWEN3_CONFIG: config file " + (dir_ / "nope.toml").string() + " does not exist (expected a TOML settings file)");
+  EXPECT_EQ(error_of(src), "QWEN3_CONFIG: config file " + (dir_ / "nope.toml").string() +
+                               " does not exist (expected a TOML settings file)");
 }
 
 TEST_F(SettingsTest, QwenConfigVariableNamesTheFileAndTheFlagWins) {
@@ -108,7 +110,7 @@ TEST_F(SettingsTest, QwenGenerationConfigSuppliesTheThinkingPreset) {
   for (auto source : {s.thinking.temperature.source, s.thinking.top_p.source, s.thinking.top_k.source})
     EXPECT_EQ(source, Source::GenerationConfig);
   EXPECT_EQ(s.thinking.temperature.origin, s.generation_config->string());
-  EXPECT_EQ(s.thinking.min_p.source, Source::Builtin);     // not in the file
+  EXPECT_EQ(s.thinking.min_p.source, Source::Builtin);            // not in the file
   EXPECT_EQ(s.non_thinking.temperature.source, Source::Builtin);  // never from the file
 }
 
@@ -309,8 +311,8 @@ TEST_F(SettingsTest, EnvironmentValuesAreParsedStrictly) {
             "QWEN3_THREADS: threads = -2 is out of range: expected threads >= 0 (0 = all cores)");
   EXPECT_EQ(error_of(with_env("QWEN3_DEVICE", "cuda")),
             "QWEN3_DEVICE: device = \"cuda\" is not supported: expected \"cpu\"");
-  EXPECT_EQ(error_of(with_env("QWEN3_ENGLISH_ONLY", "klingon")).rfind(
-                "QWEN3_ENGLISH_ONLY: english_only = \"klingon\": expected \"off\" or a vocab policy: ", 0),
+  EXPECT_EQ(error_of(with_env("QWEN3_ENGLISH_ONLY", "klingon"))
+                .rfind("QWEN3_ENGLISH_ONLY: english_only = \"klingon\": expected \"off\" or a vocab policy: ", 0),
             0u);
 }
 
@@ -339,7 +341,8 @@ TEST_F(SettingsTest, CommandLineValuesAreCheckedAndNamed) {
   src = sources();
   src.command_line.thinking_budget = -2;
   EXPECT_EQ(error_of(src),
-            "thinking_budget: thinking_budget = -2 is out of range: expected thinking_budget >= -1 (-1 = no limit, 0 = no thinking)");
+            "thinking_budget: thinking_budget = -2 is out of range: expected thinking_budget >= -1 (-1 = no limit, 0 = "
+            "no thinking)");
 }
 
 TEST_F(SettingsTest, ABadLowerSourceIsReportedEvenIfOverridden) {

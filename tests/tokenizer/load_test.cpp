@@ -86,7 +86,8 @@ TEST(TokenizerLoad, CorruptJsonIsRefused) {
 }
 
 TEST(TokenizerLoad, ModelOtherThanBpeIsRefused) {
-  expect_refused([](json& j) { j["model"]["type"] = "WordPiece"; }, "model.type: expected \"BPE\", found \"WordPiece\"");
+  expect_refused([](json& j) { j["model"]["type"] = "WordPiece"; },
+                 "model.type: expected \"BPE\", found \"WordPiece\"");
   expect_refused([](json& j) { j["model"].erase("vocab"); }, "model.vocab: missing");
   expect_refused([](json& j) { j.erase("model"); }, "model: missing");
 }
@@ -100,7 +101,11 @@ TEST(TokenizerLoad, UnsupportedModelOptionsAreRefused) {
 
 TEST(TokenizerLoad, InconsistentVocabularyIsRefused) {
   expect_refused([](json& j) { j["model"]["merges"].push_back({"x", "nope"}); }, "model.merges[4]");
-  expect_refused([](json& j) { j["model"]["merges"].push_back({"x", "y"}); }, "missing from model.vocab");  // "xy" absent
+  expect_refused(
+      [](json& j) {
+        j["model"]["merges"].push_back({"x", "y"});
+      },
+      "missing from model.vocab");  // "xy" absent
   expect_refused([](json& j) { j["model"]["merges"][0] = 7; }, "model.merges[0]");
   expect_refused([](json& j) { j["model"]["vocab"]["he"] = 5; }, "used twice");
   expect_refused([](json& j) { j["model"]["vocab"]["he"] = -1; }, "model.vocab");
@@ -114,10 +119,15 @@ TEST(TokenizerLoad, UnsupportedPipelineSettingsAreRefused) {
   expect_refused([](json& j) { j["normalizer"] = {{"type", "NFKC"}}; }, "normalizer.type");
   expect_refused([](json& j) { j["pre_tokenizer"] = {{"type", "Whitespace"}}; }, "pre_tokenizer.type");
   expect_refused([](json& j) { j["pre_tokenizer"]["pretokenizers"][0]["behavior"] = "Removed"; }, "behavior");
-  expect_refused([](json& j) { j["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {{"String", " "}}; }, "String patterns");
+  expect_refused(
+      [](json& j) {
+        j["pre_tokenizer"]["pretokenizers"][0]["pattern"] = {{"String", " "}};
+      },
+      "String patterns");
   expect_refused([](json& j) { j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "(unclosed"; }, "Regex");
   expect_refused([](json& j) { j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = "\\w+"; }, "\\w");
-  expect_refused([](json& j) { j["pre_tokenizer"]["pretokenizers"][1]["add_prefix_space"] = true; }, "add_prefix_space");
+  expect_refused([](json& j) { j["pre_tokenizer"]["pretokenizers"][1]["add_prefix_space"] = true; },
+                 "add_prefix_space");
   expect_refused([](json& j) { j["decoder"] = {{"type", "WordPiece"}}; }, "decoder.type");
   expect_refused([](json& j) { j["decoder"] = nullptr; }, "decoder");
   expect_refused([](json& j) { j["post_processor"] = {{"type", "TemplateProcessing"}}; }, "post_processor.type");

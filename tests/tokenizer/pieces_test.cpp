@@ -28,14 +28,20 @@ TEST(Utf8Lossy, ReplacesMaximalSubpartsLikeRust) {
   EXPECT_EQ(lossy("plain ascii"), "plain ascii");
   EXPECT_EQ(lossy("中文"), "中文");
   EXPECT_EQ(lossy("\xFF"), kFffd);
-  EXPECT_EQ(lossy("\xC0\x80"), kFffd + kFffd);             // C0 never starts a sequence
+  EXPECT_EQ(lossy("\xC0\x80"), kFffd + kFffd);              // C0 never starts a sequence
   EXPECT_EQ(lossy("\xED\xA0\x80"), kFffd + kFffd + kFffd);  // surrogate: ED A0 is not a prefix
   EXPECT_EQ(lossy("\xE4\xB8"), kFffd);                      // truncated: one replacement
-  EXPECT_EQ(lossy("\xE4\xB8" "a"), kFffd + "a");
-  EXPECT_EQ(lossy("\xF0\x9F\x98" "\xF0\x9F\x98\x80"), kFffd + "\xF0\x9F\x98\x80");
+  EXPECT_EQ(lossy("\xE4\xB8"
+                  "a"),
+            kFffd + "a");
+  EXPECT_EQ(lossy("\xF0\x9F\x98"
+                  "\xF0\x9F\x98\x80"),
+            kFffd + "\xF0\x9F\x98\x80");
   EXPECT_EQ(lossy("\x80\x80"), kFffd + kFffd);
   EXPECT_EQ(lossy("\xF4\x90\x80\x80"), kFffd + kFffd + kFffd + kFffd);  // above U+10FFFF
-  EXPECT_EQ(lossy("a\xE0\x80" "b"), "a" + kFffd + kFffd + "b");          // overlong E0 80
+  EXPECT_EQ(lossy("a\xE0\x80"
+                  "b"),
+            "a" + kFffd + kFffd + "b");  // overlong E0 80
 }
 
 TEST(Utf8Lossy, IncompleteTailIsOnlyACompletablePrefix) {
@@ -43,10 +49,10 @@ TEST(Utf8Lossy, IncompleteTailIsOnlyACompletablePrefix) {
   EXPECT_EQ(incomplete_utf8_tail("abc"), 0u);
   EXPECT_EQ(incomplete_utf8_tail("a\xE4"), 1u);
   EXPECT_EQ(incomplete_utf8_tail("a\xE4\xB8"), 2u);
-  EXPECT_EQ(incomplete_utf8_tail("a\xE4\xB8\xAD"), 0u);   // complete
+  EXPECT_EQ(incomplete_utf8_tail("a\xE4\xB8\xAD"), 0u);  // complete
   EXPECT_EQ(incomplete_utf8_tail("\xF0\x9F\x98"), 3u);
-  EXPECT_EQ(incomplete_utf8_tail("\xED\xA0"), 0u);        // can never complete
-  EXPECT_EQ(incomplete_utf8_tail("\xB8"), 0u);            // stray continuation byte
+  EXPECT_EQ(incomplete_utf8_tail("\xED\xA0"), 0u);  // can never complete
+  EXPECT_EQ(incomplete_utf8_tail("\xB8"), 0u);      // stray continuation byte
   EXPECT_EQ(incomplete_utf8_tail("\xC0"), 0u);
 }
 
@@ -58,10 +64,10 @@ std::string nfc(std::string_view s) {
 }
 
 TEST(Nfc, ComposesAsUnicode9) {
-  EXPECT_EQ(nfc("e\xCC\x81"), "\xC3\xA9");                       // e + U+0301 -> é
-  EXPECT_EQ(nfc("\xE2\x84\xAB"), "\xC3\x85");                    // ANGSTROM SIGN -> Å (singleton)
-  EXPECT_EQ(nfc("\xE1\x84\x80\xE1\x85\xA1"), "\xEA\xB0\x80");    // Hangul L+V -> 가
-  EXPECT_EQ(nfc("a\xCC\x81\xCC\xA3"), "\xE1\xBA\xA1\xCC\x81");   // reorders ccc 230/220, composes ạ
+  EXPECT_EQ(nfc("e\xCC\x81"), "\xC3\xA9");                      // e + U+0301 -> é
+  EXPECT_EQ(nfc("\xE2\x84\xAB"), "\xC3\x85");                   // ANGSTROM SIGN -> Å (singleton)
+  EXPECT_EQ(nfc("\xE1\x84\x80\xE1\x85\xA1"), "\xEA\xB0\x80");   // Hangul L+V -> 가
+  EXPECT_EQ(nfc("a\xCC\x81\xCC\xA3"), "\xE1\xBA\xA1\xCC\x81");  // reorders ccc 230/220, composes ạ
   EXPECT_EQ(nfc("plain"), "plain");
 }
 

@@ -21,23 +21,116 @@ namespace {
 const std::vector<std::string>& pool() {
   static const std::vector<std::string> p = {
       // ASCII words, contractions, punctuation, digits
-      "hello", "World", "the", "'s", "'T", "'re", "'VE", "'m", "'ll", "'D", "'", "don't", "x", "A", "7", "42",
-      ".", ",", "!?", "(", ")", "{", "}", "<", ">", "|", "_", "-", "/", "\"", "#", "=", "+", "*", "`", "~",
+      "hello",
+      "World",
+      "the",
+      "'s",
+      "'T",
+      "'re",
+      "'VE",
+      "'m",
+      "'ll",
+      "'D",
+      "'",
+      "don't",
+      "x",
+      "A",
+      "7",
+      "42",
+      ".",
+      ",",
+      "!?",
+      "(",
+      ")",
+      "{",
+      "}",
+      "<",
+      ">",
+      "|",
+      "_",
+      "-",
+      "/",
+      "\"",
+      "#",
+      "=",
+      "+",
+      "*",
+      "`",
+      "~",
       // white space
-      " ", " ", " ", "  ", "\t", "\n", "\r", "\r\n", "\n\n", "\v", "\f", "\xC2\xA0", "\xC2\x85", "\xE2\x80\xA8",
-      "\xE3\x80\x80", "\xE2\x80\x89", "\xE2\x80\xAF",
+      " ",
+      " ",
+      " ",
+      "  ",
+      "\t",
+      "\n",
+      "\r",
+      "\r\n",
+      "\n\n",
+      "\v",
+      "\f",
+      "\xC2\xA0",
+      "\xC2\x85",
+      "\xE2\x80\xA8",
+      "\xE3\x80\x80",
+      "\xE2\x80\x89",
+      "\xE2\x80\xAF",
       // Latin and other scripts
-      "é", "ß", "ſ", "Ǆ", "ǅ", "Ω", "ж", "Привет", "ا", "مرحبا", "नमस्ते", "ไทย", "ĳ", "ﬁ",
+      "é",
+      "ß",
+      "ſ",
+      "Ǆ",
+      "ǅ",
+      "Ω",
+      "ж",
+      "Привет",
+      "ا",
+      "مرحبا",
+      "नमस्ते",
+      "ไทย",
+      "ĳ",
+      "ﬁ",
       // CJK, kana, Hangul (precomposed and as jamo to compose)
-      "中", "文", "字", "漢字", "ア", "の", "한", "\xE1\x84\x80\xE1\x85\xA1", "，", "。", "「", "」",
+      "中",
+      "文",
+      "字",
+      "漢字",
+      "ア",
+      "の",
+      "한",
+      "\xE1\x84\x80\xE1\x85\xA1",
+      "，",
+      "。",
+      "「",
+      "」",
       // numbers beyond ASCII: Arabic-Indic digit, vulgar fraction (No), Roman numeral (Nl)
-      "٣", "½", "Ⅻ", "²",
+      "٣",
+      "½",
+      "Ⅻ",
+      "²",
       // emoji, with modifiers, variation selector, ZWJ sequence
-      "😀", "👍🏽", "❤️", "👨‍👩‍👧", "🦊", "©",
+      "😀",
+      "👍🏽",
+      "❤️",
+      "👨‍👩‍👧",
+      "🦊",
+      "©",
       // combining marks: acute, dot below, diaeresis, ring; a lone mark
-      "\xCC\x81", "\xCC\xA3", "\xCC\x88", "\xCC\x8A", "e\xCC\x81", "A\xCC\x8A", "\xE2\x84\xAB",
+      "\xCC\x81",
+      "\xCC\xA3",
+      "\xCC\x88",
+      "\xCC\x8A",
+      "e\xCC\x81",
+      "A\xCC\x8A",
+      "\xE2\x84\xAB",
       // added tokens and near misses
-      "<|im_start|>", "<|im_end|>", "<think>", "</think>", "<|endoftext|>", "<|im_", "<think",
+      "<|im_start|>",
+      "<|im_end|>",
+      "<think>",
+      "</think>",
+      "<|endoftext|>",
+      "<|im_",
+      "<think",
   };
   return p;
 }
@@ -85,7 +178,8 @@ TEST(TokenizerProperty, Qwen2ScannerEqualsRegex) {
   // Plus every short string over a small alphabet that exercises each
   // alternative's edges (space before punctuation, CR/LF after it, runs of
   // white space before text or at the end, contractions).
-  const std::vector<std::string> alphabet = {" ", "\n", "\r", "\t", "a", "1", ".", "'", "s", "\xC2\x85", "\xE3\x80\x80"};
+  const std::vector<std::string> alphabet = {" ", "\n", "\r", "\t",       "a",           "1",
+                                             ".", "'",  "s",  "\xC2\x85", "\xE3\x80\x80"};
   std::vector<std::size_t> idx;
   for (std::size_t len = 0; len <= 5; ++len) {
     idx.assign(len, 0);
@@ -122,8 +216,9 @@ TEST(TokenizerProperty, StreamingNeverEmitsBrokenUtf8) {
     std::vector<TokenId> ids(rng() % 12);
     for (auto& id : ids) {
       unsigned r = rng() % 10;
-      id = r < 6 ? static_cast<TokenId>(rng() % 256)
-                 : r < 9 ? static_cast<TokenId>(rng() % 151643) : static_cast<TokenId>(151643 + rng() % 26);
+      id = r < 6   ? static_cast<TokenId>(rng() % 256)
+           : r < 9 ? static_cast<TokenId>(rng() % 151643)
+                   : static_cast<TokenId>(151643 + rng() % 26);
     }
     check(ids, i % 2 == 1);
   }

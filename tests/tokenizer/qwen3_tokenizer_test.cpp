@@ -67,7 +67,8 @@ TEST(Qwen3Tokenizer, HelloWorldAndNoBos) {
 
 TEST(Qwen3Tokenizer, AddedTokensMatchLeftmostLongestInsideText) {
   auto ids = tok().encode("a<|im_start|><|im_start|>b<think></think>");
-  EXPECT_EQ(ids, (std::vector<TokenId>{64, token::kImStart, token::kImStart, 65, token::kThinkStart, token::kThinkEnd}));
+  EXPECT_EQ(ids,
+            (std::vector<TokenId>{64, token::kImStart, token::kImStart, 65, token::kThinkStart, token::kThinkEnd}));
   // Incomplete or altered markers are ordinary text.
   for (const char* text : {"<|im_start|", "<|IM_START|>", "< think>", "<think >"})
     for (TokenId id : tok().encode(text)) EXPECT_FALSE(tok().is_added(id)) << text;
@@ -87,9 +88,12 @@ TEST(Qwen3Tokenizer, DecodeReplacesBrokenUtf8LikeHf) {
   EXPECT_EQ(tok().decode(bytes), "中");
   // ...but cut short, the incomplete sequence becomes one U+FFFD, as from_utf8_lossy does.
   EXPECT_EQ(tok().decode({bytes[0], bytes[1]}), "\xEF\xBF\xBD");
-  EXPECT_EQ(tok().decode({bytes[0], bytes[1], 64}), "\xEF\xBF\xBD" "a");
+  EXPECT_EQ(tok().decode({bytes[0], bytes[1], 64}),
+            "\xEF\xBF\xBD"
+            "a");
   // An added token between them breaks the sequence on both sides.
-  EXPECT_EQ(tok().decode({bytes[0], token::kThinkStart, bytes[1], bytes[2]}), "\xEF\xBF\xBD<think>\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(tok().decode({bytes[0], token::kThinkStart, bytes[1], bytes[2]}),
+            "\xEF\xBF\xBD<think>\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(Qwen3Tokenizer, UnknownIdsAreErrors) {
@@ -134,7 +138,8 @@ TEST(Qwen3Tokenizer, LongInputsFinish) {
 }
 
 TEST(Qwen3Tokenizer, EncodeIsThreadSafe) {
-  const std::string text = "The quick brown fox jumps over the lazy dog. 快速的棕色狐狸 🦊 — again and again.";
+  const std::string text =
+      "The quick brown fox jumps over the lazy dog. 快速的棕色狐狸 🦊 — again and again.";
   const auto expected = tok().encode(text);
   std::vector<std::thread> threads;
   std::atomic<int> mismatches{0};

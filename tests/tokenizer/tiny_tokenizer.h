@@ -24,7 +24,8 @@ inline std::string byte_char(int b) {
     if (x == b) cp = c;
   }
   std::string s;
-  if (cp < 0x80) s += static_cast<char>(cp);
+  if (cp < 0x80)
+    s += static_cast<char>(cp);
   else {
     s += static_cast<char>(0xC0 | (cp >> 6));
     s += static_cast<char>(0x80 | (cp & 0x3F));
@@ -42,13 +43,13 @@ inline nlohmann::json tiny_tokenizer_json() {
   vocab["ll"] = 257;
   vocab["hell"] = 258;
   vocab[byte_char(' ') + "w"] = 259;
-  nlohmann::json merges = nlohmann::json::array(
-      {{"h", "e"}, {"l", "l"}, {"he", "ll"}, {byte_char(' '), "w"}});
+  nlohmann::json merges = nlohmann::json::array({{"h", "e"}, {"l", "l"}, {"he", "ll"}, {byte_char(' '), "w"}});
   auto added = [](int id, const char* content, bool special) {
-    return nlohmann::json{{"id", id}, {"content", content}, {"single_word", false}, {"lstrip", false},
+    return nlohmann::json{{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
                           {"rstrip", false}, {"normalized", false}, {"special", special}};
   };
-  nlohmann::json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
+  nlohmann::json byte_level = {
+      {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}};
   return {
       {"version", "1.0"},
       {"truncation", nullptr},
@@ -57,15 +58,24 @@ inline nlohmann::json tiny_tokenizer_json() {
       {"normalizer", {{"type", "NFC"}}},
       {"pre_tokenizer",
        {{"type", "Sequence"},
-        {"pretokenizers",
-         nlohmann::json::array({{{"type", "Split"}, {"pattern", {{"Regex", " ?\\p{L}+|\\s+|."}}}, {"behavior", "Isolated"}, {"invert", false}},
-                                byte_level})}}},
+        {"pretokenizers", nlohmann::json::array({{{"type", "Split"},
+                                                  {"pattern", {{"Regex", " ?\\p{L}+|\\s+|."}}},
+                                                  {"behavior", "Isolated"},
+                                                  {"invert", false}},
+                                                 byte_level})}}},
       {"post_processor", byte_level},
       {"decoder", byte_level},
       {"model",
-       {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", ""},
-        {"end_of_word_suffix", ""}, {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
-        {"vocab", vocab}, {"merges", merges}}},
+       {{"type", "BPE"},
+        {"dropout", nullptr},
+        {"unk_token", nullptr},
+        {"continuing_subword_prefix", ""},
+        {"end_of_word_suffix", ""},
+        {"fuse_unk", false},
+        {"byte_fallback", false},
+        {"ignore_merges", false},
+        {"vocab", vocab},
+        {"merges", merges}}},
   };
 }
 

@@ -26,9 +26,8 @@ std::string slurp(const std::filesystem::path& p) {
 class CliVocab : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("qwen3_cli_vocab_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("qwen3_cli_vocab_" + std::to_string(::getpid()) + "_" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -90,10 +89,10 @@ TEST_F(CliVocab, ValidationReportsAreTheLibrarys) {
   CliResult w = run_qwen3({"vocab", "--model", model(), "--words", (dir_ / "words.txt").string(), "--compare-vocab",
                            (dir_ / "encoder.json").string()});
   ASSERT_EQ(w.status, 0) << w.err;
-  EXPECT_EQ(w.out, format_dictionary_report(check_dictionary(test::qwen3_tokenizer(), test::qwen3_table(),
-                                                             {"the", "café"})) +
-                       format_vocab_comparison(compare_vocab(test::qwen3_tokenizer(), test::qwen3_table(),
-                                                             {"the", "\xC4\xA0the"})));
+  EXPECT_EQ(
+      w.out,
+      format_dictionary_report(check_dictionary(test::qwen3_tokenizer(), test::qwen3_table(), {"the", "café"})) +
+          format_vocab_comparison(compare_vocab(test::qwen3_tokenizer(), test::qwen3_table(), {"the", "\xC4\xA0the"})));
 }
 
 TEST_F(CliVocab, Errors) {

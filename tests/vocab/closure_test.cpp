@@ -17,7 +17,8 @@ using test::qwen3_tokenizer;
 
 std::string utf8(char32_t cp) {
   std::string s;
-  if (cp < 0x80) s += static_cast<char>(cp);
+  if (cp < 0x80)
+    s += static_cast<char>(cp);
   else if (cp < 0x800) {
     s += static_cast<char>(0xC0 | (cp >> 6));
     s += static_cast<char>(0x80 | (cp & 0x3F));
@@ -112,8 +113,7 @@ TEST(Closure, EnglishProse) {
       "\tdef main():\n\t\treturn 0\n";
   const std::string typeset =
       "Café society’s “naïve” résumé — the façade… costs €5 or £4 at 20°C; Zoë & Chloë’s piñata • Fiancée™";
-  for (const char* spec : {"ascii", "latin"})
-    EXPECT_EQ(first_outside(qwen3_mask(spec), prose), -1) << spec;
+  for (const char* spec : {"ascii", "latin"}) EXPECT_EQ(first_outside(qwen3_mask(spec), prose), -1) << spec;
   EXPECT_EQ(first_outside(qwen3_mask("latin"), typeset), -1);
   EXPECT_NE(first_outside(qwen3_mask("ascii"), typeset), -1) << "typeset text needs the latin policy";
 }
@@ -125,8 +125,8 @@ TEST(Closure, EveryWordOfTheEnglishWordList) {
   ASSERT_EQ(report.checks.size(), builtin_policies().size());
   for (const auto& check : report.checks) {
     EXPECT_GT(check.words, 0) << check.policy;
-    EXPECT_EQ(check.encoded_inside, check.words) << check.policy << ": e.g. "
-                                                 << (check.failures.empty() ? "" : check.failures.front());
+    EXPECT_EQ(check.encoded_inside, check.words)
+        << check.policy << ": e.g. " << (check.failures.empty() ? "" : check.failures.front());
   }
   // Every ASCII word is in ascii's scope, and latin's scope holds all of ascii's.
   EXPECT_LE(report.checks[0].words, report.checks[1].words);

@@ -38,7 +38,8 @@ std::vector<char32_t> code_points(std::string_view s) {
 // The character sets as docs/english-tokens.md lists them.
 bool in_ascii_set(char32_t cp) { return cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0x7E); }
 bool in_latin_set(char32_t cp) {
-  static const std::set<char32_t> extra = {0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026, 0x20AC, 0x2122};
+  static const std::set<char32_t> extra = {0x2013, 0x2014, 0x2018, 0x2019, 0x201C,
+                                           0x201D, 0x2022, 0x2026, 0x20AC, 0x2122};
   return in_ascii_set(cp) || (cp >= 0xA0 && cp <= 0xFF && cp != 0xAD) || extra.count(cp);
 }
 
@@ -48,9 +49,12 @@ TEST(Qwen3Vocab, RowsAddedAndPadding) {
   ASSERT_EQ(t.rows(), Tokenizer::kEmbeddingRows);
   for (TokenId id = 0; id < t.rows(); ++id) {
     TokenClass c = t.class_of(id);
-    if (id >= tok.vocab_size()) ASSERT_EQ(c, TokenClass::kUnused) << id;
-    else if (tok.is_added(id)) ASSERT_EQ(c, TokenClass::kSpecial) << id;
-    else ASSERT_EQ(c, classify_bytes(tok.token_bytes(id))) << id;
+    if (id >= tok.vocab_size())
+      ASSERT_EQ(c, TokenClass::kUnused) << id;
+    else if (tok.is_added(id))
+      ASSERT_EQ(c, TokenClass::kSpecial) << id;
+    else
+      ASSERT_EQ(c, classify_bytes(tok.token_bytes(id))) << id;
   }
   auto counts = t.class_counts();
   EXPECT_EQ(counts[int(TokenClass::kSpecial)], static_cast<int>(tok.added_tokens().size()));
@@ -182,7 +186,8 @@ TEST(Coverage, CompareWithAnotherVocabulary) {
   auto dir = std::filesystem::temp_directory_path() / ("qwen3_vocab_cmp_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
-    std::ofstream(dir / "encoder.json") << R"({"the": 0, "\u0120the": 1, "\u0120caf\u00c3\u00a9": 2, "zzqqxxyyzzqq": 3})";
+    std::ofstream(dir / "encoder.json")
+        << R"({"the": 0, "\u0120the": 1, "\u0120caf\u00c3\u00a9": 2, "zzqqxxyyzzqq": 3})";
     std::ofstream(dir / "bad.json") << "[1, 2]";
     std::ofstream(dir / "broken.json") << "{";
   }
@@ -192,7 +197,11 @@ TEST(Coverage, CompareWithAnotherVocabulary) {
   EXPECT_EQ(c.tokens, 4);
   ASSERT_TRUE(test::qwen3_tokenizer().token_to_id("\xC4\xA0the").has_value());
   ASSERT_FALSE(test::qwen3_tokenizer().token_to_id("zzqqxxyyzzqq").has_value());
-  bool cafe = test::qwen3_tokenizer().token_to_id("\xC4\xA0" "caf\xC3\x83\xC2\xA9").has_value();
+  bool cafe = test::qwen3_tokenizer()
+                  .token_to_id(
+                      "\xC4\xA0"
+                      "caf\xC3\x83\xC2\xA9")
+                  .has_value();
   EXPECT_EQ(c.in_qwen3, 2 + cafe);
   ASSERT_EQ(c.allowed.size(), builtin_policies().size());
   EXPECT_EQ(c.allowed[0], std::make_pair(std::string("ascii"), 2));
@@ -206,7 +215,8 @@ TEST(Coverage, CompareWithAnotherVocabulary) {
 TEST(Coverage, WordListErrors) {
   auto dir = std::filesystem::temp_directory_path() / ("qwen3_vocab_words_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "invalid.txt") << "good\nb\xFF" "d\n";
+  std::ofstream(dir / "invalid.txt") << "good\nb\xFF"
+                                        "d\n";
   std::ofstream(dir / "empty.txt") << "\n\n";
   std::ofstream(dir / "crlf.txt") << "one\r\ntwo\r\n";
   try {
