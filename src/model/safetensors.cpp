@@ -22,7 +22,9 @@ std::size_t dtype_size(const std::string& d) {
 }
 
 SafetensorsFile::SafetensorsFile(const fs::path& path) {
-  if (!fs::exists(path)) throw Error("missing weights file " + path.string());
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error("missing weights file " + path.string());
+  if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a folder, expected a safetensors file");
   file_ = MappedFile(path);
   const std::string where = path.string();
   const std::size_t size = file_.size();
@@ -56,17 +58,27 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) {
     if (esize == 0) throw Error(tw + ": unknown dtype \"" + v.dtype + "\"");
     std::uint64_t elements = 1;
     for (const json& d : t["shape"]) {
-      if (!d.is_number_unsigned()) throw Error(tw + ": corrupt shape " + t["shape"].dump());
+      // A dimension, and the element count so far, must fit the file at all.
+      if (!d.is_number_unsigned() || d.get<std::uint64_t>() > data_size ||
+          (d.get<std::uint64_t>() != 0 && elements > data_size / d.get<std::uint64_t>()))
+        throw Error(tw + ": shape " + t["shape"].dump() + " does not fit the file's " + std::to_string(data_size) +
+                    " data bytes (expected non-negative integer dimensions)");
       v.shape.push_back(d.get<std::int64_t>());
       elements *= d.get<std::uint64_t>();
     }
     const json& off = t["data_offsets"];
-    if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-      throw Error(tw + ": corrupt data_offsets " + off.dump());
+    for (const json& o : off)
+      if (!o.is_number_unsigned())
+        throw Error(tw + ": data_offsets hold " +
+                    (o.is_number_float() ? std::string("a fraction or a number beyond 2^64-1") : o.dump()) +
+                    ": expected two integers from 0 to 18446744073709551615");
     const std::uint64_t begin = off[0].get<std::uint64_t>(), end = off[1].get<std::uint64_t>();
-    if (begin > end || end > data_size)
-      throw Error(tw + ": data_offsets " + off.dump() + " lie outside the file's " + std::to_string(data_size) +
-                  " data bytes (truncated file?)");
+    if (begin > end)
+      throw Error(tw + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                  "] are reversed (expected begin <= end)");
+    if (end > data_size)
+      throw Error(tw + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                  "] lie outside the file's " + std::to_string(data_size) + " data bytes (truncated file?)");
     if (end - begin != elements * esize)
       throw Error(tw + ": " + std::to_string(end - begin) + " data bytes do not match dtype " + v.dtype +
                   " and shape " + t["shape"].dump());
@@ -75,9 +87,21 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) {
     ranges.emplace_back(begin, end);
     tensors_.emplace(name, std::move(v));
   }
+  // As the format requires (and the reference reader checks): the tensors
+  // cover the data bytes exactly, in order, with no overlap and no hole, so
+  // no bytes hide in a file that looks like weights.
   std::sort(ranges.begin(), ranges.end());
-  for (std::size_t k = 1; k < ranges.size(); ++k)
-    if (ranges[k].first < ranges[k - 1].second) throw Error(where + ": corrupt header: tensors overlap");
+  std::uint64_t covered = 0;
+  for (const auto& [begin, end] : ranges) {
+    if (begin < covered) throw Error(where + ": corrupt header: tensors overlap at data byte " + std::to_string(begin));
+    if (begin > covered)
+      throw Error(where + ": corrupt header: data bytes " + std::to_string(covered) + " to " + std::to_string(begin) +
+                  " belong to no tensor (expected tensors packed without gaps)");
+    covered = end;
+  }
+  if (covered != data_size)
+    throw Error(where + ": corrupt file: " + std::to_string(data_size - covered) +
+                " data bytes after the last tensor belong to no tensor");
 }
 
 std::size_t TensorToWrite::bytes() const {

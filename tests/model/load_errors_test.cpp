@@ -1,6 +1,8 @@
 // Broken inputs, each written here into a temporary folder: a clear one-line
 // qwen3::Error naming the file, tensor, field or option, never a crash.
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <unistd.h>
 
 #include <fstream>
@@ -218,6 +220,50 @@ TEST_F(Broken, CorruptHeader) {
   std::memcpy(bytes.data(), &huge, 8);
   std::ofstream(dir_ / "model.safetensors", std::ios::binary) << bytes;
   expect_error({"model.safetensors", "header length"});
+}
+
+// The safetensors file with its header replaced by `edit(header)`'s text and
+// `extra` bytes appended to the data.
+void rewrite_header(const fs::path& file, const std::function<std::string(std::string)>& edit,
+                    const std::string& extra = "") {
+  const std::string bytes = read_file(file);
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  const std::string header = edit(bytes.substr(8, n));
+  std::string out(8, '\0');
+  const std::uint64_t m = header.size();
+  std::memcpy(out.data(), &m, 8);
+  out += header + bytes.substr(8 + n) + extra;
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << out;
+}
+
+TEST_F(Broken, OffsetsThatLieAreNamedForWhatTheyAre) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  const fs::path file = dir_ / "model.safetensors";
+  const std::string original = read_file(file);
+  auto restore = [&] { std::ofstream(file, std::ios::binary | std::ios::trunc) << original; };
+  // The first tensor's offsets "[0,N]" written the other way round.
+  rewrite_header(file, [](std::string h) {
+    const auto at = h.find("\"data_offsets\":[0,");
+    const auto comma = h.find(',', at + 16), close = h.find(']', at);
+    const std::string end = h.substr(comma + 1, close - comma - 1);
+    return h.replace(at + 16, close - at - 16, end + ",0");
+  });
+  expect_error({"model.safetensors", "reversed"});
+  restore();
+  rewrite_header(file, [](std::string h) {
+    const auto at = h.find("\"data_offsets\":[0,");
+    return h.replace(at + 16, 1, "18446744073709551616");
+  });
+  expect_error({"model.safetensors", "expected two integers", "beyond 2^64-1"});
+  restore();
+  rewrite_header(
+      file, [](std::string h) { return h; }, std::string(16, 'x'));  // bytes no tensor owns
+  expect_error({"model.safetensors", "belong to no tensor"});
+  fs::remove(file);
+  fs::create_directory(file);
+  expect_error({"model.safetensors", "is a folder"});
 }
 
 TEST_F(Broken, SizeDisagreesWithShape) {
