@@ -101,7 +101,7 @@ bool nests_deeper_than(const OrderedJson& value, int limit) {
 OrderedJson parse_json(std::string_view text, std::string_view prefix) {
   try {
     return OrderedJson::parse(text);
-  } catch (const OrderedJson::parse_error& e) {
+  } catch (const OrderedJson::exception& e) {
     // nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1, ...".
     std::string what = e.what();
     if (auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);

@@ -157,7 +157,7 @@ CheckpointFiles read_index(const fs::path& index) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(read_file(index));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw Error(index.string() + ": not valid JSON: " + e.what());
   }
   if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())

@@ -68,7 +68,7 @@ json parse_json(const std::string& text, const std::string& source) {
     json j = json::parse(text);
     if (!j.is_object()) throw Error(source + ": expected a JSON object");
     return j;
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw Error(source + ": not valid JSON: " + e.what());
   }
 }

@@ -38,7 +38,7 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) {
   try {
     header = json::parse(reinterpret_cast<const char*>(file_.data()) + 8,
                          reinterpret_cast<const char*>(file_.data()) + 8 + header_len);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     throw Error(where + ": corrupt safetensors header (not valid JSON): " + e.what());
   }
   if (!header.is_object()) throw Error(where + ": corrupt safetensors header (not a JSON object)");

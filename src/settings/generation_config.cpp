@@ -45,7 +45,7 @@ std::optional<std::filesystem::path> apply_generation_config(Settings& s, const 
   Json doc;
   try {
     doc = Json::parse(read_file(path));
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
     throw Error(origin + ": malformed JSON: " + e.what());
   }
   if (!doc.is_object()) throw Error(origin + ": expected a JSON object");

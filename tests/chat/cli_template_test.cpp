@@ -93,6 +93,11 @@ TEST_F(CliTemplate, ErrorsAreOneLineWithStatusOne) {
                                 R"({"messages": [{"role": "user", "content": "x"}], "tools": [{"a": )" + deep + "}]}")
                               .string()}),
                "deep.json: tools[0] nests deeper than 256 levels");
+  // A number beyond a double is a JSON error naming the file, not an internal error.
+  expect_error(
+      run_qwen3({"template", "--model", model(), "--request",
+                 write("huge.json", R"({"messages": [{"role": "user", "content": "x"}], "tools": [1e400]})").string()}),
+      "huge.json: the request is not valid JSON: number overflow");
   // Missing required options are usage errors from the option parser.
   const CliResult usage = run_qwen3({"template", "--model", model()});
   EXPECT_NE(usage.status, 0);

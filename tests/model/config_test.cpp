@@ -114,6 +114,13 @@ TEST(ModelConfig, MissingFieldsAndBadJsonAreNamed) {
   EXPECT_THROW(ModelConfig::parse("{\"hidden_size\": ", "cfg.json"), Error);
   EXPECT_THROW(ModelConfig::parse("[1, 2]", "cfg.json"), Error);
   EXPECT_THROW(ModelConfig::load("/no/such/dir/config.json"), Error);
+  // A number beyond a double is the file's JSON error, not nlohmann's out_of_range.
+  try {
+    ModelConfig::parse(R"({"rope_theta": 1e400})", "cfg.json");
+    FAIL() << "1e400 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cfg.json"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
