@@ -5,12 +5,16 @@
 
 namespace qwen3 {
 
+// More threads than this is a mistake, not a machine: each one is a real
+// thread with a stack (a count like 100000 would exhaust memory).
+inline constexpr int kMaxThreads = 1024;
+
 enum class WeightDType { Auto, BF16, F32 };  // Auto: as stored in the checkpoint
 
 struct RunOptions {
   std::string device = "cpu";  // only "cpu" until another backend exists
   WeightDType dtype = WeightDType::Auto;
-  int threads = 0;  // 0: all of the machine's cores
+  int threads = 0;  // 0: all of the machine's cores; at most kMaxThreads
   int ctx = 32768;  // KV-cache length in tokens
 };
 

@@ -107,6 +107,9 @@ struct Settings : GeneralFields<Setting> {
   // Advice about both presets (sampling_warnings), each prefixed with its
   // table, e.g. "sampling.thinking: temperature = 0 (greedy decoding) ...".
   std::vector<std::string> warnings() const;
+  // Advice about the run options, e.g. more threads than the machine has
+  // cores ("threads = 64 exceeds the machine's 2 cores: ...").
+  std::vector<std::string> run_warnings() const;
 };
 
 // What one source (the command line, a request) gives. The sampling values

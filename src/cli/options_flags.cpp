@@ -1,6 +1,7 @@
 #include "cli/options_flags.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "qwen3/error.h"
 
@@ -92,7 +93,9 @@ Settings resolve_options(const OptionFlags& flags) {
   sources.environment = process_environment();
   if (!flags.config_file.empty()) sources.config_file = flags.config_file;
   sources.command_line_name = flag_name;
-  return resolve(sources);
+  Settings settings = resolve(sources);
+  for (const auto& warning : settings.run_warnings()) std::cerr << "qwen3: warning: " << warning << "\n";
+  return settings;
 }
 
 }  // namespace qwen3::cli

@@ -251,8 +251,9 @@ std::uint64_t dummy_held_bytes(const ModelConfig& config, WeightType target) {
 RunOptions validate_run_options(const RunOptions& o, const ModelConfig& c, const std::string& source) {
   if (o.device != "cpu")
     throw Error("device = " + o.device + " is not available: expected \"cpu\" (this build runs on the cpu only)");
-  if (o.threads < 0)
-    throw Error("threads = " + std::to_string(o.threads) + " is out of range: expected threads >= 0 (0: all cores)");
+  if (o.threads < 0 || o.threads > kMaxThreads)
+    throw Error("threads = " + std::to_string(o.threads) +
+                " is out of range: expected 0 <= threads <= " + std::to_string(kMaxThreads) + " (0: all cores)");
   if (o.ctx < 1) throw Error("ctx = " + std::to_string(o.ctx) + " is out of range: expected ctx >= 1 (tokens)");
   if (o.ctx > c.max_context())
     throw Error("ctx = " + std::to_string(o.ctx) + " exceeds the model's context of " +

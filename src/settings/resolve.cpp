@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 
 #include "qwen3/error.h"
 #include "qwen3/reasoning.h"
@@ -60,6 +61,15 @@ std::vector<std::string> Settings::warnings() const {
     const char* table = mode == SamplingMode::Thinking ? "sampling.thinking: " : "sampling.non_thinking: ";
     for (auto& w : sampling_warnings(sampling(mode).params(), mode)) out.push_back(table + w);
   }
+  return out;
+}
+
+std::vector<std::string> Settings::run_warnings() const {
+  std::vector<std::string> out;
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0 && threads.value > static_cast<int>(cores))
+    out.push_back("threads = " + std::to_string(threads.value) + " exceeds the machine's " + std::to_string(cores) +
+                  " cores: the extra threads only wait for a core and slow every step down");
   return out;
 }
 

@@ -102,6 +102,20 @@ TEST(OptionsEverywhere, ModelAndModelConfigMeanTheSameOnEveryCommand) {
                               "model_config = nosuch"));
 }
 
+// Thread counts are bounded wherever they come from, and more threads than
+// cores is worth a warning, not silence.
+TEST(OptionsEverywhere, ThreadCountsAreBounded) {
+  for (const auto& args : every_command()) {
+    const CliResult r = run_qwen3(args, "", {"QWEN3_THREADS=100000"});
+    EXPECT_TRUE(test::is_one_line_error(r, "QWEN3_THREADS: threads = 100000 is out of range")) << args[0] << r.err;
+  }
+  CliResult r = run_qwen3({"info", "--model", fixture(), "--threads", "2147483647"});
+  EXPECT_TRUE(test::is_one_line_error(r, "--threads: threads = 2147483647 is out of range")) << r.err;
+  r = run_qwen3({"info", "--model", fixture(), "--threads", "1000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("qwen3: warning: threads = 1000 exceeds the machine's"), std::string::npos) << r.err;
+}
+
 // Libraries name fields, never flags: the CLI alone knows the flags.
 TEST(OptionsEverywhere, NoLibraryMessageNamesAFlag) {
   const fs::path src = test::source_dir() / "src";

@@ -131,7 +131,7 @@ TEST_F(SettingsTest, OutOfRangeValuesNameFileLineAndRange) {
             config_path() +
                 ":2: sampling.thinking.temperature = inf is out of range: expected temperature >= 0 (0 = greedy)");
   EXPECT_EQ(error_of(with_config("threads = -1\n")),
-            config_path() + ":1: threads = -1 is out of range: expected threads >= 0 (0 = all cores)");
+            config_path() + ":1: threads = -1 is out of range: expected 0 <= threads <= 1024 (0 = all cores)");
   EXPECT_EQ(error_of(with_config("device = \"gpu\"\n")),
             config_path() + ":1: device = \"gpu\" is not supported: expected \"cpu\"");
   EXPECT_EQ(error_of(with_config("model = \"\"\n")).rfind(config_path() + ":1: model = \"\" is empty", 0), 0u);

@@ -308,7 +308,7 @@ TEST_F(SettingsTest, EnvironmentValuesAreParsedStrictly) {
   EXPECT_EQ(error_of(with_env("QWEN3_TOP_P", "1.5")),
             "QWEN3_TOP_P: top_p = 1.5 is out of range: expected 0 < top_p <= 1");
   EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "-2")),
-            "QWEN3_THREADS: threads = -2 is out of range: expected threads >= 0 (0 = all cores)");
+            "QWEN3_THREADS: threads = -2 is out of range: expected 0 <= threads <= 1024 (0 = all cores)");
   EXPECT_EQ(error_of(with_env("QWEN3_DEVICE", "cuda")),
             "QWEN3_DEVICE: device = \"cuda\" is not supported: expected \"cpu\"");
   EXPECT_EQ(error_of(with_env("QWEN3_ENGLISH_ONLY", "klingon"))
