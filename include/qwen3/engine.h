@@ -126,6 +126,11 @@ struct GenerationResult {
 // Receives each labelled piece as it becomes ready; returns false to stop.
 using PieceCallback = std::function<bool(const ReplyPiece& piece)>;
 
+// Throws qwen3::Error when an id is not one of the tokenizer's (the rows
+// beyond its vocabulary, 151,669..151,935 for Qwen3, are padding, never
+// tokens), naming the id and its index.
+void check_prompt_ids(std::span<const TokenId> ids, const Tokenizer& tokenizer);
+
 // Generates from prompt ids (the model's cache is reused for the longest
 // common prefix with what it already holds). Every generation goes through
 // here: chat turns, raw ids (ignore_eos for a fixed length) and benchmarks.

@@ -58,8 +58,7 @@ void print_text(const BenchReport& r, const BenchOptions& o) {
 const CommandRegistration registration("bench", [](CLI::App& program) {
   auto* cmd = program.add_subcommand("bench", "Measure prefill and decode speed and the decode memory bandwidth");
   auto f = std::make_shared<BenchFlags>();
-  add_option_flags(*cmd, f->options,
-                   {OptionGroup::Model, OptionGroup::Tokenizer, OptionGroup::ModelConfig, OptionGroup::Run});
+  add_option_flags(*cmd, f->options, kModelAndTokenizerOptions);
   cmd->add_option("--prompt-tokens", f->bench.prompt_tokens, "Prompt length (prefill, one call)")
       ->capture_default_str();
   cmd->add_option("--gen-tokens", f->bench.gen_tokens, "Tokens decoded one at a time")->capture_default_str();

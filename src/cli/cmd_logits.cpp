@@ -23,7 +23,9 @@ struct LogitsArgs {
 
 void run(const LogitsArgs& a) {
   const std::vector<TokenId> ids = parse_ids(a.ids, "--ids");
-  const auto model = open_model(resolve_options(a.options), static_cast<int>(ids.size()));
+  const Settings settings = resolve_options(a.options);
+  check_prompt_ids(ids, Tokenizer::load(tokenizer_dir(settings)));  // padding rows are not tokens
+  const auto model = open_model(settings, static_cast<int>(ids.size()));
   const int V = model->config().vocab_size;
   if (a.top_k < 1 || a.top_k > V)
     throw Error("--top-k " + std::to_string(a.top_k) + ": must be in [1, " + std::to_string(V) + "]");
@@ -54,7 +56,7 @@ void run(const LogitsArgs& a) {
 const CommandRegistration registration("logits", [](CLI::App& program) {
   auto* cmd = program.add_subcommand("logits", "Print the top-k logits at every position of a prompt of token ids");
   auto a = std::make_shared<LogitsArgs>();
-  add_option_flags(*cmd, a->options, kModelOptions);
+  add_option_flags(*cmd, a->options, kModelAndTokenizerOptions);
   cmd->add_option("--ids", a->ids, "Prompt token ids, comma-separated")->required();
   cmd->add_option("--top-k", a->top_k, "How many of the largest logits to print per position")->capture_default_str();
   cmd->add_flag("--json", a->json, "One JSON object per position: {\"pos\": i, \"top\": [[id, logit], ...]}");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/input.h"
 #include "cli/options_flags.h"
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
@@ -29,40 +30,6 @@ std::string read_stdin() {
   while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) data.append(buf, n);
   if (std::ferror(stdin)) throw Error("standard input: read failed");
   return data;
-}
-
-// Ids separated by commas and/or white space, optionally inside [ ].
-std::vector<TokenId> parse_ids(const std::string& text, const std::string& source) {
-  std::vector<TokenId> ids;
-  std::size_t i = 0, n = text.size();
-  auto separator = [](char c) { return c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (i < n && (separator(text[i]))) ++i;
-  bool bracket = i < n && text[i] == '[';
-  if (bracket) ++i;
-  while (true) {
-    while (i < n && separator(text[i])) ++i;
-    if (i == n || (bracket && text[i] == ']')) break;
-    std::size_t start = i;
-    if (text[i] == '-') ++i;
-    while (i < n && text[i] >= '0' && text[i] <= '9') ++i;
-    std::string item = text.substr(start, i - start);
-    if (item.empty() || item == "-" || (i < n && !separator(text[i]) && text[i] != ']') || item.size() > 10) {
-      std::size_t end = start;
-      while (end < n && !separator(text[end]) && text[end] != ']') ++end;
-      throw Error(source + ": \"" + text.substr(start, std::min<std::size_t>(end - start, 40)) +
-                  "\" is not a token id (expected integers separated by commas)");
-    }
-    long long v = std::stoll(item);
-    if (v < INT32_MIN || v > INT32_MAX) throw Error(source + ": token id " + item + " is out of range");
-    ids.push_back(static_cast<TokenId>(v));
-  }
-  if (bracket) {
-    if (i == n) throw Error(source + ": missing ']' at the end of the id list");
-    ++i;
-    while (i < n && separator(text[i])) ++i;
-    if (i != n) throw Error(source + ": unexpected text after ']'");
-  }
-  return ids;
 }
 
 struct TokenizeArgs {

@@ -15,22 +15,44 @@
 
 namespace qwen3::cli {
 
-std::vector<TokenId> parse_ids(const std::string& csv, const std::string& flag) {
+std::vector<TokenId> parse_ids(const std::string& text, const std::string& source) {
+  const std::string expected = " (expected token ids: integers from 0 to 2147483647 separated by commas)";
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  auto skip_space = [&] {
+    while (i < n && space(text[i])) ++i;
+  };
+  skip_space();
+  const bool bracket = i < n && text[i] == '[';
+  if (bracket) ++i;
   std::vector<TokenId> ids;
-  std::size_t at = 0;
-  while (at <= csv.size()) {
-    const std::size_t end = std::min(csv.find(',', at), csv.size());
-    std::string item = csv.substr(at, end - at);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
+  bool need_item = false;  // after a comma, an id must follow
+  for (;;) {
+    skip_space();
+    if (i == n || (bracket && text[i] == ']')) break;
+    std::size_t end = i;
+    while (end < n && !space(text[end]) && text[end] != ',' && text[end] != ']') ++end;
+    const std::string item = text.substr(i, end - i);
+    if (item.empty()) throw Error(source + ": an empty id between commas" + expected);
     TokenId v = 0;
     const auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || ec != std::errc() || p != item.data() + item.size() || v < 0)
-      throw Error(flag + ": \"" + item + "\" is not a token id (expected comma-separated non-negative integers)");
+    if (ec != std::errc() || p != item.data() + item.size() || v < 0 || item[0] == '+')
+      throw Error(source + ": \"" + item.substr(0, 40) + "\" is not a token id" + expected);
     ids.push_back(v);
-    at = end + 1;
+    i = end;
+    skip_space();
+    need_item = i < n && text[i] == ',';
+    if (need_item) ++i;
   }
-  if (ids.empty()) throw Error(flag + ": no token ids");
+  if (need_item) throw Error(source + ": a comma with no id after it" + expected);
+  if (bracket) {
+    if (i == n) throw Error(source + ": missing ']' at the end of the id list");
+    ++i;
+    skip_space();
+  }
+  if (i != n) throw Error(source + ": unexpected text after the ids" + expected);
+  if (ids.empty()) throw Error(source + ": no token ids" + expected);
   return ids;
 }
 

@@ -7,8 +7,9 @@
 
 namespace qwen3::cli {
 
-// "1,2,3" -> {1, 2, 3}; throws qwen3::Error naming `flag` on anything else.
-std::vector<TokenId> parse_ids(const std::string& csv, const std::string& flag);
+// "1,2,3", "1 2 3" or "[1, 2, 3]" -> {1, 2, 3}; throws qwen3::Error naming
+// `source` (a flag, "standard input") on anything else, "1,,2" included.
+std::vector<TokenId> parse_ids(const std::string& text, const std::string& source);
 
 // The text of --prompt (or --system): "-" reads standard input; with a file
 // (--prompt-file), the file's text. Checked to be UTF-8; errors name `flag`.

@@ -25,6 +25,8 @@ inline constexpr std::initializer_list<OptionGroup> kAllOptions = {OptionGroup::
                                                                    OptionGroup::Generation,  OptionGroup::Sampling};
 inline constexpr std::initializer_list<OptionGroup> kModelOptions = {OptionGroup::Model, OptionGroup::ModelConfig,
                                                                      OptionGroup::Run};
+inline constexpr std::initializer_list<OptionGroup> kModelAndTokenizerOptions = {
+    OptionGroup::Model, OptionGroup::Tokenizer, OptionGroup::ModelConfig, OptionGroup::Run};
 inline constexpr std::initializer_list<OptionGroup> kTokenizerOptions = {OptionGroup::Model, OptionGroup::Tokenizer};
 
 // Adds --config and the flags of `groups` to `cmd`; values land in `flags`

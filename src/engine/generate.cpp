@@ -92,11 +92,21 @@ void validate_options(const GenerationOptions& options, const LanguageModel& mod
 
 }  // namespace
 
+void check_prompt_ids(std::span<const TokenId> ids, const Tokenizer& tokenizer) {
+  const int vocab = tokenizer.vocab_size();
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] < 0 || ids[i] >= vocab)
+      throw Error("token id " + std::to_string(ids[i]) + " at index " + std::to_string(i) +
+                  " is not a token: expected ids from 0 to " + std::to_string(vocab - 1) +
+                  " (the tokenizer's vocabulary; rows beyond it are padding)");
+}
+
 GenerationResult generate(LanguageModel& model, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
                           const GenerationOptions& options, const PieceCallback& on_piece) {
   validate_options(options, model, tokenizer);
   const int ctx = model.context_length();
   if (prompt.empty()) throw Error("the prompt is empty: expected at least one token");
+  check_prompt_ids(prompt, tokenizer);
   if (static_cast<int>(prompt.size()) >= ctx)
     throw Error("the prompt has " + std::to_string(prompt.size()) + " tokens, which leaves no room in the context of " +
                 std::to_string(ctx) + " tokens (raise ctx or shorten the prompt)");

@@ -116,6 +116,22 @@ TEST(OptionsEverywhere, ThreadCountsAreBounded) {
   EXPECT_NE(r.err.find("qwen3: warning: threads = 1000 exceeds the machine's"), std::string::npos) << r.err;
 }
 
+// Ids are read one way everywhere, and only the tokenizer's ids are tokens.
+TEST(OptionsEverywhere, TokenIdsAreParsedAndCheckedTheSameWay) {
+  for (const std::string bad : {"1,,2", "1,", "4294967297", "18446744073709551616", "-5", "x"}) {
+    const CliResult d = run_qwen3({"detokenize", "--ids", bad});
+    const CliResult l = run_qwen3({"logits", "--model", fixture(), "--ids", bad});
+    EXPECT_TRUE(test::is_one_line_error(d, "--ids")) << bad << ": " << d.err;
+    EXPECT_EQ(d.err, l.err) << bad;
+  }
+  EXPECT_EQ(run_qwen3({"detokenize", "--ids", "[9707, 1879]"}).out, "Hello world");
+  // 151669..151935 are padding rows of the embedding, not tokens.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"logits", "--model", fixture(), "--ids", "9707,151700"},
+           {"generate", "--model", fixture(), "--prompt-ids", "9707,151700", "--max-new-tokens", "1"}})
+    EXPECT_TRUE(test::is_one_line_error(run_qwen3(args), "token id 151700 at index 1 is not a token")) << args[0];
+}
+
 // Libraries name fields, never flags: the CLI alone knows the flags.
 TEST(OptionsEverywhere, NoLibraryMessageNamesAFlag) {
   const fs::path src = test::source_dir() / "src";
