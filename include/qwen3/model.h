@@ -151,7 +151,9 @@ class Model {
   // logits[vocab_size]. With allowed_rows, only those rows of the output
   // projection are computed and every other logit is -infinity.
   // Throws qwen3::Error when the tokens do not fit in the cache or an id is
-  // outside the vocabulary (the session is then unchanged).
+  // outside the vocabulary (the session is then unchanged), and when a
+  // computed logit is NaN or infinite, naming the model (weights holding
+  // NaN or Inf: the cheap norms are checked at load, the matrices here).
   void forward(std::span<const TokenId> tokens, Session& session, float* logits,
                const std::vector<std::int32_t>* allowed_rows = nullptr) const;
 
@@ -165,12 +167,14 @@ class Model {
   void run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                  const std::vector<std::int32_t>* allowed_rows) const;
   void check_tokens(std::span<const TokenId> tokens, const Session& session) const;
+  void check_finite(const float* logits, std::size_t n, const std::vector<std::int32_t>* rows) const;
 
   ModelConfig config_;
   RunOptions options_;
   std::unique_ptr<detail::Weights> weights_;
   std::vector<float> inv_freq_;     // RoPE inverse frequencies [head_dim / 2]
   float attention_scaling_ = 1.0f;  // YaRN's factor on cos/sin (1 without scaling)
+  std::string source_;              // the checkpoint folder, or "dummy weights", for errors
 };
 
 }  // namespace qwen3

@@ -94,10 +94,16 @@ struct Source {
   WeightType type;
 };
 
-// A norm weight as held: an f32 copy.
-std::vector<float> hold_norm(const Source& src, std::int64_t n, detail::Weights& w) {
+// A norm weight as held: an f32 copy, checked to be finite (a norm is small
+// to check; a NaN in it would poison every logit).
+std::vector<float> hold_norm(const model::TensorSpec& spec, const Source& src, detail::Weights& w) {
+  const std::int64_t n = spec.elements();
   std::vector<float> v(n);
   kernels::to_f32(src.data, src.type, n, v.data());
+  for (std::int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i]))
+      throw Error("tensor " + spec.name + " holds " + (std::isnan(v[i]) ? "NaN" : "Inf") + " at element " +
+                  std::to_string(i) + " (expected finite weights: a corrupt checkpoint?)");
   w.bytes += static_cast<std::uint64_t>(n) * sizeof(float);
   return v;
 }
@@ -132,7 +138,7 @@ void assemble(const ModelConfig& c, detail::Weights& w, WeightDType wanted, Get&
   model::for_each_tensor(c, w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
     const Source src = get(spec, slot);
     if (auto* norm = std::get_if<std::vector<float>*>(&slot))
-      **norm = hold_norm(src, spec.elements(), w);
+      **norm = hold_norm(spec, src, w);
     else
       *std::get<Matrix*>(slot) = hold_matrix(spec, src, wanted, w);
   });
@@ -292,11 +298,17 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
   const std::uint64_t held = check_tensors(config, config_file, found, dir, opts.dtype);
   model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
 
-  assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec, model::TensorSlot) {
-    const model::TensorView& v = *found.at(spec.name).view;
-    return Source{v.data, stored_type(v.dtype)};
-  });
-  return std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
+  try {
+    assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec, model::TensorSlot) {
+      const model::TensorView& v = *found.at(spec.name).view;
+      return Source{v.data, stored_type(v.dtype)};
+    });
+  } catch (const Error& e) {
+    throw Error(dir.string() + ": " + e.what());
+  }
+  auto model = std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
+  model->source_ = dir.string();
+  return model;
 }
 
 std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManifest& manifest,
@@ -323,7 +335,9 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
              w->owned.push_back(std::move(buf));
              return Source{p, WeightType::BF16};
            });
-  return std::unique_ptr<Model>(new Model(config, opts, std::move(w)));
+  auto model = std::unique_ptr<Model>(new Model(config, opts, std::move(w)));
+  model->source_ = "qwen3-dummy-v1 weights";
+  return model;
 }
 
 std::string Model::weight_dtype() const {
@@ -373,6 +387,22 @@ void Model::forward(std::span<const TokenId> tokens, Session& session, float* lo
     const bool last = begin + n == tokens.size();
     run_chunk(tokens.subspan(begin, n), session, logits, last ? Logits::Last : Logits::None, allowed_rows);
   }
+  check_finite(logits, static_cast<std::size_t>(config_.vocab_size), allowed_rows);
+}
+
+void Model::check_finite(const float* logits, std::size_t n, const std::vector<std::int32_t>* rows) const {
+  auto bad = [&](std::size_t i) {
+    throw Error(source_ + ": the forward pass produced " + (std::isnan(logits[i]) ? "NaN" : "Inf") + " for logit " +
+                std::to_string(i % static_cast<std::size_t>(config_.vocab_size)) +
+                " (expected finite values: the weights hold NaN or Inf, a corrupt checkpoint?)");
+  };
+  if (rows) {
+    for (std::int32_t r : *rows)
+      if (!std::isfinite(logits[r])) bad(static_cast<std::size_t>(r));
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(logits[i])) bad(i);
 }
 
 void Model::forward_all(std::span<const TokenId> tokens, Session& session, float* logits) const {
@@ -381,6 +411,7 @@ void Model::forward_all(std::span<const TokenId> tokens, Session& session, float
     const std::size_t n = std::min<std::size_t>(kChunkTokens, tokens.size() - begin);
     run_chunk(tokens.subspan(begin, n), session, logits + begin * config_.vocab_size, Logits::All, nullptr);
   }
+  check_finite(logits, tokens.size() * static_cast<std::size_t>(config_.vocab_size), nullptr);
 }
 
 // ---- Session ---------------------------------------------------------------

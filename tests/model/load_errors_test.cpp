@@ -266,6 +266,38 @@ TEST_F(Broken, OffsetsThatLieAreNamedForWhatTheyAre) {
   expect_error({"model.safetensors", "is a folder"});
 }
 
+// NaN or Inf weights: a norm is refused at load, naming the tensor; a
+// matrix (too large to scan at load) at the first non-finite logit, naming
+// the checkpoint.
+TEST_F(Broken, NonFiniteWeightsAreNamed) {
+  write_config(small_config());
+  auto poisoned = [&](const std::string& name) {
+    auto t = tensors(small_config());
+    for (auto& x : t)
+      if (x.name == name) {
+        const std::size_t bytes = x.bytes();
+        x.fill = [bytes](std::byte* out) { std::fill(out, out + bytes, std::byte{0xff}); };  // bf16 NaN
+      }
+    fs::remove(dir_ / "model.safetensors");
+    model::write_checkpoint(dir_, std::move(t), 1 << 30);
+  };
+  poisoned("model.layers.1.post_attention_layernorm.weight");
+  expect_error({dir_.string(), "model.layers.1.post_attention_layernorm.weight", "NaN"});
+  poisoned("model.layers.0.mlp.down_proj.weight");
+  const auto model = Model::load(dir_, small_options());
+  Session session = model->new_session();
+  std::vector<float> logits(static_cast<std::size_t>(model->config().vocab_size));
+  const std::vector<TokenId> ids = {1, 2, 3};
+  try {
+    model->forward(ids, session, logits.data());
+    FAIL() << "NaN logits accepted";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(dir_.string()), std::string::npos) << m;
+    EXPECT_NE(m.find("NaN"), std::string::npos) << m;
+  }
+}
+
 TEST_F(Broken, SizeDisagreesWithShape) {
   write_config(small_config());
   auto t = tensors(small_config());
