@@ -232,7 +232,7 @@ inline std::string_view expected<std::string>() {
 }
 template <>
 inline std::string_view expected<int>() {
-  return "an integer";
+  return "an integer from -2147483648 to 2147483647";
 }
 template <>
 inline std::string_view expected<float>() {

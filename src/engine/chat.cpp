@@ -2,6 +2,8 @@
 #include <algorithm>
 
 #include "qwen3/engine.h"
+#include "qwen3/error.h"
+#include "qwen3/utf8.h"
 
 namespace qwen3 {
 
@@ -31,6 +33,9 @@ GenerationResult Chat::reply(ChatRequest request, const GenerationOptions& optio
 
 GenerationResult Chat::say(const std::string& user_text, std::optional<bool> enable_thinking,
                            const GenerationOptions& options, const PieceCallback& on_piece) {
+  // Named where the user typed it, not at its offset in the rendered prompt.
+  if (const std::size_t valid = utf8_valid_prefix(user_text); valid != user_text.size())
+    throw Error("the message is not valid UTF-8 at byte " + std::to_string(valid) + " (expected UTF-8 text)");
   ChatMessage message;
   message.role = Role::User;
   message.content = user_text;

@@ -96,7 +96,7 @@ TEST_F(ConfigShowCli, ErrorsAreOneLineWithExitStatusOne) {
       show({"--config", (dir_ / "missing.toml").string()}),
       "--config: config file " + (dir_ / "missing.toml").string() + " does not exist (expected a TOML settings file)");
   expect_error(show({"--top-p", "1.5"}), "--top-p: top_p = 1.5 is out of range: expected 0 < top_p <= 1");
-  expect_error(show({"--top-k", "many"}), "--top-k = \"many\": expected an integer");
+  expect_error(show({"--top-k", "many"}), "--top-k = \"many\": expected an integer from -2147483648 to 2147483647");
   expect_error(show({"--seed", "-4"}),
                "--seed = \"-4\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   expect_error(show({}, {"QWEN3_MAX_NEW_TOKENS=0"}),

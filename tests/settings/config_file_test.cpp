@@ -95,9 +95,9 @@ TEST_F(SettingsTest, UnknownKeysNameFileLineAndAClosename) {
 
 TEST_F(SettingsTest, WrongTypesNameFileLineKeyAndWhatWasExpected) {
   EXPECT_EQ(error_of(with_config("threads = \"four\"\n")),
-            config_path() + ":1: threads = \"four\": expected an integer");
+            config_path() + ":1: threads = \"four\": expected an integer from -2147483648 to 2147483647");
   EXPECT_EQ(error_of(with_config("[sampling.thinking]\ntop_k = 20.5\n")),
-            config_path() + ":2: sampling.thinking.top_k = 20.5: expected an integer");
+            config_path() + ":2: sampling.thinking.top_k = 20.5: expected an integer from -2147483648 to 2147483647");
   EXPECT_EQ(error_of(with_config("[sampling.non_thinking]\ntemperature = \"hot\"\n")),
             config_path() + ":2: sampling.non_thinking.temperature = \"hot\": expected a number");
   EXPECT_EQ(error_of(with_config("enable_thinking = 1\n")),
@@ -112,7 +112,7 @@ TEST_F(SettingsTest, WrongTypesNameFileLineKeyAndWhatWasExpected) {
       config_path() +
           ":2: sampling.thinking.seed = \"lucky\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   EXPECT_EQ(error_of(with_config("threads = 99999999999\n")),
-            config_path() + ":1: threads = 99999999999: expected an integer");
+            config_path() + ":1: threads = 99999999999: expected an integer from -2147483648 to 2147483647");
   EXPECT_EQ(error_of(with_config("model = [\"a\"]\n")), config_path() + ":1: model = an array: expected a string");
   EXPECT_EQ(error_of(with_config("sampling = 3\n")),
             config_path() + ":1: sampling = 3: expected a table with [sampling.thinking] and [sampling.non_thinking]");

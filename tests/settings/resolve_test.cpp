@@ -130,7 +130,7 @@ TEST_F(SettingsTest, GenerationConfigValuesAreUsedAndChecked) {
 
   const auto path = (dir_ / "model" / "generation_config.json").string();
   write("model/generation_config.json", R"({"top_k": 20.5})");
-  EXPECT_EQ(error_of(src), path + ": \"top_k\" = 20.5: expected an integer");
+  EXPECT_EQ(error_of(src), path + ": \"top_k\" = 20.5: expected an integer from -2147483648 to 2147483647");
   write("model/generation_config.json", R"({"top_p": 1.5})");
   EXPECT_EQ(error_of(src), path + ": top_p = 1.5 is out of range: expected 0 < top_p <= 1");
   write("model/generation_config.json", R"({"temperature": 0.6,)");
@@ -296,8 +296,8 @@ TEST_F(SettingsTest, EnvironmentValuesAreParsedStrictly) {
     src.environment[name] = value;
     return src;
   };
-  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "abc")), "QWEN3_THREADS = \"abc\": expected an integer");
-  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "4x")), "QWEN3_THREADS = \"4x\": expected an integer");
+  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "abc")), "QWEN3_THREADS = \"abc\": expected an integer from -2147483648 to 2147483647");
+  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "4x")), "QWEN3_THREADS = \"4x\": expected an integer from -2147483648 to 2147483647");
   EXPECT_EQ(error_of(with_env("QWEN3_TOP_P", "high")), "QWEN3_TOP_P = \"high\": expected a number");
   EXPECT_EQ(error_of(with_env("QWEN3_ENABLE_THINKING", "maybe")),
             "QWEN3_ENABLE_THINKING = \"maybe\": expected true or false");
