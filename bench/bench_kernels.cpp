@@ -34,7 +34,6 @@ const Shape kShapes[] = {{"q", 4096, 2560},        {"k_v", 1024, 2560},  {"o", 2
 // Random bf16 weights in about +-[2^-8, 2): sign, exponent 119..127, mantissa.
 std::unique_ptr<std::uint16_t[]> random_bf16(std::int64_t n, std::uint64_t seed) {
   std::unique_ptr<std::uint16_t[]> w(new std::uint16_t[n]);
-#pragma omp parallel for num_threads(kThreads) schedule(static)
   for (std::int64_t i = 0; i < n; ++i) {
     std::uint64_t z = (static_cast<std::uint64_t>(i) + seed) * 0x9E3779B97F4A7C15ull;
     z ^= z >> 29;

@@ -1,8 +1,6 @@
 // matmul / matmul_rows: argument checks, the choice between the dot-row
 // (decode) and blocked (prefill) algorithms, the split of rows across threads,
 // and the dispatch on the weight dtype.
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <string>
@@ -67,8 +65,7 @@ void dot_rows_parallel(const Matrix& w, RowSelection sel, std::int64_t n, const 
   constexpr std::int64_t kChunksPerThread = 8;
   const std::int64_t chunk = std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
   const std::int64_t chunks = (n + chunk - 1) / chunk;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (std::int64_t c = 0; c < chunks; ++c) fn(w, sel, c * chunk, std::min(n, (c + 1) * chunk), x, batch, y, n);
+  parallel_for(chunks, [&](std::int64_t c, int) { fn(w, sel, c * chunk, std::min(n, (c + 1) * chunk), x, batch, y, n); });
 }
 
 void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
