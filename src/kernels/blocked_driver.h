@@ -1,6 +1,10 @@
 #pragma once
-// The loop nest of the blocked matrix-matrix kernel, shared by its f32 and
-// bf16-dot variants (a Policy supplies packing and the register-tile kernel).
+// The loop nest of the blocked (packed outer-product) matrix-matrix kernel,
+// shared by its f32 and bf16-dot variants (a Policy supplies packing and the
+// register-tile kernel). Faster than the batch-invariant tile kernel
+// (tile_kernel.h) at prefill, but its sums run in another order than decode's,
+// so it is used only when batch invariance is switched off
+// (set_batch_invariant(false)).
 //
 //   y[b][i] = W[sel(i)] . x[b],  W: [n_rows x K],  x: [batch x K]
 //
@@ -16,21 +20,13 @@
 #include <memory>
 
 #include "kernels/matmul_internal.h"
+#include "kernels/tile_kernel.h"  // aligned_buffer
 
 namespace qwen3::kernels::detail {
 
 inline constexpr int kBatchTile = 12;
 inline constexpr int kPanelsPerBlock = 4;
 inline constexpr int kSlotsPerBlock = 256;
-
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
-template <class T>
-std::unique_ptr<T[], FreeDeleter> aligned_buffer(std::size_t n) {
-  const std::size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
-  return std::unique_ptr<T[], FreeDeleter>(static_cast<T*>(std::aligned_alloc(64, bytes)));
-}
 
 // Policy:
 //   using PanelT, XT;                      element types of packed W and x

@@ -49,11 +49,23 @@ void parallel_for(std::int64_t n, Body&& body) {
 //    are f32 (the default; decode always works this way).
 //  Bf16Activations: activations are rounded to bf16 (8 significant bits) and
 //    multiplied by vdpbf16ps, as llama.cpp's BF16 path does: about twice the
-//    prefill FLOP rate, at a relative error of about 2^-9 per product. Falls
+//    prefill FLOP rate, at a relative error of about 2^-9 per product. Decode
+//    rounds them too (a token's result must not depend on its batch). Falls
 //    back to Exact on CPUs without AVX512_BF16.
 enum class MatmulPrecision : std::uint8_t { Exact, Bf16Activations };
 void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
+
+// Batch invariance (the default, on): every output element of matmul and
+// matmul_rows is computed by the same operations in the same order whatever
+// the batch, the element's place in it, the row list and the thread count,
+// so a prompt prefilled at once, in chunks or one token at a time gives the
+// same bits, and a request batched with others gets the result it would get
+// alone. Off: batches over 6 tokens use a packed outer-product kernel that
+// sums in another order (within the same f32 rounding error) and prefills
+// faster (docs/performance.md gives the figures).
+void set_batch_invariant(bool on);
+bool batch_invariant();
 
 // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch, r < W.rows.
 // x: [batch][W.cols] f32, y: [batch][W.rows] f32. batch == 1 is decode
