@@ -2,6 +2,7 @@
 # Decode speed with 1 and 2 threads, without and with a busy loop pinned on core 1
 # (the issue 9 bar: with the busy loop, 2 threads >= 1 thread).
 # usage: bench/decode_under_load.sh BUILD/qwen3 [extra bench args]; GEN=tokens (default 16), COMPS="no yes"
+BIN=$1; shift
 EXTRA="$@"
 run() { $BIN bench --config qwen3-4b --dummy-weights --threads $1 --prompt-tokens 4 --gen-tokens ${GEN:-16} $EXTRA 2>&1 | grep -E "^decode" | tr -s ' ' | tr '\n' '|'; }
 for comp in ${COMPS:-no yes}; do
