@@ -5,8 +5,13 @@
 //     Reports GB/s of weights and its ratio to the read bandwidth measured by
 //     measure_read_bandwidth_gbs just before, in the same run (the machine is
 //     shared, so only same-run ratios are comparable).
-//   Prefill: matmul with batch 512, reporting GFLOP/s, for both precisions.
-//   ReadBandwidth: the denominator alone.
+//   Prefill: matmul with batch 512 (Qwen3-4B's prefill shapes), reporting
+//     GFLOP/s for both precisions, batch-invariant (the tile kernel) or not
+//     (the blocked kernel), and its fraction of the machine's peak,
+//     measured once per run before the first prefill benchmark: the bf16
+//     peak (vdpbf16ps) and the f32 FMA peak, the ceilings of the
+//     Bf16Activations and Exact kernels.
+//   ReadBandwidth, Peak: the denominators alone (median, min, max of passes).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -34,7 +39,6 @@ const Shape kShapes[] = {{"q", 4096, 2560},       {"k_v", 1024, 2560},  {"o", 25
 // Random bf16 weights in about +-[2^-8, 2): sign, exponent 119..127, mantissa.
 std::unique_ptr<std::uint16_t[]> random_bf16(std::int64_t n, std::uint64_t seed) {
   std::unique_ptr<std::uint16_t[]> w(new std::uint16_t[n]);
-#pragma omp parallel for num_threads(kThreads) schedule(static)
   for (std::int64_t i = 0; i < n; ++i) {
     std::uint64_t z = (static_cast<std::uint64_t>(i) + seed) * 0x9E3779B97F4A7C15ull;
     z ^= z >> 29;
@@ -88,12 +92,23 @@ void BM_Decode(benchmark::State& state) {
   state.SetLabel(s.name);
 }
 
+struct Peaks {
+  ProbeResult bf16, fma;
+};
+const Peaks& peaks() {
+  static const Peaks p{measure_bf16_peak_gflops(kThreads), measure_fma_peak_gflops(kThreads)};
+  return p;
+}
+
 void BM_Prefill(benchmark::State& state) {
+  peaks();  // measured before the first prefill, on a quiet process
   const Shape& s = kShapes[state.range(0)];
   const auto precision = static_cast<MatmulPrecision>(state.range(1));
   const int batch = static_cast<int>(state.range(2));
+  const bool invariant = state.range(3) != 0;
   set_num_threads(kThreads);
   set_matmul_precision(precision);
+  set_batch_invariant(invariant);
   const auto weights = random_bf16(s.rows * s.cols, 7);
   const auto x = random_activations(s.cols * batch);
   std::vector<float> y(s.rows * batch);
@@ -110,23 +125,40 @@ void BM_Prefill(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
   }
   set_matmul_precision(MatmulPrecision::Exact);
-  state.counters["GFLOP/s"] = 2.0 * s.rows * s.cols * batch * calls / secs / 1e9;
-  state.SetLabel(std::string(s.name) + (precision == MatmulPrecision::Exact ? " exact" : " bf16-activations"));
+  set_batch_invariant(true);
+  const double gflops = 2.0 * s.rows * s.cols * batch * calls / secs / 1e9;
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["of_bf16_peak"] = gflops / peaks().bf16.median;
+  state.counters["of_fma_peak"] = gflops / peaks().fma.median;
+  state.SetLabel(std::string(s.name) + (precision == MatmulPrecision::Exact ? " exact" : " bf16-activations") +
+                 (invariant ? " invariant" : " blocked"));
 }
 
 void BM_ReadBandwidth(benchmark::State& state) {
-  double gbs = 0;
-  for (auto _ : state) gbs = measure_read_bandwidth_gbs(kThreads);
-  state.counters["read_bw_GB/s"] = gbs;
+  ProbeResult r;
+  for (auto _ : state) r = measure_read_bandwidth(kThreads);
+  state.counters["read_bw_GB/s"] = r.median;
+  state.counters["min"] = r.min;
+  state.counters["max"] = r.max;
+}
+
+void BM_Peak(benchmark::State& state) {
+  ProbeResult r;
+  for (auto _ : state) r = state.range(0) ? measure_bf16_peak_gflops(kThreads) : measure_fma_peak_gflops(kThreads);
+  state.counters["GFLOP/s"] = r.median;
+  state.counters["min"] = r.min;
+  state.counters["max"] = r.max;
+  state.SetLabel(state.range(0) ? "vdpbf16ps" : "f32 fma");
 }
 
 BENCHMARK(BM_Decode)->DenseRange(0, 5)->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 BENCHMARK(BM_Prefill)
-    ->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}, {512}})
+    ->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}, {512}, {1, 0}})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(1.0);
-BENCHMARK(BM_ReadBandwidth)->Iterations(3)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadBandwidth)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Peak)->DenseRange(0, 1)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

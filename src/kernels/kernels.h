@@ -2,9 +2,11 @@
 // The CPU kernels the Qwen3 forward pass is made of. Matrices stay in the
 // dtype they are stored in (BF16 memory-mapped from safetensors, or F32), and
 // every kernel converts on the fly, so decoding streams the weights once per
-// token. Multithreaded inside (OpenMP; thread count from set_num_threads).
+// token. Multithreaded inside (our own thread pool; thread count from
+// set_num_threads).
 // Quantized formats (Q8_0, Q4) slot in as further WeightType values.
 #include <cstdint>
+#include <type_traits>
 
 namespace qwen3::kernels {
 
@@ -19,19 +21,51 @@ struct Matrix {
   std::int64_t cols = 0;
 };
 
+// The number of threads every kernel uses (the caller's thread included);
+// one process-wide setting. The default is the machine's hardware threads.
 void set_num_threads(int n);
 int num_threads();
+
+// Runs fn(ctx, item, thread) for every item in [0, n) on the kernels' threads
+// (src/kernels/threads.cpp: a persistent pool whose waits sleep rather than
+// spin, so a core taken by another process costs only that core's share).
+// Items are claimed one at a time, so uneven or delayed threads balance;
+// `thread` (0 = the caller, up to num_threads() - 1) indexes per-thread
+// scratch. Called from inside an item, it runs serially on that thread.
+using ParallelFn = void (*)(void* ctx, std::int64_t item, int thread);
+void parallel_for(std::int64_t n, ParallelFn fn, void* ctx);
+
+// The same with any callable body(item, thread).
+template <class Body>
+void parallel_for(std::int64_t n, Body&& body) {
+  using B = std::remove_reference_t<Body>;
+  parallel_for(
+      n, [](void* ctx, std::int64_t item, int thread) { (*static_cast<B*>(ctx))(item, thread); },
+      const_cast<void*>(static_cast<const void*>(&body)));
+}
 
 // How matmuls with BF16 weights and batch > 1 (prefill) multiply.
 //  Exact: activations stay f32, every bf16 weight is widened exactly, sums
 //    are f32 (the default; decode always works this way).
 //  Bf16Activations: activations are rounded to bf16 (8 significant bits) and
 //    multiplied by vdpbf16ps, as llama.cpp's BF16 path does: about twice the
-//    prefill FLOP rate, at a relative error of about 2^-9 per product. Falls
+//    prefill FLOP rate, at a relative error of about 2^-9 per product. Decode
+//    rounds them too (a token's result must not depend on its batch). Falls
 //    back to Exact on CPUs without AVX512_BF16.
 enum class MatmulPrecision : std::uint8_t { Exact, Bf16Activations };
 void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
+
+// Batch invariance (the default, on): every output element of matmul and
+// matmul_rows is computed by the same operations in the same order whatever
+// the batch, the element's place in it, the row list and the thread count,
+// so a prompt prefilled at once, in chunks or one token at a time gives the
+// same bits, and a request batched with others gets the result it would get
+// alone. Off: batches over 6 tokens use a packed outer-product kernel that
+// sums in another order (within the same f32 rounding error) and prefills
+// faster (docs/performance.md gives the figures).
+void set_batch_invariant(bool on);
+bool batch_invariant();
 
 // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch, r < W.rows.
 // x: [batch][W.cols] f32, y: [batch][W.rows] f32. batch == 1 is decode

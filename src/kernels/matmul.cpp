@@ -1,14 +1,18 @@
-// matmul / matmul_rows: argument checks, the choice between the dot-row
-// (decode) and blocked (prefill) algorithms, the split of rows across threads,
-// and the dispatch on the weight dtype.
-#include <omp.h>
-
+// matmul / matmul_rows: argument checks, the dispatch on the weight dtype and
+// precision, and the split of the work across threads: decode streams row
+// chunks, prefill works on blocks of tokens x rows. Both run the same tile
+// kernel (tile_kernel.h), so the result does not depend on the batch.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string>
 
 #include "kernels/kernels.h"
+#include "kernels/convert.h"
 #include "kernels/matmul_internal.h"
+#include "kernels/tile_kernel.h"
 #include "qwen3/error.h"
 
 namespace qwen3::kernels {
@@ -16,11 +20,8 @@ namespace {
 
 using detail::RowSelection;
 
-// From this batch on, packing weight panels (an extra pass over the weights)
-// is repaid by reusing each packed panel for every token.
-constexpr int kBlockedMinBatch = 4;
-
 std::atomic<MatmulPrecision> g_precision{MatmulPrecision::Exact};
+std::atomic<bool> g_batch_invariant{true};
 
 void check_matrix(const char* fn, const Matrix& w) {
   if (w.data == nullptr) throw Error(std::string("kernels::") + fn + ": weight matrix has no data");
@@ -37,17 +38,30 @@ void check_batch(const char* fn, int batch, const float* x, const float* y) {
   if (x == nullptr || y == nullptr) throw Error(std::string("kernels::") + fn + ": null input or output");
 }
 
-detail::DotRowsFn dot_rows_for(WeightType t) {
+detail::TileKernel f32_activation_kernel(WeightType t) {
   switch (t) {
     case WeightType::F32:
-      return detail::dot_rows_f32;
+      return detail::tile_kernel_f32();
     case WeightType::BF16:
-      return detail::dot_rows_bf16;
+      return detail::tile_kernel_bf16();
     case WeightType::F16:
-      return detail::dot_rows_f16;
+      return detail::tile_kernel_f16();
   }
-  return nullptr;  // unreachable: check_matrix rejected the type
+  return {};  // unreachable: check_matrix rejected the type
 }
+
+// Prefill blocking (see run). The register tile of prefill is the decode
+// tile, 4 rows x 6 tokens. A work item is kBlockTokens tokens x a block of
+// rows; it runs k in passes of kBlockKBytes of activations per token (512
+// f32 or 1024 bf16 values) and, within a pass, sweeps every 6-token tile
+// over all its rows. The tile kernel reads 10 vectors per 24 multiply-adds,
+// so both its operands must come from L1: the tile's activations (12 KiB)
+// and the block's weights for the pass (kBlockWeightBytes) stay there.
+constexpr int kGemmRows = detail::kTileRows;
+constexpr int kGemmTokens = detail::kTileTokens;
+constexpr int kBlockTokens = 8 * kGemmTokens;
+constexpr std::int64_t kBlockKBytes = 2048;
+constexpr std::int64_t kBlockWeightBytes = 24 * 1024;
 
 detail::PackPanelFn pack_panel_for(WeightType t) {
   switch (t) {
@@ -61,28 +75,113 @@ detail::PackPanelFn pack_panel_for(WeightType t) {
   return nullptr;
 }
 
-// Dot-row algorithm: rows are dealt to threads in chunks of a multiple of 16
-// rows (so no two threads write the same 64-byte line of y), several chunks
-// per thread and dynamically, so that a thread the OS delays (the machine is
-// shared) does not hold up the others. A chunk is still hundreds of KiB of
-// contiguous weights, long enough for the hardware prefetchers.
-void dot_rows_parallel(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
-  const detail::DotRowsFn fn = dot_rows_for(w.type);
-  const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), (n + 15) / 16));
-  if (threads == 1) return fn(w, sel, 0, n, x, batch, y, n);
-  constexpr std::int64_t kChunksPerThread = 8;
-  const std::int64_t chunk = std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
-  const std::int64_t chunks = (n + chunk - 1) / chunk;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (std::int64_t c = 0; c < chunks; ++c) fn(w, sel, c * chunk, std::min(n, (c + 1) * chunk), x, batch, y, n);
-}
-
 void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
-  if (batch < kBlockedMinBatch) return dot_rows_parallel(w, sel, n, x, batch, y);
-  if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
-      detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
+  if (batch > detail::kTileTokens && !g_batch_invariant.load(std::memory_order_relaxed)) {
+    if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
+        detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
+      return;
+    return detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
+  }
+  const std::int64_t K = w.cols;
+  detail::TileKernel kernel;
+  if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations)
+    kernel = detail::tile_kernel_bf16dot();
+  const bool bf16_activations = kernel.fn != nullptr;
+  if (!bf16_activations) kernel = f32_activation_kernel(w.type);
+
+  // bf16 activations are rounded once per matmul, the same for every tile.
+  std::unique_ptr<std::uint16_t[]> xb;
+  if (bf16_activations) {
+    xb.reset(new std::uint16_t[static_cast<std::size_t>(batch) * K]);
+    const auto convert = [&](std::int64_t b, int) {
+      for (std::int64_t k = 0; k < K; ++k) xb[b * K + k] = detail::f32_to_bf16(x[b * K + k]);
+    };
+    if (batch < 8)
+      for (int b = 0; b < batch; ++b) convert(b, 0);
+    else
+      parallel_for(batch, convert);
+  }
+  const void* const xa = bf16_activations ? static_cast<const void*>(xb.get()) : x;
+  const std::size_t x_size = bf16_activations ? 2 : 4;
+  detail::TileJob job;
+  job.w = &w;
+  job.sel = sel;
+  job.x = xa;
+  job.x_stride = K;
+  job.y = y;
+  job.y_stride = n;
+  job.prefetch = batch <= detail::kTileTokens;
+
+  if (batch <= detail::kTileTokens) {
+    // Decode (and batches up to one tile): every weight row is streamed once
+    // and dotted with all the tokens. Rows are dealt in chunks of a multiple
+    // of 16 (no two threads write the same 64-byte line of y), several per
+    // thread, claimed dynamically, so that a thread the OS delays (the machine
+    // is shared) does not hold up the others. A chunk is still hundreds of
+    // KiB of contiguous weights, long enough for the hardware prefetchers.
+    const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), (n + 15) / 16));
+    constexpr std::int64_t kChunksPerThread = 8;
+    const std::int64_t chunk =
+        threads == 1 ? n : std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
+    parallel_for((n + chunk - 1) / chunk, [&](std::int64_t c, int) {
+      kernel.fn(job, c * chunk, std::min(n, (c + 1) * chunk), detail::kTileRows, 0, batch, 0, K, nullptr);
+    });
     return;
-  detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
+  }
+
+  // Prefill: work items of kBlockTokens tokens x kBlockRows rows, in
+  // token-block-major order (the threads share one block of activations
+  // while they sweep the rows). An item runs k in passes of kBlockK, parking
+  // each tile's accumulators in between; that changes no rounding (see
+  // tile_kernel.h), so the result is the decode path's, bit for bit.
+  const std::int64_t kBlockK = kBlockKBytes / static_cast<std::int64_t>(x_size);
+  const std::size_t w_size = w.type == WeightType::F32 ? 4 : 2;
+  const std::int64_t kBlockRows = std::max<std::int64_t>(
+      kGemmRows, kBlockWeightBytes / (kBlockK * static_cast<std::int64_t>(w_size)) / kGemmRows * kGemmRows);
+  const std::int64_t row_blocks = (n + kBlockRows - 1) / kBlockRows;
+  const std::int64_t token_blocks = (batch + kBlockTokens - 1) / kBlockTokens;
+  const std::int64_t state_per_thread = (kBlockRows / kGemmRows) * (kBlockTokens / kGemmTokens) * kernel.state_floats;
+  auto states = detail::aligned_buffer<float>(static_cast<std::size_t>(state_per_thread) * num_threads());
+  // Each tile's activations for one k pass, copied to 64-byte aligned rows:
+  // rows of the activation matrix start anywhere, and a full-vector load that
+  // straddles two cache lines costs two.
+  const std::size_t kPackBytes = kGemmTokens * kBlockKBytes;
+  auto packs = detail::aligned_buffer<unsigned char>(kPackBytes * num_threads());
+  // The same for the item's weight rows in each k pass (a safetensors
+  // tensor starts at any even offset), reused by all the item's token tiles.
+  const std::size_t w_pack_bytes = kBlockRows * kBlockK * w_size;
+  auto w_packs = detail::aligned_buffer<unsigned char>(w_pack_bytes * num_threads());
+  parallel_for(token_blocks * row_blocks, [&](std::int64_t item, int thread) {
+    const std::int64_t r0 = item % row_blocks * kBlockRows, r1 = std::min(n, r0 + kBlockRows);
+    const int t_begin = static_cast<int>(item / row_blocks) * kBlockTokens;
+    const int t_end = std::min(batch, t_begin + kBlockTokens);
+    float* state = states.get() + state_per_thread * thread;
+    unsigned char* pack = packs.get() + kPackBytes * thread;
+    const std::int64_t per_tile_block = kBlockRows / kGemmRows * kernel.state_floats;
+    unsigned char* w_pack = w_packs.get() + w_pack_bytes * thread;
+    for (std::int64_t k0 = 0; k0 < K; k0 += kBlockK) {
+      const std::int64_t k1 = std::min(K, k0 + kBlockK);
+      for (std::int64_t i = r0; i < r1; ++i)
+        std::memcpy(w_pack + (i - r0) * kBlockK * w_size,
+                    static_cast<const unsigned char*>(w.data) + (sel(i) * K + k0) * w_size, (k1 - k0) * w_size);
+      for (int t = t_begin, ti = 0; t < t_end; t += kGemmTokens, ++ti) {
+        const int nt = std::min(kGemmTokens, t_end - t);
+        for (int j = 0; j < nt; ++j)
+          std::memcpy(pack + j * kBlockK * x_size, static_cast<const unsigned char*>(xa) + ((t + j) * K + k0) * x_size,
+                      (k1 - k0) * x_size);
+        detail::TileJob tile_job = job;
+        tile_job.x = pack;
+        tile_job.x_stride = kBlockK;
+        tile_job.x_k0 = k0;
+        tile_job.x_t0 = t;
+        tile_job.w_packed = w_pack;
+        tile_job.w_stride = kBlockK;
+        tile_job.w_k0 = k0;
+        tile_job.w_r0 = r0;
+        kernel.fn(tile_job, r0, r1, kGemmRows, t, nt, k0, k1, state + ti * per_tile_block);
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -94,6 +193,10 @@ void set_matmul_precision(MatmulPrecision p) {
 }
 
 MatmulPrecision matmul_precision() { return g_precision.load(); }
+
+void set_batch_invariant(bool on) { g_batch_invariant.store(on); }
+
+bool batch_invariant() { return g_batch_invariant.load(); }
 
 void matmul(const Matrix& w, const float* x, int batch, float* y) {
   check_matrix("matmul", w);

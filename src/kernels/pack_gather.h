@@ -64,4 +64,18 @@ bool pack_panel_gather16(const Matrix& w, RowSelection sel, std::int64_t row0, i
 #endif
 }
 
+// Panel packing for any dtype: scalar widening, row by row (the packing is
+// O(rows x cols) against the O(rows x cols x batch) multiply).
+template <class T, class ScalarWiden>
+void pack_panel_impl(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc, float* panel,
+                     ScalarWiden scalar) {
+  const T* base = static_cast<const T*>(w.data);
+  for (int r = 0; r < n; ++r) {
+    const T* src = base + sel(row0 + r) * w.cols + k0;
+    for (int k = 0; k < kc; ++k) panel[k * kPanelRows + r] = scalar(src[k]);
+  }
+  for (int r = n; r < kPanelRows; ++r)
+    for (int k = 0; k < kc; ++k) panel[k * kPanelRows + r] = 0.f;
+}
+
 }  // namespace qwen3::kernels::detail

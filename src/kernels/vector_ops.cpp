@@ -58,8 +58,7 @@ void for_chunks(std::int64_t n, Body body) {
   // Chunk boundaries fall on cache lines, so threads never share one.
   constexpr std::int64_t kChunk = std::int64_t{1} << 14;
   const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static)
-  for (std::int64_t c = 0; c < chunks; ++c) body(c * kChunk, std::min(n, (c + 1) * kChunk));
+  parallel_for(chunks, [&](std::int64_t c, int) { body(c * kChunk, std::min(n, (c + 1) * kChunk)); });
 }
 
 }  // namespace
@@ -70,17 +69,25 @@ void rmsnorm(float* out, const float* x, const float* weight, int n, int batch, 
                 " batch=" + std::to_string(batch));
   const DF d;
   const int N = static_cast<int>(hn::Lanes(d));
-#pragma omp parallel for schedule(static) if (static_cast <std::int64_t>(batch) * n >= kParallelMin)
-  for (int b = 0; b < batch; ++b) {
-    const float* xb = x + static_cast<std::int64_t>(b) * n;
-    float* ob = out + static_cast<std::int64_t>(b) * n;
+  const auto one = [&](std::int64_t b) {
+    const float* xb = x + b * n;
+    float* ob = out + b * n;
     const float scale = static_cast<float>(1.0 / std::sqrt(sum_of_squares(xb, n) / n + eps));
     const auto vs = hn::Set(d, scale);
     int i = 0;
     for (; i + N <= n; i += N)
       hn::StoreU(hn::Mul(hn::Mul(hn::LoadU(d, xb + i), vs), hn::LoadU(d, weight + i)), d, ob + i);
     for (; i < n; ++i) ob[i] = xb[i] * scale * weight[i];
+  };
+  if (static_cast<std::int64_t>(batch) * n < kParallelMin) {
+    for (int b = 0; b < batch; ++b) one(b);
+    return;
   }
+  // Groups of vectors of at least kParallelMin / 4 values per item.
+  const std::int64_t per = std::max<std::int64_t>(1, (kParallelMin / 4) / n);
+  parallel_for((batch + per - 1) / per, [&](std::int64_t g, int) {
+    for (std::int64_t b = g * per; b < std::min<std::int64_t>(batch, (g + 1) * per); ++b) one(b);
+  });
 }
 
 void swiglu(float* out, const float* gate, const float* up, std::int64_t n) {

@@ -1,8 +1,8 @@
 // BF16 weights: the upper half of an f32, so widening is a 16-bit shift
 // (exact; no rounding happens until the f32 FMA).
 #include "kernels/convert.h"
-#include "kernels/dot_rows.h"
 #include "kernels/pack_gather.h"
+#include "kernels/tile_f32ops.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -16,11 +16,12 @@ struct Widen {
 };
 }  // namespace
 
-void dot_rows_bf16(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x, int batch,
-                   float* y, std::int64_t y_stride) {
-  dot_rows_impl<std::uint16_t>(w, sel, begin, end, x, batch, y, y_stride, Widen{}, bf16_to_f32);
-}
+TileKernel tile_kernel_bf16() { return make_tile_kernel<F32ActivationOps<std::uint16_t, Widen>>(); }
 
+// GCC 12 reports the intrinsics' own _mm512_undefined_* operands (inlined
+// from its headers) as "may be used uninitialized" here: a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 void pack_panel_bf16(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc,
                      float* panel) {
 #if defined(__AVX512F__) && defined(__AVX512BW__)
@@ -32,5 +33,6 @@ void pack_panel_bf16(const Matrix& w, RowSelection sel, std::int64_t row0, int n
 #endif
   pack_panel_impl<std::uint16_t>(w, sel, row0, n, k0, kc, panel, bf16_to_f32);
 }
+#pragma GCC diagnostic pop
 
 }  // namespace qwen3::kernels::detail

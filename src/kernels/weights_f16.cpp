@@ -1,7 +1,7 @@
 // F16 weights: widened by the hardware conversion (vcvtph2ps / F16C).
 #include "kernels/convert.h"
-#include "kernels/dot_rows.h"
 #include "kernels/pack_gather.h"
+#include "kernels/tile_f32ops.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -14,11 +14,12 @@ struct Widen {
 };
 }  // namespace
 
-void dot_rows_f16(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x, int batch,
-                  float* y, std::int64_t y_stride) {
-  dot_rows_impl<std::uint16_t>(w, sel, begin, end, x, batch, y, y_stride, Widen{}, f16_to_f32);
-}
+TileKernel tile_kernel_f16() { return make_tile_kernel<F32ActivationOps<std::uint16_t, Widen>>(); }
 
+// GCC 12 reports the intrinsics' own _mm512_undefined_* operands (inlined
+// from its headers) as "may be used uninitialized" here: a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 void pack_panel_f16(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc,
                     float* panel) {
 #if defined(__AVX512F__) && defined(__AVX512BW__)
@@ -30,5 +31,6 @@ void pack_panel_f16(const Matrix& w, RowSelection sel, std::int64_t row0, int n,
 #endif
   pack_panel_impl<std::uint16_t>(w, sel, row0, n, k0, kc, panel, f16_to_f32);
 }
+#pragma GCC diagnostic pop
 
 }  // namespace qwen3::kernels::detail

@@ -1,5 +1,7 @@
 // F32 weights: loaded as they are.
-#include "kernels/dot_rows.h"
+#include "kernels/convert.h"
+#include "kernels/pack_gather.h"
+#include "kernels/tile_f32ops.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -9,17 +11,13 @@ struct Load {
     return hn::LoadU(d, p);
   }
 };
-float identity(float v) { return v; }
 }  // namespace
 
-void dot_rows_f32(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const float* x, int batch,
-                  float* y, std::int64_t y_stride) {
-  dot_rows_impl<float>(w, sel, begin, end, x, batch, y, y_stride, Load{}, identity);
-}
+TileKernel tile_kernel_f32() { return make_tile_kernel<F32ActivationOps<float, Load>>(); }
 
 void pack_panel_f32(const Matrix& w, RowSelection sel, std::int64_t row0, int n, std::int64_t k0, int kc,
                     float* panel) {
-  pack_panel_impl<float>(w, sel, row0, n, k0, kc, panel, identity);
+  pack_panel_impl<float>(w, sel, row0, n, k0, kc, panel, [](float v) { return v; });
 }
 
 }  // namespace qwen3::kernels::detail

@@ -32,32 +32,27 @@ namespace {
 void attention(const float* q, const float* keys, const float* values, std::size_t head_stride, int first_pos, int T,
                int n_heads, int group, int head_dim, float* out) {
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
-#pragma omp parallel num_threads(kernels::num_threads())
-  {
-    std::vector<float> scores(first_pos + T);
-#pragma omp for collapse(2) schedule(dynamic, 1)
-    for (int t = 0; t < T; ++t) {
-      for (int h = 0; h < n_heads; ++h) {
-        const int n = first_pos + t + 1;  // positions visible to this query
-        const float* K = keys + (h / group) * head_stride;
-        const float* V = values + (h / group) * head_stride;
-        const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
-        for (int j = 0; j < n; ++j)
-          scores[j] = kernels::dot(qh, K + static_cast<std::size_t>(j) * head_dim, head_dim) * scale;
-        kernels::softmax(scores.data(), n);
-        float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
-        std::fill(o, o + head_dim, 0.0f);
-        for (int j = 0; j < n; ++j) kernels::axpy(o, scores[j], V + static_cast<std::size_t>(j) * head_dim, head_dim);
-      }
-    }
-  }
+  // One (query, head) pair per item; a score buffer per thread.
+  std::vector<std::vector<float>> scores(kernels::num_threads(), std::vector<float>(first_pos + T));
+  kernels::parallel_for(static_cast<std::int64_t>(T) * n_heads, [&](std::int64_t item, int thread) {
+    const int t = static_cast<int>(item / n_heads), h = static_cast<int>(item % n_heads);
+    const int n = first_pos + t + 1;  // positions visible to this query
+    const float* K = keys + (h / group) * head_stride;
+    const float* V = values + (h / group) * head_stride;
+    const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
+    float* sc = scores[thread].data();
+    for (int j = 0; j < n; ++j) sc[j] = kernels::dot(qh, K + static_cast<std::size_t>(j) * head_dim, head_dim) * scale;
+    kernels::softmax(sc, n);
+    float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
+    std::fill(o, o + head_dim, 0.0f);
+    for (int j = 0; j < n; ++j) kernels::axpy(o, sc[j], V + static_cast<std::size_t>(j) * head_dim, head_dim);
+  });
 }
 
 }  // namespace
 
 void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                       const std::vector<std::int32_t>* allowed_rows) const {
-  // OpenMP's thread count belongs to the calling thread: set it for this one.
   kernels::set_num_threads(options_.threads);
   const detail::Weights& w = *weights_;
   const int T = static_cast<int>(tokens.size());

@@ -1,5 +1,6 @@
-// measure_read_bandwidth_gbs on a small buffer: a positive, finite figure, and
-// clear errors for bad parameters. (How fast it is belongs to bench_kernels.)
+// The probes on small inputs: positive, finite figures, the median within the
+// spread, and clear errors for bad parameters. (How fast belongs to
+// bench_kernels.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +18,29 @@ TEST(Bandwidth, SmallBufferGivesPositiveFigure) {
   const double gbs = measure_read_bandwidth_gbs(2, std::size_t{8} << 20, 2);
   EXPECT_TRUE(std::isfinite(gbs));
   EXPECT_GT(gbs, 0.1);
+}
+
+TEST(Bandwidth, ReportsMedianWithinSpread) {
+  const ProbeResult r = measure_read_bandwidth(2, std::size_t{8} << 20, 3);
+  EXPECT_EQ(r.passes, 3);
+  EXPECT_GT(r.min, 0.0);
+  EXPECT_LE(r.min, r.median);
+  EXPECT_LE(r.median, r.max);
+  EXPECT_TRUE(std::isfinite(r.max));
+}
+
+TEST(PeakProbes, PositiveWhereSupported) {
+  for (const ProbeResult& r : {measure_bf16_peak_gflops(2, 2), measure_fma_peak_gflops(1, 1)}) {
+    if (r.passes == 0) continue;  // CPU or compiler without the instruction
+    EXPECT_GT(r.min, 1.0);
+    EXPECT_LE(r.min, r.median);
+    EXPECT_LE(r.median, r.max);
+  }
+#if defined(__AVX512BF16__) && defined(__x86_64__)
+  EXPECT_EQ(measure_bf16_peak_gflops(1, 1).passes, 1);
+#endif
+  EXPECT_THROW(measure_bf16_peak_gflops(0), Error);
+  EXPECT_THROW(measure_fma_peak_gflops(1, 0), Error);
 }
 
 TEST(Bandwidth, StreamReadsEveryElementOnce) {

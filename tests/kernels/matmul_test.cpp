@@ -42,14 +42,17 @@ TEST_P(MatmulShapes, MatchesFloat64Reference) {
     const auto w = random_matrix(type, rows, cols, seed++);
     std::vector<std::int32_t> all(rows);
     std::iota(all.begin(), all.end(), 0);
-    for (int batch : {1, 2, 3, 8, 13, 40}) {
-      const auto x = random_vector(static_cast<std::int64_t>(batch) * cols, seed++);
-      std::vector<float> y(static_cast<std::size_t>(batch) * rows, -1.f);
-      matmul(w.view(), x.data(), batch, y.data());
-      expect_close(reference_matmul(w, all, x, batch), y,
-                   type_label(type) + " [" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " +
-                       std::to_string(batch));
-    }
+    for (int batch : {1, 2, 3, 8, 13, 40})
+      for (bool invariant : {true, false}) {  // the tile kernel, and the blocked prefill kernel
+        set_batch_invariant(invariant);
+        const auto x = random_vector(static_cast<std::int64_t>(batch) * cols, seed++);
+        std::vector<float> y(static_cast<std::size_t>(batch) * rows, -1.f);
+        matmul(w.view(), x.data(), batch, y.data());
+        set_batch_invariant(true);
+        expect_close(reference_matmul(w, all, x, batch), y,
+                     type_label(type) + " [" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " +
+                         std::to_string(batch) + (invariant ? "" : " not invariant"));
+      }
   }
 }
 
@@ -175,35 +178,42 @@ TEST_F(Bf16ActivationsMode, EqualsExactProductOfRoundedActivations) {
     const auto w = test::random_matrix(WeightType::BF16, rows, cols, seed++);
     std::vector<std::int32_t> all(rows);
     std::iota(all.begin(), all.end(), 0);
-    for (int batch : {4, 12, 13, 30}) {
-      const auto x = test::random_vector(static_cast<std::int64_t>(batch) * cols, seed++);
-      auto xr = x;
-      for (auto& v : xr) v = round_to_bf16(v);
-      std::vector<float> y(static_cast<std::size_t>(batch) * rows);
-      matmul(w.view(), x.data(), batch, y.data());
-      const std::string what =
-          "[" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " + std::to_string(batch);
-      // Exactly the products of bf16 values, summed in f32...
-      expect_close(test::reference_matmul(w, all, xr, batch), y, what);
-      // ...which is within bf16 rounding (2^-9 relative) of the f32-activation result.
-      const auto exact = test::reference_matmul(w, all, x, batch);
-      for (std::size_t i = 0; i < y.size(); ++i)
-        ASSERT_NEAR(y[i], exact.y[i], std::ldexp(1.0, -8) * exact.magnitude[i]) << what;
-    }
+    for (int batch : {1, 4, 12, 13, 30})
+      for (bool invariant : {true, false}) {
+        set_batch_invariant(invariant);
+        const auto x = test::random_vector(static_cast<std::int64_t>(batch) * cols, seed++);
+        auto xr = x;
+        for (auto& v : xr) v = round_to_bf16(v);
+        std::vector<float> y(static_cast<std::size_t>(batch) * rows);
+        matmul(w.view(), x.data(), batch, y.data());
+        set_batch_invariant(true);
+        const std::string what = "[" + std::to_string(rows) + "x" + std::to_string(cols) + "] batch " +
+                                 std::to_string(batch) + (invariant ? "" : " not invariant");
+        // Exactly the products of bf16 values, summed in f32...
+        expect_close(test::reference_matmul(w, all, xr, batch), y, what);
+        // ...which is within bf16 rounding (2^-9 relative) of the f32-activation result.
+        const auto exact = test::reference_matmul(w, all, x, batch);
+        for (std::size_t i = 0; i < y.size(); ++i)
+          ASSERT_NEAR(y[i], exact.y[i], std::ldexp(1.0, -8) * exact.magnitude[i]) << what;
+      }
   }
 }
 
-TEST_F(Bf16ActivationsMode, LeavesDecodeAndOtherDtypesExact) {
+TEST_F(Bf16ActivationsMode, RoundsEveryBatchOfBf16WeightsAndLeavesOtherDtypesExact) {
+  // Decode rounds the activations too: a token's result must not depend on
+  // the batch it is computed in (batch_invariance_test.cpp).
   for (auto type : {WeightType::BF16, WeightType::F32, WeightType::F16})
     for (int batch : {1, 3, 8}) {
       const auto w = test::random_matrix(type, 40, 300, 5);
       const auto x = test::random_vector(300 * batch, 6);
+      auto xr = x;
+      if (type == WeightType::BF16)
+        for (auto& v : xr) v = round_to_bf16(v);
       std::vector<std::int32_t> all(40);
       std::iota(all.begin(), all.end(), 0);
       std::vector<float> y(40 * batch);
       matmul(w.view(), x.data(), batch, y.data());
-      if (type == WeightType::BF16 && batch >= 4) continue;  // covered above
-      expect_close(test::reference_matmul(w, all, x, batch), y, type_label(type));
+      expect_close(test::reference_matmul(w, all, xr, batch), y, type_label(type) + " batch " + std::to_string(batch));
     }
 }
 

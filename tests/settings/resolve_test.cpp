@@ -296,8 +296,10 @@ TEST_F(SettingsTest, EnvironmentValuesAreParsedStrictly) {
     src.environment[name] = value;
     return src;
   };
-  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "abc")), "QWEN3_THREADS = \"abc\": expected an integer from -2147483648 to 2147483647");
-  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "4x")), "QWEN3_THREADS = \"4x\": expected an integer from -2147483648 to 2147483647");
+  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "abc")),
+            "QWEN3_THREADS = \"abc\": expected an integer from -2147483648 to 2147483647");
+  EXPECT_EQ(error_of(with_env("QWEN3_THREADS", "4x")),
+            "QWEN3_THREADS = \"4x\": expected an integer from -2147483648 to 2147483647");
   EXPECT_EQ(error_of(with_env("QWEN3_TOP_P", "high")), "QWEN3_TOP_P = \"high\": expected a number");
   EXPECT_EQ(error_of(with_env("QWEN3_ENABLE_THINKING", "maybe")),
             "QWEN3_ENABLE_THINKING = \"maybe\": expected true or false");

@@ -1,0 +1,102 @@
+// Batch invariance of the whole forward pass on fixture tiny-qwen3-a: the
+// logits of a prompt's last position are the same bits whether the prompt is
+// prefilled in one batch, in chunks of any size, or one token at a time, on 1
+// or 2 threads, in both matmul precisions; and forward_all's row for every
+// position equals the logits of a token-by-token run at that position. (The
+// server batches many requests' decode steps: a request's result must not
+// depend on its neighbours.)
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/test_paths.h"
+#include "kernels/kernels.h"
+#include "model/reference_data.h"
+#include "qwen3/model.h"
+
+namespace qwen3 {
+namespace {
+
+std::unique_ptr<Model> load(int threads) {
+  RunOptions o;
+  o.threads = threads;
+  o.ctx = 512;
+  return Model::load(test::fixture_dir(), o);
+}
+
+// The last position's logits after feeding `tokens` in chunks of `chunk`.
+std::vector<float> last_logits(const Model& m, const std::vector<TokenId>& tokens, std::size_t chunk) {
+  std::vector<float> logits(m.config().vocab_size);
+  Session s = m.new_session();
+  for (std::size_t b = 0; b < tokens.size(); b += chunk) {
+    const std::size_t n = std::min(chunk, tokens.size() - b);
+    m.forward(std::span<const TokenId>(tokens).subspan(b, n), s, logits.data());
+  }
+  return logits;
+}
+
+::testing::AssertionResult same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << "sizes " << a.size() << " and " << b.size();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0)
+      return ::testing::AssertionFailure() << "logit " << i << ": " << a[i] << " vs " << b[i];
+  return ::testing::AssertionSuccess();
+}
+
+class ModelBatchInvariance : public ::testing::TestWithParam<kernels::MatmulPrecision> {
+ protected:
+  void SetUp() override { kernels::set_matmul_precision(GetParam()); }
+  void TearDown() override { kernels::set_matmul_precision(kernels::MatmulPrecision::Exact); }
+
+  // The first reference prompt (P1) followed by its greedy continuation.
+  std::vector<TokenId> prompt() const {
+    const auto prompts = test::reference_prompts(test::fixture_dir() / "reference");
+    std::vector<TokenId> ids = prompts.at(0).tokens;
+    ids.insert(ids.end(), prompts.at(0).greedy.begin(), prompts.at(0).greedy.end());
+    return ids;
+  }
+};
+
+TEST_P(ModelBatchInvariance, LastLogitsSameForOneBatchChunksAndTokenByToken) {
+  const std::vector<TokenId> ids = prompt();
+  ASSERT_GE(ids.size(), 20u);
+  const auto one_thread = load(1);
+  const std::vector<float> want = last_logits(*one_thread, ids, ids.size());
+  for (int threads : {1, 2}) {
+    const auto model = threads == 1 ? nullptr : load(threads);
+    const Model& m = threads == 1 ? *one_thread : *model;
+    for (std::size_t chunk : {ids.size(), std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{7},
+                              std::size_t{8}, std::size_t{13}, ids.size() - 1})
+      EXPECT_TRUE(same_bits(want, last_logits(m, ids, chunk)))
+          << "chunks of " << chunk << ", " << threads << " threads";
+  }
+}
+
+TEST_P(ModelBatchInvariance, EveryRowOfForwardAllEqualsTokenByToken) {
+  const std::vector<TokenId> ids = prompt();
+  const auto model = load(2);
+  const std::size_t V = model->config().vocab_size;
+  std::vector<float> all(ids.size() * V);
+  Session batched = model->new_session();
+  model->forward_all(ids, batched, all.data());
+  Session stepped = model->new_session();
+  std::vector<float> step(V);
+  for (std::size_t t = 0; t < ids.size(); ++t) {
+    model->forward(std::span<const TokenId>(ids).subspan(t, 1), stepped, step.data());
+    ASSERT_TRUE(same_bits(std::vector<float>(all.begin() + t * V, all.begin() + (t + 1) * V), step))
+        << "position " << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPrecisions, ModelBatchInvariance,
+                         ::testing::Values(kernels::MatmulPrecision::Exact, kernels::MatmulPrecision::Bf16Activations),
+                         [](const auto& info) {
+                           return std::string(info.param == kernels::MatmulPrecision::Exact ? "Exact"
+                                                                                            : "Bf16Activations");
+                         });
+
+}  // namespace
+}  // namespace qwen3
