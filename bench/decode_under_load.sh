@@ -4,7 +4,7 @@
 # usage: bench/decode_under_load.sh BUILD/qwen3 [extra bench args]; GEN=tokens (default 16), COMPS="no yes"
 BIN=$1; shift
 EXTRA="$@"
-run() { $BIN bench --config qwen3-4b --dummy-weights --threads $1 --prompt-tokens 4 --gen-tokens ${GEN:-16} $EXTRA 2>&1 | grep -E "^decode" | tr -s ' ' | tr '\n' '|'; }
+run() { $BIN bench ${MODEL_FLAG:---model-config} qwen3-4b --dummy-weights --threads $1 --prompt-tokens 4 --gen-tokens ${GEN:-16} $EXTRA 2>&1 | grep -E "^decode" | tr -s ' ' | tr '\n' '|'; }
 for comp in ${COMPS:-no yes}; do
   for t in 1 2; do
     if [ $comp = yes ]; then taskset -c 1 sh -c 'while :; do :; done' & CPID=$!; fi

@@ -1,5 +1,7 @@
-// The benchmark: one prefill, then decoding through generate() in its
-// fixed-length mode, and the same run's memory-bandwidth probe.
+// The benchmark: `repeat` runs of one prefill and gen_tokens decode steps
+// through generate() in its fixed-length mode, between passes of the
+// bandwidth probe, then the bf16 peak probe.
+#include <algorithm>
 #include <chrono>
 
 #include "kernels/bandwidth.h"
@@ -23,6 +25,8 @@ void check(const BenchOptions& o) {
   };
   in_range("prompt_tokens", o.prompt_tokens, 1, kMaxTokens);
   in_range("gen_tokens", o.gen_tokens, 1, kMaxTokens);
+  in_range("depth", o.depth, 0, kMaxTokens);
+  in_range("repeat", o.repeat, 1, 1000);
   in_range("rounds", o.rounds, 1, 1000);
 }
 
@@ -37,13 +41,27 @@ std::vector<TokenId> bench_prompt(int n, int vocab) {
   return prompt;
 }
 
+Spread spread_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return {n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, v.front(), v.back()};
+}
+
+// Multiply-adds of one token through the layers' matrices, x2 flops.
+double layer_flops_per_token(const ModelConfig& c) {
+  const double h = c.hidden_size, q = double(c.num_attention_heads) * c.head_dim,
+               kv = double(c.num_key_value_heads) * c.head_dim, i = c.intermediate_size;
+  return 2.0 * c.num_hidden_layers * (h * q + 2 * h * kv + q * h + 3 * h * i);
+}
+
 }  // namespace
 
 BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
   check(o);
   BenchReport r;
+  const int context = o.depth > 0 ? o.depth : o.prompt_tokens;
   const auto t_load = Clock::now();
-  const auto model = open_model(settings, o.prompt_tokens + o.gen_tokens + 1);
+  const auto model = open_model(settings, context + o.gen_tokens + 1);
   r.load_s = std::chrono::duration<double>(Clock::now() - t_load).count();
   const Tokenizer tokenizer = Tokenizer::load(tokenizer_dir(settings));
   const ModelConfig& c = model->config();
@@ -52,6 +70,14 @@ BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
   r.layers = c.num_hidden_layers;
   r.hidden_size = c.hidden_size;
   r.vocab_size = c.vocab_size;
+  r.context_tokens = context;
+  r.prefill_flops_per_token = layer_flops_per_token(c);
+  r.weight_bytes_per_token = static_cast<double>(model->decode_bytes_per_token());
+  // Each decode step reads the cache of the whole context (middle of the run).
+  r.kv_bytes_per_token = static_cast<double>(Model::kv_cache_bytes(c, context + o.gen_tokens / 2));
+
+  const kernels::ProbeResult before = kernels::measure_read_bandwidth(r.threads);
+  model::reset_peak_resident();  // the probe's buffer is gone: the peak is the model's from here
 
   // The generation loop in its fixed-length mode: greedy, no stop token;
   // gen_tokens + 1 sampled ids are gen_tokens decode steps after the first.
@@ -59,12 +85,19 @@ BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
   options.sampling.temperature = 0.0f;
   options.sampling.max_new_tokens = o.gen_tokens + 1;
   options.ignore_eos = true;
-  ModelRunner runner(*model);
-  const auto prompt = bench_prompt(o.prompt_tokens, c.vocab_size);
-  const GenerationResult first = generate(runner, tokenizer, prompt, options);
-  r.prefill_s = first.usage.time_to_first_token_ms / 1000.0;
-  r.prefill_tokens_per_s = o.prompt_tokens / r.prefill_s;
-  r.decode_tokens_per_s = first.usage.tokens_per_second;
+  const auto prompt = bench_prompt(context, c.vocab_size);
+  std::vector<double> prefill_s, prefill_tps, decode_tps;
+  std::unique_ptr<ModelRunner> runner;
+  for (int run = 0; run < o.repeat; ++run) {
+    runner = std::make_unique<ModelRunner>(*model);  // a fresh cache: the whole prompt is prefilled
+    const GenerationResult g = generate(*runner, tokenizer, prompt, options);
+    prefill_s.push_back(g.usage.time_to_first_token_ms / 1000.0);
+    prefill_tps.push_back(context / prefill_s.back());
+    decode_tps.push_back(g.usage.tokens_per_second);
+  }
+  r.prefill_s = spread_of(prefill_s);
+  r.prefill_tokens_per_s = spread_of(prefill_tps);
+  r.decode_tokens_per_s = spread_of(decode_tps);
 
   if (!o.english_only.empty()) {
     const vocab::TokenMask mask = vocab::make_mask(tokenizer, o.english_only);
@@ -74,18 +107,22 @@ BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
     double plain_s = 0, english_s = 0;
     // Each call reuses the cached prompt and decodes gen_tokens steps again.
     for (int round = 0; round < o.rounds; ++round) {
-      plain_s += o.gen_tokens / generate(runner, tokenizer, prompt, options).usage.tokens_per_second;
-      english_s += o.gen_tokens / generate(runner, tokenizer, prompt, english).usage.tokens_per_second;
+      plain_s += o.gen_tokens / generate(*runner, tokenizer, prompt, options).usage.tokens_per_second;
+      english_s += o.gen_tokens / generate(*runner, tokenizer, prompt, english).usage.tokens_per_second;
     }
     r.plain_decode_tokens_per_s = o.rounds * o.gen_tokens / plain_s;
     r.english_decode_tokens_per_s = o.rounds * o.gen_tokens / english_s;
   }
 
-  r.decode_bytes_per_token = static_cast<double>(model->decode_bytes_per_token());
-  r.decode_gbs = r.decode_bytes_per_token * r.decode_tokens_per_s / 1e9;
-  // Peak memory is read before the bandwidth probe, whose buffer is not the model's.
+  // Peak memory is read before the next probes, whose buffers are not the model's.
   r.peak_resident_gib = static_cast<double>(model::peak_resident_bytes()) / (1024.0 * 1024.0 * 1024.0);
-  r.machine_read_gbs = kernels::measure_read_bandwidth_gbs(r.threads);
+  runner.reset();
+  const kernels::ProbeResult after = kernels::measure_read_bandwidth(r.threads);
+  // Before and after the runs: the median of both, the spread of every pass.
+  r.machine_read_gbs = {(before.median + after.median) / 2, std::min(before.min, after.min),
+                        std::max(before.max, after.max)};
+  const kernels::ProbeResult peak = kernels::measure_bf16_peak_gflops(r.threads);
+  r.bf16_peak_gflops = {peak.median, peak.min, peak.max};
   return r;
 }
 

@@ -29,6 +29,13 @@ std::uint64_t proc_kb(const char* file, const std::string& key) {
 std::uint64_t available_memory_bytes() { return proc_kb("/proc/meminfo", "MemAvailable"); }
 std::uint64_t peak_resident_bytes() { return proc_kb("/proc/self/status", "VmHWM"); }
 
+bool reset_peak_resident() {
+  std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+  if (!f) return false;
+  const bool ok = std::fputs("5", f) >= 0;  // 5: reset the peak resident set to the current one
+  return std::fclose(f) == 0 && ok;
+}
+
 std::string gib(std::uint64_t bytes) {
   char s[32];
   std::snprintf(s, sizeof s, "%.2f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));

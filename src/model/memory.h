@@ -10,6 +10,10 @@ namespace qwen3::model {
 std::uint64_t available_memory_bytes();
 // VmHWM of /proc/self/status: the peak resident set of this process.
 std::uint64_t peak_resident_bytes();
+// Resets that peak to the current resident set (Linux >= 4.0), so that a
+// measurement's own buffer freed before a run does not count as the run's.
+// Returns false where the kernel does not support it.
+bool reset_peak_resident();
 
 // Throws qwen3::Error when weights + KV cache exceed the available memory,
 // naming both figures and how to need less.

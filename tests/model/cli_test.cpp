@@ -134,8 +134,27 @@ TEST(Cli, BenchReportsEveryFigure) {
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(r.out);
   for (const char* k : {"prefill_tokens_per_s", "decode_tokens_per_s", "time_to_first_token_s", "decode_bandwidth_gbs",
-                        "machine_read_bandwidth_gbs", "peak_rss_gib"})
+                        "machine_read_bandwidth_gbs", "peak_rss_gib", "prefill_gflops", "decode_kv_bytes_per_token"})
     EXPECT_GT(j[k].get<double>(), 0.0) << k;
+  EXPECT_GE(j["machine_bf16_peak_gflops"].get<double>(), 0.0);  // 0 on a CPU without AVX512_BF16
+}
+
+TEST(Cli, BenchRepeatsAndMeasuresAtDepth) {
+  const Result r = qwen3_cli("bench --model " + fixture() + " --depth 40 --gen-tokens 4 --repeat 3 --threads 1 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["prompt_tokens"], 40);
+  EXPECT_EQ(j["repeat"], 3);
+  for (const char* k : {"prefill_tokens_per_s", "decode_tokens_per_s", "machine_read_bandwidth_gbs"}) {
+    const json& s = j["spread"][k];
+    EXPECT_LE(s["min"].get<double>(), s["median"].get<double>()) << k;
+    EXPECT_LE(s["median"].get<double>(), s["max"].get<double>()) << k;
+  }
+  // Decode reads the cache of the whole context: about 40 tokens' worth.
+  const json c = json::parse(read_file(test::fixture_dir() / "config.json"));
+  const double per_token =
+      2.0 * c["num_hidden_layers"].get<int>() * c["num_key_value_heads"].get<int>() * c["head_dim"].get<int>();
+  EXPECT_GE(j["decode_kv_bytes_per_token"].get<double>(), 40 * per_token * 2);  // at least bf16
 }
 
 TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
