@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "qwen3/tokenizer.h"
+
 namespace qwen3 {
 
 // Key order of JSON objects is kept as given: the template prints tools and
@@ -82,6 +84,11 @@ class ChatTemplate {
 
   // The prompt exactly as the template renders `request`.
   std::string render(const ChatRequest& request) const;
+  // The same, appending to `supplied` the byte ranges of the prompt that came
+  // from the request (message contents, reasoning, tool calls, tool
+  // definitions), in order: Tokenizer::encode(prompt, supplied) then keeps
+  // special-token text typed inside them ordinary text.
+  std::string render(const ChatRequest& request, std::vector<Tokenizer::Span>* supplied) const;
 
   const std::string& sha256() const { return sha256_; }
 

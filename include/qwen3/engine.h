@@ -89,6 +89,11 @@ struct GenerationOptions {
   bool ignore_eos = false;
   // English-only decoding: only these ids can be produced (nullptr: any).
   const vocab::TokenMask* allowed = nullptr;
+  // Special-token text inside what a request supplied (message contents,
+  // tool calls and definitions): false parses "<|im_start|>" there into the
+  // special token, as transformers does; true keeps it ordinary text, so a
+  // user cannot forge turns (a server facing untrusted users).
+  bool special_tokens_in_content_as_text = false;
 };
 
 enum class FinishReason {

@@ -87,7 +87,8 @@ struct GeneralFields {
   W<std::string> thinking_budget_text;  // inserted when the budget runs out; must close the think block
   W<std::string> english_only;          // "off" or a vocab policy spec ("latin", "ascii+emoji", ...)
   W<std::vector<std::string>> stop;     // the answer ends before any of these
-  W<bool> ignore_eos;                   // keep going past <|im_end|> (fixed-length runs)
+  W<std::string> special_tokens_in_content;  // "parse" (as transformers) | "text" (no injection)
+  W<bool> ignore_eos;                        // keep going past <|im_end|> (fixed-length runs)
 };
 
 struct Settings : GeneralFields<Setting> {
@@ -182,6 +183,11 @@ void visit_general(S& s, Visitor&& v) {
     s.english_only);
   v(OptionInfo{"stop", "TEXT", "Stop when the answer contains this text (repeatable)", OptionGroup::Generation},
     s.stop);
+  v(OptionInfo{"special_tokens_in_content", "MODE",
+               "Special-token text inside messages (<|im_start|>, <think>, ...): parse (real special tokens, as "
+               "transformers) or text (plain text: no prompt injection; the server's default)",
+               OptionGroup::Generation},
+    s.special_tokens_in_content);
   v(OptionInfo{"ignore_eos", "", "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs)",
                OptionGroup::Generation},
     s.ignore_eos);

@@ -46,6 +46,17 @@ class Tokenizer {
   // split_special_tokens=false. No BOS/EOS is added. Thread-safe.
   std::vector<TokenId> encode(std::string_view text) const;
 
+  // A byte range [begin, end) of a text.
+  struct Span {
+    std::size_t begin = 0, end = 0;
+  };
+  // Like encode(text), but an added token whose text overlaps one of `plain`
+  // (sorted, not overlapping) is not matched there: it is encoded as the
+  // ordinary text it is, as Hugging Face does with split_special_tokens=true.
+  // Used to keep "<|im_start|>" typed inside a message from becoming a real
+  // special token (qwen3/chat.h, ChatTemplate::render's content spans).
+  std::vector<TokenId> encode(std::string_view text, const std::vector<Span>& plain) const;
+
   // As HF's decode: bytes of ordinary tokens made valid UTF-8 the way Rust's
   // from_utf8_lossy does (U+FFFD per broken sequence); added tokens as their
   // content; skip_special drops only the added tokens with special=true.

@@ -49,15 +49,40 @@ std::size_t last_query_index(const std::vector<ChatMessage>& messages) {
   return messages.size() - 1;
 }
 
-void render_tools_system(std::string& out, const ChatRequest& r) {
+// The prompt being rendered, and the byte ranges of what the request
+// supplied (contents, reasoning, tool calls and definitions), if wanted.
+struct Sink {
+  std::string text;
+  std::vector<Tokenizer::Span>* supplied = nullptr;
+
+  Sink& operator+=(std::string_view template_text) {
+    text += template_text;
+    return *this;
+  }
+  Sink& operator+=(char c) {
+    text += c;
+    return *this;
+  }
+  // Text from the request.
+  void given(std::string_view request_text) {
+    const std::size_t begin = text.size();
+    text += request_text;
+    if (supplied && !request_text.empty()) supplied->push_back({begin, text.size()});
+  }
+};
+
+void render_tools_system(Sink& out, const ChatRequest& r) {
   out += "<|im_start|>system\n";
-  if (r.messages[0].role == Role::System) out += r.messages[0].content + "\n\n";
+  if (r.messages[0].role == Role::System) {
+    out.given(r.messages[0].content);
+    out += "\n\n";
+  }
   out +=
       "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
       "You are provided with function signatures within <tools></tools> XML tags:\n<tools>";
   for (const auto& tool : *r.tools) {
     out += '\n';
-    out += to_template_json(tool);
+    out.given(to_template_json(tool));
   }
   out +=
       "\n</tools>\n\nFor each function call, return a json object with function name and arguments "
@@ -65,7 +90,7 @@ void render_tools_system(std::string& out, const ChatRequest& r) {
       "{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n";
 }
 
-void render_assistant(std::string& out, const ChatMessage& m, bool after_last_query, bool is_last) {
+void render_assistant(Sink& out, const ChatMessage& m, bool after_last_query, bool is_last) {
   std::string_view content = m.content;
   std::string_view reasoning;
   if (m.reasoning_content) {
@@ -79,11 +104,11 @@ void render_assistant(std::string& out, const ChatMessage& m, bool after_last_qu
   out += "<|im_start|>assistant\n";
   if (after_last_query && (is_last || !reasoning.empty())) {
     out += "<think>\n";
-    out += strip_nl(reasoning);
+    out.given(strip_nl(reasoning));
     out += "\n</think>\n\n";
-    out += lstrip_nl(content);
+    out.given(lstrip_nl(content));
   } else {
-    out += content;
+    out.given(content);
   }
   for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
     // {%- if (loop.first and content) or (not loop.first) %}: `content` is
@@ -91,9 +116,9 @@ void render_assistant(std::string& out, const ChatMessage& m, bool after_last_qu
     if (i > 0 || !content.empty()) out += '\n';
     const ToolCall& call = m.tool_calls[i];
     out += "<tool_call>\n{\"name\": \"";
-    out += call.name;
+    out.given(call.name);
     out += "\", \"arguments\": ";
-    out += call.arguments.is_string() ? call.arguments.get<std::string>() : to_template_json(call.arguments);
+    out.given(call.arguments.is_string() ? call.arguments.get<std::string>() : to_template_json(call.arguments));
     out += "}\n</tool_call>";
   }
   out += "<|im_end|>\n";
@@ -158,17 +183,22 @@ ChatTemplate ChatTemplate::from_tokenizer_config(const std::filesystem::path& di
   return from_source(tmpl->get_ref<const std::string&>(), config_file.string());
 }
 
-std::string ChatTemplate::render(const ChatRequest& r) const {
+std::string ChatTemplate::render(const ChatRequest& r) const { return render(r, nullptr); }
+
+std::string ChatTemplate::render(const ChatRequest& r, std::vector<Tokenizer::Span>* supplied) const {
   if (r.messages.empty()) throw Error("chat template: messages must not be empty");
   const auto& msgs = r.messages;
-  std::string out;
+  Sink out;
+  out.supplied = supplied;
 
   if (r.tools && !r.tools->is_array()) throw Error("chat template: tools must be an array of tool objects");
   // {%- if tools %} ... {%- else %} system message ... {%- endif %}
   if (r.tools && !r.tools->empty()) {
     render_tools_system(out, r);
   } else if (msgs[0].role == Role::System) {
-    out += "<|im_start|>system\n" + msgs[0].content + "<|im_end|>\n";
+    out += "<|im_start|>system\n";
+    out.given(msgs[0].content);
+    out += "<|im_end|>\n";
   }
 
   const std::size_t last_query = last_query_index(msgs);
@@ -181,7 +211,9 @@ std::string ChatTemplate::render(const ChatRequest& r) const {
         if (m.role == Role::System && i == 0) break;  // already rendered above
         out += "<|im_start|>";
         out += role_name(m.role);
-        out += '\n' + m.content + "<|im_end|>\n";
+        out += '\n';
+        out.given(m.content);
+        out += "<|im_end|>\n";
         break;
       case Role::Assistant:
         render_assistant(out, m, i > last_query, is_last);
@@ -189,7 +221,9 @@ std::string ChatTemplate::render(const ChatRequest& r) const {
       case Role::Tool:
         // Consecutive tool results share one user turn.
         if (i == 0 || msgs[i - 1].role != Role::Tool) out += "<|im_start|>user";
-        out += "\n<tool_response>\n" + m.content + "\n</tool_response>";
+        out += "\n<tool_response>\n";
+        out.given(m.content);
+        out += "\n</tool_response>";
         if (is_last || msgs[i + 1].role != Role::Tool) out += "<|im_end|>\n";
         break;
     }
@@ -199,7 +233,7 @@ std::string ChatTemplate::render(const ChatRequest& r) const {
     out += "<|im_start|>assistant\n";
     if (r.enable_thinking == false) out += "<think>\n\n</think>\n\n";
   }
-  return out;
+  return std::move(out.text);
 }
 
 }  // namespace qwen3

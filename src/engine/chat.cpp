@@ -23,7 +23,11 @@ Chat::Chat(LanguageModel& model, const Tokenizer& tokenizer, ChatTemplate chat_t
     : model_(&model), tokenizer_(&tokenizer), template_(std::move(chat_template)) {}
 
 std::vector<TokenId> Chat::prompt_ids(ChatRequest request, const GenerationOptions& options) const {
-  return tokenizer_->encode(template_.render(effective_request(std::move(request), options.thinking_budget)));
+  const ChatRequest effective = effective_request(std::move(request), options.thinking_budget);
+  if (!options.special_tokens_in_content_as_text) return tokenizer_->encode(template_.render(effective));
+  std::vector<Tokenizer::Span> supplied;
+  const std::string prompt = template_.render(effective, &supplied);
+  return tokenizer_->encode(prompt, supplied);
 }
 
 GenerationResult Chat::reply(ChatRequest request, const GenerationOptions& options, const PieceCallback& on_piece) {

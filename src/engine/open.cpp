@@ -122,6 +122,7 @@ GenerationOptions Engine::options_for(SamplingMode mode) const {
   o.stop = settings_.stop.value;
   o.ignore_eos = settings_.ignore_eos.value;
   o.allowed = mask_.get();
+  o.special_tokens_in_content_as_text = settings_.special_tokens_in_content.value == "text";
   return o;
 }
 

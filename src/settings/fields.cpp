@@ -150,6 +150,9 @@ void validate_options(const Settings& s) {
   for (const auto& stop : s.stop.value)
     if (stop.empty() || !is_valid_utf8(stop))
       throw Error("stop = " + to_toml(stop) + ": expected a non-empty UTF-8 stop string");
+  if (s.special_tokens_in_content.value != "parse" && s.special_tokens_in_content.value != "text")
+    throw Error("special_tokens_in_content = " + to_toml(s.special_tokens_in_content.value) +
+                ": expected \"parse\" or \"text\"");
   if (s.english_only.value != "off") {
     try {
       vocab::Policy::parse(s.english_only.value);

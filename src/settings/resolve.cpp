@@ -118,6 +118,7 @@ Settings builtin_settings() {
   s.thinking_budget_text.value = std::string(kDefaultBudgetStopText);
   s.english_only.value = "off";
   s.stop.value = {};
+  s.special_tokens_in_content.value = "parse";  // as transformers
   s.ignore_eos.value = false;
   s.thinking = SamplingSettings::builtin(SamplingMode::Thinking);
   s.non_thinking = SamplingSettings::builtin(SamplingMode::NonThinking);

@@ -20,8 +20,13 @@ class AddedTokenMatcher {
 
   // Calls on_text(segment) for each stretch of ordinary text and
   // on_token(id) for each added token, in order. Empty stretches are skipped.
+  // With `allowed(begin, end)`, a match is taken only where it returns true.
   template <class OnText, class OnToken>
   void split(std::string_view text, OnText&& on_text, OnToken&& on_token) const {
+    split(text, on_text, on_token, [](std::size_t, std::size_t) { return true; });
+  }
+  template <class OnText, class OnToken, class Allowed>
+  void split(std::string_view text, OnText&& on_text, OnToken&& on_token, Allowed&& allowed) const {
     std::size_t start = 0, i = 0;
     while (i < text.size()) {
       unsigned char b = static_cast<unsigned char>(text[i]);
@@ -31,7 +36,7 @@ class AddedTokenMatcher {
       }
       const Candidate* hit = nullptr;
       for (const Candidate& c : by_first_byte_[b])  // longest first
-        if (text.compare(i, c.content.size(), c.content) == 0) {
+        if (text.compare(i, c.content.size(), c.content) == 0 && allowed(i, i + c.content.size())) {
           hit = &c;
           break;
         }

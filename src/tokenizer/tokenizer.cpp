@@ -56,7 +56,9 @@ void Tokenizer::Impl::encode_text(std::string_view text, std::vector<TokenId>& i
   for (const auto& p : pieces) encode_word(text.substr(p.begin, p.end - p.begin), ids);
 }
 
-std::vector<TokenId> Tokenizer::encode(std::string_view text) const {
+std::vector<TokenId> Tokenizer::encode(std::string_view text) const { return encode(text, {}); }
+
+std::vector<TokenId> Tokenizer::encode(std::string_view text, const std::vector<Span>& plain) const {
   std::size_t valid = utf8_valid_prefix(text);
   if (valid != text.size()) {
     char hex[8];
@@ -66,9 +68,15 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text) const {
   }
   std::vector<TokenId> ids;
   ids.reserve(text.size() / 3 + 4);
+  // A match may not overlap a plain span (spans sorted: one forward scan).
+  std::size_t next = 0;
+  auto allowed = [&](std::size_t begin, std::size_t end) {
+    while (next < plain.size() && plain[next].end <= begin) ++next;
+    return next == plain.size() || plain[next].begin >= end;
+  };
   impl_->added_matcher.split(
-      text, [&](std::string_view segment) { impl_->encode_text(segment, ids); },
-      [&](TokenId id) { ids.push_back(id); });
+      text, [&](std::string_view segment) { impl_->encode_text(segment, ids); }, [&](TokenId id) { ids.push_back(id); },
+      allowed);
   return ids;
 }
 
