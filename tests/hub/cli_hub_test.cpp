@@ -4,9 +4,14 @@
 // manage the cache; offline runs use it alone.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/file.h"
 #include "common/run_cli.h"
 #include "common/test_paths.h"
 #include "hub/hub_server.h"
@@ -143,6 +148,56 @@ TEST_F(HubCli, HubErrorsAreOneLine) {
   server_.stop();  // the hub is gone: nothing cached, so nothing to fall back to
   r = run({"info", "--model", kRepo});
   EXPECT_TRUE(is_one_line_error(r, "cannot reach " + server_.endpoint())) << r.err;
+}
+
+// scripts/fetch-tokenizer.sh pulls Qwen/Qwen3-4B's tokenizer with the program
+// and checks its sha256 (npm, the fallback, is replaced by a failing stand-in
+// here, so nothing leaves the machine).
+TEST_F(HubCli, TheTokenizerScriptPullsWithTheProgramAndChecksTheSha256) {
+  test::HubRepo qwen;
+  qwen.id = "Qwen/Qwen3-4B";
+  qwen.commit = std::string(40, 'b');
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json"}) qwen.add(f, read_file(test::tokenizer_dir() / f));
+  server_.add(qwen);
+  const fs::path bin = cache_ / "bin";
+  fs::create_directories(bin);
+  std::ofstream(bin / "npm") << "#!/bin/sh\necho 'npm: not in this test' >&2\nexit 1\n";
+  fs::permissions(bin / "npm", fs::perms::owner_all);
+
+  auto script = [&](const fs::path& dir) {
+    const std::string cmd = "cd " + test::shell_quote(test::source_dir().string()) +
+                            " && env PATH=" + test::shell_quote(bin.string() + ":/usr/bin:/bin") +
+                            " QWEN3_TOKENIZER_DIR=" + test::shell_quote(dir.string()) +
+                            " QWEN3_BIN=" + test::shell_quote(test::qwen3_bin().string()) +
+                            " HF_ENDPOINT=" + server_.endpoint() +
+                            " HF_HUB_CACHE=" + test::shell_quote((cache_ / "hub").string()) +
+                            " HF_TOKEN= HF_HUB_OFFLINE= QWEN3_CONFIG= QWEN3_MODEL= ./scripts/fetch-tokenizer.sh 2>&1";
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int status = ::pclose(p);
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, out);
+  };
+  const auto [status, out] = script(cache_ / "tok");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("fetch-tokenizer: hub -> " + (cache_ / "tok").string() + " (sha256 verified)"), std::string::npos)
+      << out;
+  EXPECT_EQ(read_file(cache_ / "tok" / "tokenizer.json"), read_file(test::tokenizer_dir() / "tokenizer.json"));
+  EXPECT_TRUE(fs::exists(cache_ / "hub" / "models--Qwen--Qwen3-4B" / "snapshots" / qwen.commit / "tokenizer.json"));
+
+  // Other bytes than Qwen3's: refused.
+  qwen.id = "Qwen/Qwen3-4B";
+  qwen.files.clear();
+  qwen.commit = std::string(40, 'd');
+  qwen.add("tokenizer.json", read_file(test::tokenizer_dir() / "tokenizer.json"));
+  qwen.add("tokenizer_config.json", "{}");
+  server_.add(qwen);
+  const auto [bad_status, bad_out] = script(cache_ / "tok2");
+  EXPECT_EQ(bad_status, 1) << bad_out;
+  EXPECT_NE(bad_out.find("fetch-tokenizer: error: tokenizer_config.json from hub has sha256"), std::string::npos)
+      << bad_out;
+  EXPECT_FALSE(fs::exists(cache_ / "tok2" / "tokenizer.json"));  // nothing of a refused pair is kept
 }
 
 }  // namespace
