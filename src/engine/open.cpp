@@ -5,6 +5,7 @@
 
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
+#include "qwen3/hub.h"
 #include "qwen3/vocab.h"
 
 namespace qwen3 {
@@ -17,29 +18,42 @@ fs::path default_tokenizer_dir() {
   return {};
 }
 
+namespace {
+
+// The local path the model setting names: itself, or for a hub name the
+// snapshot folder (or chosen .gguf file) in the Hugging Face cache, with
+// `files` fetched first.
+fs::path local_model(const Settings& s, hub::Files files) {
+  if (const auto name = hub::hub_model(s.model.value)) return hub::fetch(*name, files, hub_options(s)).model_path();
+  return s.model.value;
+}
+
+}  // namespace
+
 fs::path tokenizer_dir(const Settings& s) {
   if (!s.tokenizer.value.empty()) return s.tokenizer.value;
   if (s.model.value.empty()) return default_tokenizer_dir();
-  const fs::path model = s.model.value;
+  const bool from_hub = hub::hub_model(s.model.value).has_value();
+  const fs::path model = local_model(s, hub::Files::Tokenizer);
   std::error_code ec;
   if (!fs::exists(model, ec)) throw Error("model " + s.model.value + ": no such file or folder");
   // A checkpoint without tokenizer files uses the fetched Qwen3 tokenizer
   // (the dense Qwen3 family shares it); any other folder or file is read as
   // the tokenizer itself, so its errors name it.
-  const bool bare_checkpoint =
-      fs::is_directory(model, ec) && !fs::exists(model / "tokenizer.json", ec) && fs::exists(model / "config.json", ec);
+  const bool bare_checkpoint = fs::is_directory(model, ec) && !fs::exists(model / "tokenizer.json", ec) &&
+                               (from_hub || fs::exists(model / "config.json", ec));
   return bare_checkpoint ? default_tokenizer_dir() : model;
 }
 
 namespace {
 
 [[noreturn]] void no_model() {
-  throw Error("no model: set model to a checkpoint folder (or model_config NAME with dummy_weights)");
+  throw Error("no model: set model to a checkpoint folder or a hub name (or model_config NAME with dummy_weights)");
 }
 
-// The model folder named by the settings, checked.
-fs::path model_folder(const Settings& s) {
-  const fs::path dir = s.model.value;
+// The model folder named by the settings (`files` of a hub name fetched), checked.
+fs::path model_folder(const Settings& s, hub::Files files) {
+  const fs::path dir = local_model(s, files);
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error("model " + s.model.value + ": " + (fs::exists(dir, ec) ? "not a folder" : "no such folder") +
@@ -60,7 +74,7 @@ bool uses_model_folder(const Settings& s) {
 }  // namespace
 
 ModelConfig load_model_config(const Settings& s) {
-  if (!s.model.value.empty()) return ModelConfig::load(model_folder(s) / "config.json");
+  if (!s.model.value.empty()) return ModelConfig::load(model_folder(s, hub::Files::Config) / "config.json");
   if (s.model_config.value.empty()) no_model();
   return ModelConfig::load(resolve_config(s.model_config.value));
 }
@@ -78,7 +92,7 @@ RunOptions run_options_for(const Settings& s, const ModelConfig& config, int def
 
 std::unique_ptr<Model> open_model(const Settings& s, int default_ctx) {
   if (uses_model_folder(s)) {
-    const fs::path dir = model_folder(s);
+    const fs::path dir = model_folder(s, hub::Files::Model);
     const ModelConfig config = ModelConfig::load(dir / "config.json");
     return Model::load(dir, run_options_for(s, config, default_ctx));
   }

@@ -5,13 +5,12 @@
 #include <string>
 #include <thread>
 
+#include "common/environment.h"
 #include "qwen3/error.h"
 #include "qwen3/reasoning.h"
 #include "settings/config_file.h"
 #include "settings/fields.h"
 #include "settings/generation_config.h"
-
-extern char** environ;
 
 namespace qwen3 {
 
@@ -74,15 +73,11 @@ std::vector<std::string> Settings::run_warnings() const {
 }
 
 Environment process_environment() {
-  Environment env;
-  for (char** e = environ; e && *e; ++e) {
-    const std::string entry(*e);
-    const auto eq = entry.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string name = entry.substr(0, eq);
-    if (name.rfind("QWEN3_", 0) == 0 || name == "XDG_CONFIG_HOME" || name == "HOME") env[name] = entry.substr(eq + 1);
-  }
-  return env;
+  return environment_variables([](const std::string& name) {
+    return name.rfind("QWEN3_", 0) == 0 || name == "XDG_CONFIG_HOME" || name == "HOME" || name.rfind("HF_", 0) == 0 ||
+           name == "HUGGING_FACE_HUB_TOKEN" || name == "HUGGINGFACE_HUB_CACHE" || name == "TRANSFORMERS_OFFLINE" ||
+           name == "XDG_CACHE_HOME";
+  });
 }
 
 std::optional<std::filesystem::path> default_config_path(const Environment& environment) {
@@ -106,6 +101,7 @@ Settings builtin_settings() {
   Settings s;
   const RunOptions run;
   s.model.value = "";
+  s.offline.value = false;
   s.model_config.value = "";
   s.dummy_weights.value = false;
   s.tokenizer.value = "";
@@ -123,6 +119,19 @@ Settings builtin_settings() {
   s.thinking = SamplingSettings::builtin(SamplingMode::Thinking);
   s.non_thinking = SamplingSettings::builtin(SamplingMode::NonThinking);
   return s;
+}
+
+// The snapshot folder of a hub model, its generation_config.json downloaded
+// if the repository has one. Offline, what the cache holds: nothing when the
+// model is not cached (the command that needs the model says so).
+std::optional<std::filesystem::path> hub_generation_config_dir(const hub::ModelName& name,
+                                                               const hub::HubOptions& options) {
+  if (!options.offline) return hub::fetch(name, hub::Files::GenerationConfig, options).folder;
+  try {
+    return hub::fetch(name, hub::Files::GenerationConfig, options).folder;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 // QWEN3_<KEY>; an empty variable counts as unset. Sampling variables set both presets.
@@ -192,19 +201,30 @@ Settings resolve(const SettingsSources& sources) {
   // generation_config.json ranks below the config file, but which model's
   // file to read depends on the model those higher sources name: resolve
   // them once to learn it, then build the result in precedence order.
+  const hub::HubOptions hub_from_environment = hub::options_from_environment(env);
   std::optional<std::filesystem::path> model_dir = sources.model_dir;
   if (!model_dir) {
     Settings probe = builtin_settings();
+    probe.hub = hub_from_environment;
     apply_user_sources(probe);
     if (!probe.model.value.empty() && std::filesystem::is_directory(probe.model.value, ec))
       model_dir = probe.model.value;
+    else if (const auto name = hub::hub_model(probe.model.value); name && !name->gguf())
+      model_dir = hub_generation_config_dir(*name, hub_options(probe));
   }
 
   Settings s = builtin_settings();
+  s.hub = hub_from_environment;
   if (model_dir) s.generation_config = apply_generation_config(s, *model_dir);
   apply_user_sources(s);
   if (config) s.config_file = config->path;
   return s;
+}
+
+hub::HubOptions hub_options(const Settings& settings) {
+  hub::HubOptions o = settings.hub.cache_dir.empty() ? hub::options_from_environment() : settings.hub;
+  o.offline = o.offline || settings.offline.value;
+  return o;
 }
 
 void apply_overrides(Settings& settings, const SettingOverrides& overrides, Source source) {

@@ -168,11 +168,32 @@ TEST_F(SettingsTest, TheModelSettingLocatesGenerationConfig) {
   auto s = resolve(src);
   EXPECT_EQ(s.model.source, Source::Environment);
   EXPECT_EQ(s.thinking.top_k.value, 33);
-  // A hub id is not a folder: no generation_config.json is read.
+  // A hub name not in the (empty, offline) cache: no generation_config.json yet.
   src.environment["QWEN3_MODEL"] = "Qwen/Qwen3-4B";
   s = resolve(src);
   EXPECT_FALSE(s.generation_config);
   EXPECT_EQ(s.model.value, "Qwen/Qwen3-4B");
+}
+
+// A hub name reads the generation_config.json of its snapshot in the
+// Hugging Face cache (laid out here as huggingface_hub lays it out).
+TEST_F(SettingsTest, AHubModelsGenerationConfigComesFromItsSnapshot) {
+  const std::string commit(40, 'c');
+  write("hf/models--Qwen--Qwen3-4B/refs/main", commit);
+  write("hf/models--Qwen--Qwen3-4B/blobs/e1", R"({"top_k": 31})");
+  std::filesystem::create_directories(dir_ / "hf/models--Qwen--Qwen3-4B/snapshots" / commit);
+  std::filesystem::create_symlink("../../blobs/e1",
+                                  dir_ / "hf/models--Qwen--Qwen3-4B/snapshots" / commit / "generation_config.json");
+  auto src = sources();
+  src.environment["HF_HUB_CACHE"] = (dir_ / "hf").string();
+  src.environment["QWEN3_MODEL"] = "Qwen/Qwen3-4B";
+  const auto s = resolve(src);
+  EXPECT_EQ(s.thinking.top_k.value, 31);
+  EXPECT_EQ(s.thinking.top_k.source, Source::GenerationConfig);
+  ASSERT_TRUE(s.generation_config);
+  EXPECT_EQ(*s.generation_config, dir_ / "hf/models--Qwen--Qwen3-4B/snapshots" / commit / "generation_config.json");
+  EXPECT_EQ(hub_options(s).cache_dir, dir_ / "hf");
+  EXPECT_TRUE(hub_options(s).offline);
 }
 
 // ---- precedence ---------------------------------------------------------

@@ -30,10 +30,12 @@ class SettingsTest : public ::testing::Test {
   }
 
   // Sources with only what the test gives: HOME points into the temp folder,
-  // so no real user config is read.
+  // so no real user config (or Hugging Face cache) is read, and the hub is
+  // off: a hub name is looked up in that empty cache, never on the network.
   SettingsSources sources() const {
     SettingsSources s;
     s.environment["HOME"] = (dir_ / "home").string();
+    s.environment["HF_HUB_OFFLINE"] = "1";
     return s;
   }
 
