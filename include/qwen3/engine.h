@@ -178,16 +178,25 @@ class Chat {
 std::filesystem::path default_tokenizer_dir();
 // settings.tokenizer; else the model (a folder or tokenizer.json), except
 // a checkpoint folder without tokenizer.json, which uses
-// default_tokenizer_dir() (the dense Qwen3 family shares one tokenizer);
-// with no model, default_tokenizer_dir(). Throws when the model does not exist.
+// default_tokenizer_dir() (the dense Qwen3 family shares one tokenizer),
+// and a GGUF file, which is its own tokenizer unless a tokenizer.json lies
+// beside it (then that folder); with no model, default_tokenizer_dir().
+// Throws when the model does not exist.
 std::filesystem::path tokenizer_dir(const Settings& settings);
+// Where the model the settings name is: the checkpoint folder or GGUF file.
+std::filesystem::path model_path(const Settings& settings);
+// The chat template: the built-in official one with chat_template =
+// official, else the model's (ChatTemplate::from_tokenizer_config on
+// tokenizer_dir(): tokenizer_config.json, or a GGUF's tokenizer.chat_template).
+ChatTemplate chat_template_for(const Settings& settings);
 // The model's configuration (no weights read): the model folder's
-// config.json, else model_config. Throws qwen3::Error when neither is set.
+// config.json or the GGUF's metadata, else model_config. Throws
+// qwen3::Error when neither is set.
 ModelConfig load_model_config(const Settings& settings);
 // The run options for `config`: unless the settings set ctx, it is
 // default_ctx (0: 32768) lowered to the model's context. Validated.
 RunOptions run_options_for(const Settings& settings, const ModelConfig& config, int default_ctx = 0);
-// Loads the model folder, or generates qwen3-dummy-v1 weights for
+// Loads the model folder or GGUF file, or generates qwen3-dummy-v1 weights for
 // model_config with dummy_weights (the manifest beside the config).
 std::unique_ptr<Model> open_model(const Settings& settings, int default_ctx = 0);
 
