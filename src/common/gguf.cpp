@@ -19,14 +19,14 @@ struct TypeEntry {
 // ggml's type traits (block size, bytes per block) for every type a GGUF
 // file may name, so that a file of any type can be measured and refused by name.
 constexpr std::array<TypeEntry, 31> kTypes = {{
-    {0, {"F32", 1, 4}},        {1, {"F16", 1, 2}},        {2, {"Q4_0", 32, 18}},    {3, {"Q4_1", 32, 20}},
-    {6, {"Q5_0", 32, 22}},     {7, {"Q5_1", 32, 24}},     {8, {"Q8_0", 32, 34}},    {9, {"Q8_1", 32, 36}},
-    {10, {"Q2_K", 256, 84}},   {11, {"Q3_K", 256, 110}},  {12, {"Q4_K", 256, 144}}, {13, {"Q5_K", 256, 176}},
-    {14, {"Q6_K", 256, 210}},  {15, {"Q8_K", 256, 292}},  {16, {"IQ2_XXS", 256, 66}}, {17, {"IQ2_XS", 256, 74}},
-    {18, {"IQ3_XXS", 256, 98}}, {19, {"IQ1_S", 256, 50}}, {20, {"IQ4_NL", 32, 18}},  {21, {"IQ3_S", 256, 110}},
-    {22, {"IQ2_S", 256, 82}},  {23, {"IQ4_XS", 256, 136}}, {24, {"I8", 1, 1}},       {25, {"I16", 1, 2}},
-    {26, {"I32", 1, 4}},       {27, {"I64", 1, 8}},       {28, {"F64", 1, 8}},      {29, {"IQ1_M", 256, 56}},
-    {30, {"BF16", 1, 2}},      {34, {"TQ1_0", 256, 54}},  {35, {"TQ2_0", 256, 66}},
+    {0, {"F32", 1, 4}},         {1, {"F16", 1, 2}},         {2, {"Q4_0", 32, 18}},      {3, {"Q4_1", 32, 20}},
+    {6, {"Q5_0", 32, 22}},      {7, {"Q5_1", 32, 24}},      {8, {"Q8_0", 32, 34}},      {9, {"Q8_1", 32, 36}},
+    {10, {"Q2_K", 256, 84}},    {11, {"Q3_K", 256, 110}},   {12, {"Q4_K", 256, 144}},   {13, {"Q5_K", 256, 176}},
+    {14, {"Q6_K", 256, 210}},   {15, {"Q8_K", 256, 292}},   {16, {"IQ2_XXS", 256, 66}}, {17, {"IQ2_XS", 256, 74}},
+    {18, {"IQ3_XXS", 256, 98}}, {19, {"IQ1_S", 256, 50}},   {20, {"IQ4_NL", 32, 18}},   {21, {"IQ3_S", 256, 110}},
+    {22, {"IQ2_S", 256, 82}},   {23, {"IQ4_XS", 256, 136}}, {24, {"I8", 1, 1}},         {25, {"I16", 1, 2}},
+    {26, {"I32", 1, 4}},        {27, {"I64", 1, 8}},        {28, {"F64", 1, 8}},        {29, {"IQ1_M", 256, 56}},
+    {30, {"BF16", 1, 2}},       {34, {"TQ1_0", 256, 54}},   {35, {"TQ2_0", 256, 66}},
 }};
 
 constexpr std::uint64_t kMaxDims = 4;
@@ -96,8 +96,7 @@ std::uint64_t scalar_size(ValueType t) {
 bool known_value_type(std::uint32_t t) { return t <= static_cast<std::uint32_t>(ValueType::F64); }
 
 // Reads one scalar of type t into (integer, number); false for non-scalars.
-void read_scalar(Cursor& c, ValueType t, const File& f, const std::string& key, std::int64_t& integer,
-                 double& number) {
+void read_scalar(Cursor& c, ValueType t, const File& f, const std::string& key, std::int64_t& integer, double& number) {
   switch (t) {
     case ValueType::U8:
       integer = c.read<std::uint8_t>("value");
@@ -184,8 +183,8 @@ Value read_value(Cursor& c, const File& f, const std::string& key) {
     } else {
       const std::uint64_t s = scalar_size(v.element);
       if (n > c.left() / s)
-        f.fail("metadata " + key + ": array of " + std::to_string(n) + " " +
-               std::string(value_type_name(v.element)) + " exceeds the file");
+        f.fail("metadata " + key + ": array of " + std::to_string(n) + " " + std::string(value_type_name(v.element)) +
+               " exceeds the file");
       const bool fl = v.element == ValueType::F32 || v.element == ValueType::F64;
       (fl ? v.numbers.reserve(n) : v.integers.reserve(n));
       for (std::uint64_t i = 0; i < n; ++i) {
@@ -223,15 +222,13 @@ std::uint64_t row_bytes(std::uint32_t type, std::int64_t n) {
 }
 
 std::string_view value_type_name(ValueType type) {
-  static constexpr std::array<std::string_view, 13> names = {"u8",  "i8",  "u16",    "i16",   "u32", "i32", "f32",
+  static constexpr std::array<std::string_view, 13> names = {"u8",   "i8",     "u16",   "i16", "u32", "i32", "f32",
                                                              "bool", "string", "array", "u64", "i64", "f64"};
   const auto i = static_cast<std::uint32_t>(type);
   return i < names.size() ? names[i] : "unknown";
 }
 
-bool Value::is_integer() const {
-  return type != ValueType::String && type != ValueType::Array && !is_float();
-}
+bool Value::is_integer() const { return type != ValueType::String && type != ValueType::Array && !is_float(); }
 
 std::int64_t Tensor::elements() const {
   std::int64_t n = 1;
@@ -281,8 +278,7 @@ File::File(const std::filesystem::path& path) : file_(path) {
     t.name = std::string(c.string("tensor name"));
     const std::string what = "tensor " + t.name;
     if (t.name.empty() || t.name.size() >= kMaxName)
-      fail("tensor " + std::to_string(i) + ": name of " + std::to_string(t.name.size()) +
-           " bytes (expected 1 to 63)");
+      fail("tensor " + std::to_string(i) + ": name of " + std::to_string(t.name.size()) + " bytes (expected 1 to 63)");
     const auto n_dims = c.read<std::uint32_t>("tensor dimensions");
     if (n_dims < 1 || n_dims > kMaxDims)
       fail(what + ": " + std::to_string(n_dims) + " dimensions (expected 1 to " + std::to_string(kMaxDims) + ")");

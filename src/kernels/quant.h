@@ -100,7 +100,9 @@ struct QuantizedActs {
   int sums_per_block() const { return block == 32 ? 1 : 16; }
   const std::int8_t* q(int b) const { return qs.data() + static_cast<std::int64_t>(b) * blocks * block; }
   const float* scale(int b) const { return d.data() + static_cast<std::int64_t>(b) * blocks; }
-  const std::int32_t* sum(int b) const { return sums.data() + static_cast<std::int64_t>(b) * blocks * sums_per_block(); }
+  const std::int32_t* sum(int b) const {
+    return sums.data() + static_cast<std::int64_t>(b) * blocks * sums_per_block();
+  }
 };
 
 void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedActs& out);

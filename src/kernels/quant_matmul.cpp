@@ -35,9 +35,7 @@ const char* weight_type_name(WeightType t) {
   return "?";
 }
 
-bool is_quantized(WeightType t) {
-  return t != WeightType::F32 && t != WeightType::BF16 && t != WeightType::F16;
-}
+bool is_quantized(WeightType t) { return t != WeightType::F32 && t != WeightType::BF16 && t != WeightType::F16; }
 
 int block_elements(WeightType t) {
   switch (t) {

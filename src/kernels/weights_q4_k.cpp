@@ -42,8 +42,8 @@ float dot_q4_k(const BlockQ4_K* row, std::int64_t blocks, const QuantizedActs& x
       sumi += sc[2 * j] * lo + sc[2 * j + 1] * hi;
     }
 #endif
-    sum += xd[k] * half_to_f32(B.d) * static_cast<float>(sumi) -
-           xd[k] * half_to_f32(B.dmin) * static_cast<float>(summs);
+    sum +=
+        xd[k] * half_to_f32(B.d) * static_cast<float>(sumi) - xd[k] * half_to_f32(B.dmin) * static_cast<float>(summs);
   }
   return sum;
 }

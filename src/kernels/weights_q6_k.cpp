@@ -30,8 +30,8 @@ float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x
       const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
       const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h));
       const __m512i hA = _mm512_inserti64x4(_mm512_zextsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-      const __m512i hB = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_srli_epi16(qh, 4)),
-                                            _mm256_srli_epi16(qh, 6), 1);
+      const __m512i hB =
+          _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_srli_epi16(qh, 4)), _mm256_srli_epi16(qh, 6), 1);
       const __m512i A = _mm512_or_si512(_mm512_and_si512(ql, low), _mm512_slli_epi16(_mm512_and_si512(hA, three), 4));
       const __m512i Bv = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low),
                                          _mm512_slli_epi16(_mm512_and_si512(hB, three), 4));

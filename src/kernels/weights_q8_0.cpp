@@ -15,8 +15,7 @@ float dot_q8_0(const BlockQ8_0* row, std::int64_t blocks, const QuantizedActs& x
   const auto block = [&](std::int64_t k, __m256 acc) {
     const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[k].qs));
     const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * k));
-    const __m256i p =
-        _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
+    const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
     return _mm256_fmadd_ps(_mm256_set1_ps(half_to_f32(row[k].d) * xd[k]), _mm256_cvtepi32_ps(p), acc);
   };
   for (; k + 2 <= blocks; k += 2) {

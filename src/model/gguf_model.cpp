@@ -47,11 +47,11 @@ std::string gguf_tensor_name(const std::string& hf) {
                                                          {"model.norm.weight", "output_norm.weight"},
                                                          {"lm_head.weight", "output.weight"}};
   static const std::map<std::string, std::string> layer = {
-      {"input_layernorm.weight", "attn_norm.weight"},     {"self_attn.q_proj.weight", "attn_q.weight"},
-      {"self_attn.k_proj.weight", "attn_k.weight"},       {"self_attn.v_proj.weight", "attn_v.weight"},
-      {"self_attn.q_norm.weight", "attn_q_norm.weight"},  {"self_attn.k_norm.weight", "attn_k_norm.weight"},
-      {"self_attn.o_proj.weight", "attn_output.weight"},  {"post_attention_layernorm.weight", "ffn_norm.weight"},
-      {"mlp.gate_proj.weight", "ffn_gate.weight"},        {"mlp.up_proj.weight", "ffn_up.weight"},
+      {"input_layernorm.weight", "attn_norm.weight"},    {"self_attn.q_proj.weight", "attn_q.weight"},
+      {"self_attn.k_proj.weight", "attn_k.weight"},      {"self_attn.v_proj.weight", "attn_v.weight"},
+      {"self_attn.q_norm.weight", "attn_q_norm.weight"}, {"self_attn.k_norm.weight", "attn_k_norm.weight"},
+      {"self_attn.o_proj.weight", "attn_output.weight"}, {"post_attention_layernorm.weight", "ffn_norm.weight"},
+      {"mlp.gate_proj.weight", "ffn_gate.weight"},       {"mlp.up_proj.weight", "ffn_up.weight"},
       {"mlp.down_proj.weight", "ffn_down.weight"}};
   if (auto it = top.find(hf); it != top.end()) return it->second;
   const std::string prefix = "model.layers.";
@@ -67,8 +67,7 @@ std::string gguf_tensor_name(const std::string& hf) {
 ModelConfig gguf_model_config(const gguf::File& f) {
   const std::string arch(f.string("general.architecture"));
   const std::string source = f.path().string();
-  if (arch != "qwen3")
-    f.fail("metadata general.architecture: \"" + arch + "\" is not supported (expected \"qwen3\")");
+  if (arch != "qwen3") f.fail("metadata general.architecture: \"" + arch + "\" is not supported (expected \"qwen3\")");
   const std::string p = arch + ".";
   // The GGUF keys as the config.json fields ModelConfig::parse validates.
   nlohmann::json j = {{"architectures", {"Qwen3ForCausalLM"}}, {"model_type", "qwen3"}};
@@ -171,8 +170,8 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
                model::shape_string(spec.shape));
       const bool widened = opts.dtype != WeightDType::Auto && !model::is_norm(slot);
       held += model::is_norm(slot) ? spec.elements() * sizeof(float)
-              : widened ? spec.elements() * (opts.dtype == WeightDType::F32 ? 4 : 2)
-                        : t->bytes;
+              : widened            ? spec.elements() * (opts.dtype == WeightDType::F32 ? 4 : 2)
+                                   : t->bytes;
       expected.insert(name);
     });
   }

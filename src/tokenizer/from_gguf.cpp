@@ -39,8 +39,8 @@ Tokenizer Tokenizer::from_gguf(const std::filesystem::path& path) {
   const auto& tokens = f.string_array("tokenizer.ggml.tokens");
   const auto& types = f.integer_array("tokenizer.ggml.token_type");
   if (types.size() != tokens.size())
-    fail("tokenizer.ggml.token_type", std::to_string(types.size()) + " types for " + std::to_string(tokens.size()) +
-                                          " tokens");
+    fail("tokenizer.ggml.token_type",
+         std::to_string(types.size()) + " types for " + std::to_string(tokens.size()) + " tokens");
   auto impl = std::make_unique<Impl>();
   impl->file = path;
   impl->nfc.emplace();
@@ -51,7 +51,8 @@ Tokenizer Tokenizer::from_gguf(const std::filesystem::path& path) {
     const std::int64_t type = types[id];
     const std::string where = "token " + std::to_string(id) + " (\"" + std::string(tokens[id]) + "\")";
     if (type == kNormal || type == kByte) {
-      if (n_model != id) fail("tokenizer.ggml.token_type", where + " is a normal token after added ones (not supported)");
+      if (n_model != id)
+        fail("tokenizer.ggml.token_type", where + " is a normal token after added ones (not supported)");
       ++n_model;
     } else if (type == kControl || type == kUserDefined || type == kUnknown) {
       if (n_total != id) fail("tokenizer.ggml.token_type", where + " follows unused entries (not supported)");

@@ -128,8 +128,7 @@ TEST_P(GgufParity, GreedyContinuationsAsLlamaCpp) {
                                 << p.greedy[j] << " with a top-1/top-2 gap of " << gap;
       break;  // the paths part here; what follows is another continuation
     }
-    std::printf("[ %s ] %s: %d of %zu greedy tokens equal\n", fx.name.c_str(), p.name.c_str(), equal,
-                p.greedy.size());
+    std::printf("[ %s ] %s: %d of %zu greedy tokens equal\n", fx.name.c_str(), p.name.c_str(), equal, p.greedy.size());
   }
 }
 

@@ -95,8 +95,7 @@ TEST_P(GgufFile, MalformedFilesAreOneLineErrors) {
     try {
       const gguf::File f(tmp);
       // Accepted: every tensor lies inside the file.
-      for (const gguf::Tensor& t : f.tensors())
-        EXPECT_LE(f.data_offset() + t.offset + t.bytes, f.size()) << what;
+      for (const gguf::Tensor& t : f.tensors()) EXPECT_LE(f.data_offset() + t.offset + t.bytes, f.size()) << what;
     } catch (const Error& e) {
       const std::string m = e.what();
       EXPECT_EQ(m.find('\n'), std::string::npos) << what << ": " << m;
