@@ -74,8 +74,8 @@ class ChatTemplate {
   // Reads the template from DIR/tokenizer_config.json (`chat_template`
   // string), or DIR/chat_template.jinja when that file exists (newer
   // transformers save it there and give it precedence). A path to either
-  // file also works. Throws qwen3::Error naming the file when it is missing,
-  // malformed, has no template, or the template is not one we support.
+  // file also works, and so does a GGUF file (its tokenizer.chat_template). Throws qwen3::Error naming the file when it
+  // is missing, malformed, has no template, or the template is not one we support.
   static ChatTemplate from_tokenizer_config(const std::filesystem::path& dir_or_file);
   // Recognises template source text; `origin` names it in errors.
   static ChatTemplate from_source(std::string_view jinja_source, std::string_view origin);

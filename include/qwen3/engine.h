@@ -189,18 +189,29 @@ std::filesystem::path default_tokenizer_dir();
 // settings.tokenizer; else the model (a folder or tokenizer.json; a hub
 // name's snapshot folder, its tokenizer files downloaded if missing), except
 // a checkpoint without tokenizer.json, which uses default_tokenizer_dir()
-// (the dense Qwen3 family shares one tokenizer); with no model,
-// default_tokenizer_dir(). Throws when the model does not exist.
+// (the dense Qwen3 family shares one tokenizer), and a GGUF file, which is
+// its own tokenizer unless a tokenizer.json lies beside it (then that
+// folder); with no model, default_tokenizer_dir(). Throws when the model does
+// not exist.
 std::filesystem::path tokenizer_dir(const Settings& settings);
+// Where the model the settings name is: the checkpoint folder or GGUF file
+// (a hub name: its snapshot in the Hugging Face cache, downloaded if missing).
+std::filesystem::path model_path(const Settings& settings);
+// The chat template: the built-in official one with chat_template =
+// official, else the model's (ChatTemplate::from_tokenizer_config on
+// tokenizer_dir(): tokenizer_config.json, or a GGUF's tokenizer.chat_template).
+ChatTemplate chat_template_for(const Settings& settings);
 // The model's configuration (no weights read): the model folder's (or hub
-// model's) config.json, else model_config. Throws qwen3::Error when neither is set.
+// model's) config.json or the GGUF's metadata, else model_config. Throws
+// qwen3::Error when neither is set.
 ModelConfig load_model_config(const Settings& settings);
 // The run options for `config`: unless the settings set ctx, it is
 // default_ctx (0: 32768) lowered to the model's context. Validated.
 RunOptions run_options_for(const Settings& settings, const ModelConfig& config, int default_ctx = 0);
-// Loads the model folder (a hub name: its snapshot in the Hugging Face cache,
-// missing files downloaded first: qwen3/hub.h), or generates qwen3-dummy-v1
-// weights for model_config with dummy_weights (the manifest beside the config).
+// Loads the model folder or GGUF file (a hub name: its snapshot in the
+// Hugging Face cache, missing files downloaded first: qwen3/hub.h), or
+// generates qwen3-dummy-v1 weights for model_config with dummy_weights (the
+// manifest beside the config).
 std::unique_ptr<Model> open_model(const Settings& settings, int default_ctx = 0);
 
 // A model ready to chat: the model, tokenizer, chat template and English

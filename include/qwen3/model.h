@@ -122,6 +122,10 @@ class Model {
   // validated (device, dtype, threads, ctx <= config().max_context()) and the
   // memory for the weights and a KV cache of options.ctx tokens is checked
   // against what the machine has.
+  // `dir` may also be a GGUF file (llama.cpp's format, architecture qwen3:
+  // F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K tensors, memory-mapped;
+  // quantized matrices are multiplied in their blocks, the activations
+  // quantized per block as llama.cpp does). dtype bf16 or f32 dequantizes.
   // Throws qwen3::Error naming the file, tensor, field or option.
   static std::unique_ptr<Model> load(const std::filesystem::path& dir, const RunOptions& options);
   // Full-size model with qwen3-dummy-v1 weights generated in memory (bf16, or
@@ -132,7 +136,8 @@ class Model {
 
   const ModelConfig& config() const { return config_; }
   const RunOptions& options() const { return options_; }  // threads resolved (> 0)
-  // "bf16", "f16" or "f32": the dtype the matrices are held in.
+  // "bf16", "f16", "f32", "q8_0", ...: the dtype the matrices are held in;
+  // a file mixing types lists them by weight, "q4_k+q6_k".
   std::string weight_dtype() const;
   // Bytes of all weights as held (memory-mapped or owned).
   std::uint64_t weight_bytes() const;
@@ -162,6 +167,7 @@ class Model {
 
  private:
   Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Weights> weights);
+  static std::unique_ptr<Model> load_gguf(const std::filesystem::path& file, const RunOptions& options);
   enum class Logits { None, Last, All };
   // The Qwen3 forward pass over one chunk of tokens (src/model/qwen3_forward.cpp).
   void run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,

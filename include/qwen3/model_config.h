@@ -54,6 +54,7 @@ struct ModelConfig {
 
   // Parses the text of a config.json; `source` names the file in errors.
   static ModelConfig parse(const std::string& json_text, const std::string& source);
+  // Reads a config.json, or the metadata of a GGUF file (architecture qwen3).
   static ModelConfig load(const std::filesystem::path& config_json);
 };
 

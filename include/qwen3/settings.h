@@ -80,6 +80,7 @@ struct GeneralFields {
   W<std::string> model_config;          // a carried name (qwen3-4b), a config.json or its folder
   W<bool> dummy_weights;                // run model_config on qwen3-dummy-v1 weights
   W<std::string> tokenizer;             // tokenizer folder; empty: beside the model, else the fetched Qwen3 one
+  W<std::string> chat_template;         // "auto": the model's (tokenizer_config.json, GGUF); "official": built in
   W<std::string> device;                // "cpu"
   W<WeightDType> dtype;                 // "auto" | "bf16" | "f32"
   W<int> threads;                       // >= 0; 0: all cores
@@ -171,6 +172,11 @@ void visit_general(S& s, Visitor&& v) {
                "tokenizer scripts/setup.sh fetched)",
                OptionGroup::Tokenizer},
     s.tokenizer);
+  v(OptionInfo{"chat_template", "auto|official",
+               "Chat template: auto (the model's: tokenizer_config.json, or a GGUF's tokenizer.chat_template) or "
+               "official (the built-in official Qwen3 template)",
+               OptionGroup::Tokenizer},
+    s.chat_template);
   v(OptionInfo{"device", "NAME", "Where to run: cpu (the only backend so far)", OptionGroup::Run}, s.device);
   v(OptionInfo{"dtype", "TYPE", "Weights in memory: auto (as stored), bf16, f32", OptionGroup::Run}, s.dtype);
   v(OptionInfo{"threads", "N", "Threads, >= 0 (0: all of the machine's cores)", OptionGroup::Run}, s.threads);

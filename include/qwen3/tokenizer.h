@@ -33,9 +33,19 @@ struct AddedToken {
 
 class Tokenizer {
  public:
-  // Loads DIR/tokenizer.json (DIR may also be the file itself).
+  // Loads DIR/tokenizer.json (DIR may also be the file itself, or a GGUF
+  // file: see from_gguf).
   // Throws qwen3::Error naming the file and what was wrong.
   static Tokenizer load(const std::filesystem::path& dir_or_file);
+  // The tokenizer a GGUF file carries in its metadata (tokenizer.ggml.model
+  // "gpt2" with pre-tokenizer "qwen2": tokens, merges, token types), built
+  // to encode and decode exactly as the model's tokenizer.json: normal
+  // tokens are the BPE vocabulary, control tokens added special ones,
+  // user-defined tokens added non-special ones (except Qwen2's
+  // code-completion markers <|fim_prefix|> ... <|file_sep|>, which
+  // tokenizer.json marks non-special and llama.cpp's converter makes
+  // control tokens); unused padding entries at the end are left out.
+  static Tokenizer from_gguf(const std::filesystem::path& gguf_file);
 
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;

@@ -3,6 +3,7 @@
 // truthiness: a string or list is true when non-empty.
 #include "chat/json_parse.h"
 #include "common/file.h"
+#include "common/gguf.h"
 #include "common/sha256.h"
 #include "qwen3/chat.h"
 #include "qwen3/error.h"
@@ -160,6 +161,18 @@ ChatTemplate ChatTemplate::from_source(std::string_view jinja_source, std::strin
 
 ChatTemplate ChatTemplate::from_tokenizer_config(const std::filesystem::path& dir_or_file) {
   namespace fs = std::filesystem;
+  if (gguf::is_gguf_file(dir_or_file)) {
+    const gguf::File f(dir_or_file);
+    const std::string where = dir_or_file.string() + ": metadata tokenizer.chat_template";
+    const std::string hint = "; set chat_template = official to use the built-in official Qwen3 template";
+    const auto source = f.optional_string("tokenizer.chat_template");
+    if (!source) throw Error(where + ": missing" + hint);
+    try {
+      return from_source(*source, where);
+    } catch (const Error& e) {
+      throw Error(e.what() + hint);
+    }
+  }
   fs::path jinja_file, config_file;
   if (fs::is_directory(dir_or_file)) {
     jinja_file = dir_or_file / "chat_template.jinja";

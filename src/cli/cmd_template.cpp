@@ -47,7 +47,7 @@ std::string read_request(const std::string& path) {
 }
 
 void run_template(const TemplateArgs& args) {
-  const ChatTemplate chat_template = ChatTemplate::from_tokenizer_config(tokenizer_dir(resolve_options(args.options)));
+  const ChatTemplate chat_template = chat_template_for(resolve_options(args.options));
   const std::string source = args.request == "-" ? "standard input" : args.request;
   const ChatRequest request = parse_chat_request(read_request(args.request), source);
   const std::string prompt = chat_template.render(request);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/gguf.h"
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 #include "qwen3/hub.h"
@@ -37,6 +38,9 @@ fs::path tokenizer_dir(const Settings& s) {
   const fs::path model = local_model(s, hub::Files::Tokenizer);
   std::error_code ec;
   if (!fs::exists(model, ec)) throw Error("model " + s.model.value + ": no such file or folder");
+  // A GGUF carries its tokenizer, unless a tokenizer.json lies beside it.
+  if (gguf::is_gguf_file(model))
+    return fs::exists(model.parent_path() / "tokenizer.json", ec) ? model.parent_path() : model;
   // A checkpoint without tokenizer files uses the fetched Qwen3 tokenizer
   // (the dense Qwen3 family shares it); any other folder or file is read as
   // the tokenizer itself, so its errors name it.
@@ -45,21 +49,35 @@ fs::path tokenizer_dir(const Settings& s) {
   return bare_checkpoint ? default_tokenizer_dir() : model;
 }
 
+fs::path model_path(const Settings& s) { return local_model(s, hub::Files::Model); }
+
+ChatTemplate chat_template_for(const Settings& s) {
+  if (s.chat_template.value == "official") return ChatTemplate::qwen3();
+  return ChatTemplate::from_tokenizer_config(tokenizer_dir(s));
+}
+
 namespace {
 
 [[noreturn]] void no_model() {
-  throw Error("no model: set model to a checkpoint folder or a hub name (or model_config NAME with dummy_weights)");
+  throw Error(
+      "no model: set model to a checkpoint folder, a GGUF file or a hub name (or model_config NAME with "
+      "dummy_weights)");
 }
 
-// The model folder named by the settings (`files` of a hub name fetched), checked.
-fs::path model_folder(const Settings& s, hub::Files files) {
-  const fs::path dir = local_model(s, files);
+// The model folder or GGUF file named by the settings (`files` of a hub name
+// fetched), checked.
+fs::path model_location(const Settings& s, hub::Files files) {
+  const fs::path path = local_model(s, files);
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw Error("model " + s.model.value + ": " + (fs::exists(dir, ec) ? "not a folder" : "no such folder") +
-                " (expected a Hugging Face checkpoint folder)");
-  return dir;
+  if (!fs::is_directory(path, ec) && !gguf::is_gguf_file(path))
+    throw Error("model " + s.model.value + ": " +
+                (fs::exists(path, ec) ? "neither a folder nor a GGUF file" : "no such file or folder") +
+                " (expected a Hugging Face checkpoint folder or a GGUF file)");
+  return path;
 }
+
+// What ModelConfig::load reads for the model: config.json, or the GGUF itself.
+fs::path config_source(const fs::path& model) { return gguf::is_gguf_file(model) ? model : model / "config.json"; }
 
 bool uses_model_folder(const Settings& s) {
   if (!s.model.value.empty() && s.dummy_weights.value)
@@ -74,7 +92,7 @@ bool uses_model_folder(const Settings& s) {
 }  // namespace
 
 ModelConfig load_model_config(const Settings& s) {
-  if (!s.model.value.empty()) return ModelConfig::load(model_folder(s, hub::Files::Config) / "config.json");
+  if (!s.model.value.empty()) return ModelConfig::load(config_source(model_location(s, hub::Files::Config)));
   if (s.model_config.value.empty()) no_model();
   return ModelConfig::load(resolve_config(s.model_config.value));
 }
@@ -92,9 +110,9 @@ RunOptions run_options_for(const Settings& s, const ModelConfig& config, int def
 
 std::unique_ptr<Model> open_model(const Settings& s, int default_ctx) {
   if (uses_model_folder(s)) {
-    const fs::path dir = model_folder(s, hub::Files::Model);
-    const ModelConfig config = ModelConfig::load(dir / "config.json");
-    return Model::load(dir, run_options_for(s, config, default_ctx));
+    const fs::path path = model_location(s, hub::Files::Model);
+    const ModelConfig config = ModelConfig::load(config_source(path));
+    return Model::load(path, run_options_for(s, config, default_ctx));
   }
   const fs::path config_file = resolve_config(s.model_config.value);
   const ModelConfig config = ModelConfig::load(config_file);
@@ -103,9 +121,8 @@ std::unique_ptr<Model> open_model(const Settings& s, int default_ctx) {
 
 Engine::Engine(Settings settings) : settings_(std::move(settings)) {
   model_ = open_model(settings_);
-  const fs::path dir = tokenizer_dir(settings_);
-  tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(dir));
-  template_ = std::make_unique<ChatTemplate>(ChatTemplate::from_tokenizer_config(dir));
+  tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tokenizer_dir(settings_)));
+  template_ = std::make_unique<ChatTemplate>(chat_template_for(settings_));
   if (settings_.english_only.value != "off")
     mask_ = std::make_unique<vocab::TokenMask>(vocab::make_mask(*tokenizer_, settings_.english_only.value));
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kernels/kernels.h"
+#include "kernels/quant.h"
 #include "qwen3/error.h"
 
 namespace qwen3::kernels {
@@ -27,6 +28,14 @@ void to_f32(const void* src, WeightType type, std::int64_t n, float* out) {
       for (std::int64_t i = 0; i < n; ++i) out[i] = detail::f16_to_f32(s[i]);
       return;
     }
+    default:
+      break;
+  }
+  if (is_quantized(type)) {
+    if (n % block_elements(type) != 0)
+      throw Error(std::string("kernels::to_f32: ") + std::to_string(n) + " " + weight_type_name(type) +
+                  " values are not whole blocks");
+    return detail::dequantize(src, type, n, out);
   }
   throw Error("kernels::to_f32: unsupported weight type " + std::to_string(static_cast<int>(type)));
 }
@@ -36,9 +45,8 @@ void embedding_row(const Matrix& table, std::int64_t row, float* out) {
   if (row < 0 || row >= table.rows)
     throw Error("kernels::embedding_row: row " + std::to_string(row) + " is outside [0, " + std::to_string(table.rows) +
                 ")");
-  const std::size_t elem = table.type == WeightType::F32 ? 4 : 2;
   const auto* base = static_cast<const unsigned char*>(table.data);
-  to_f32(base + static_cast<std::size_t>(row) * table.cols * elem, table.type, table.cols, out);
+  to_f32(base + row * row_bytes(table.type, table.cols), table.type, table.cols, out);
 }
 
 }  // namespace qwen3::kernels

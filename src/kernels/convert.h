@@ -47,4 +47,35 @@ inline float f16_to_f32(std::uint16_t h) {
   return f;
 }
 
+// f32 -> IEEE half, round-to-nearest-even (overflow to inf, NaN kept): the
+// scalar algorithm ggml uses (GGML_FP32_TO_FP16), so quantized activation
+// scales round exactly as llama.cpp's do.
+inline std::uint16_t f32_to_f16(float f) {
+  const auto bits = [](float v) {
+    std::uint32_t u;
+    std::memcpy(&u, &v, sizeof u);
+    return u;
+  };
+  const auto from_bits = [](std::uint32_t u) {
+    float v;
+    std::memcpy(&v, &u, sizeof v);
+    return v;
+  };
+  const float scale_to_inf = from_bits(0x77800000u);   // 2^112
+  const float scale_to_zero = from_bits(0x08800000u);  // 2^-110
+  const float a = f < 0 ? -f : f;
+  float base = (a * scale_to_inf) * scale_to_zero;
+  const std::uint32_t w = bits(f);
+  const std::uint32_t shl1_w = w + w;
+  const std::uint32_t sign = w & 0x80000000u;
+  std::uint32_t bias = shl1_w & 0xFF000000u;
+  if (bias < 0x71000000u) bias = 0x71000000u;
+  base = from_bits((bias >> 1) + 0x07800000u) + base;
+  const std::uint32_t b = bits(base);
+  const std::uint32_t exp_bits = (b >> 13) & 0x00007C00u;
+  const std::uint32_t mantissa_bits = b & 0x00000FFFu;
+  const std::uint32_t nonsign = exp_bits + mantissa_bits;
+  return static_cast<std::uint16_t>((sign >> 16) | (shl1_w > 0xFF000000u ? 0x7E00u : nonsign));
+}
+
 }  // namespace qwen3::kernels::detail

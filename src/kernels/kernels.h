@@ -4,13 +4,25 @@
 // every kernel converts on the fly, so decoding streams the weights once per
 // token. Multithreaded inside (our own thread pool; thread count from
 // set_num_threads).
-// Quantized formats (Q8_0, Q4) slot in as further WeightType values.
+// Quantized formats (ggml's Q8_0, Q4_0 and the K-quants Q4_K, Q5_K, Q6_K,
+// as GGUF files hold them) are further WeightType values: their rows are
+// arrays of blocks, and their products quantize the activations per block as
+// llama.cpp does (src/kernels/quant.h).
 #include <cstdint>
 #include <type_traits>
 
 namespace qwen3::kernels {
 
-enum class WeightType : std::uint8_t { F32, BF16, F16 };
+enum class WeightType : std::uint8_t { F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K };
+
+// "f32", "bf16", "f16", "q8_0", "q4_0", "q4_k", "q5_k", "q6_k".
+const char* weight_type_name(WeightType t);
+bool is_quantized(WeightType t);
+// Elements and bytes of one block (1 and the element size for F32/BF16/F16).
+int block_elements(WeightType t);
+int block_bytes(WeightType t);
+// Bytes of a row of `cols` elements (cols a multiple of the block).
+std::int64_t row_bytes(WeightType t, std::int64_t cols);
 
 // A row-major weight matrix [rows, cols] (the Hugging Face Linear layout
 // [out_features, in_features]); y = W x.
@@ -85,10 +97,12 @@ void swiglu(float* out, const float* gate, const float* up, std::int64_t n);
 // x[i] += y[i]
 void add_inplace(float* x, const float* y, std::int64_t n);
 
-// Row `row` of an embedding table as f32 (any WeightType).
+// Row `row` of an embedding table as f32 (any WeightType; quantized rows are
+// dequantized exactly as ggml's to_float does).
 void embedding_row(const Matrix& table, std::int64_t row, float* out);
 
-// Converts n values to f32 (norm weights are kept in f32).
+// Converts n values to f32 (norm weights are kept in f32). Quantized types:
+// n is a multiple of the block, src starts at a block.
 void to_f32(const void* src, WeightType type, std::int64_t n, float* out);
 
 // In-place softmax over n values.

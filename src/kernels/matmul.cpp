@@ -12,6 +12,7 @@
 #include "kernels/kernels.h"
 #include "kernels/convert.h"
 #include "kernels/matmul_internal.h"
+#include "kernels/quant.h"
 #include "kernels/tile_kernel.h"
 #include "qwen3/error.h"
 
@@ -28,9 +29,12 @@ void check_matrix(const char* fn, const Matrix& w) {
   if (w.rows < 1 || w.cols < 1)
     throw Error(std::string("kernels::") + fn + ": weight shape must be positive, got [" + std::to_string(w.rows) +
                 "x" + std::to_string(w.cols) + "]");
-  if (w.type != WeightType::F32 && w.type != WeightType::BF16 && w.type != WeightType::F16)
+  if (w.type > WeightType::Q6_K)
     throw Error(std::string("kernels::") + fn + ": unsupported weight type " +
                 std::to_string(static_cast<int>(w.type)));
+  if (w.cols % block_elements(w.type) != 0)
+    throw Error(std::string("kernels::") + fn + ": " + weight_type_name(w.type) + " rows of " + std::to_string(w.cols) +
+                " are not whole blocks of " + std::to_string(block_elements(w.type)));
 }
 
 void check_batch(const char* fn, int batch, const float* x, const float* y) {
@@ -46,6 +50,8 @@ detail::TileKernel f32_activation_kernel(WeightType t) {
       return detail::tile_kernel_bf16();
     case WeightType::F16:
       return detail::tile_kernel_f16();
+    default:
+      break;
   }
   return {};  // unreachable: check_matrix rejected the type
 }
@@ -71,11 +77,14 @@ detail::PackPanelFn pack_panel_for(WeightType t) {
       return detail::pack_panel_bf16;
     case WeightType::F16:
       return detail::pack_panel_f16;
+    default:
+      break;
   }
   return nullptr;
 }
 
 void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
+  if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
   if (batch > detail::kTileTokens && !g_batch_invariant.load(std::memory_order_relaxed)) {
     if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
         detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))

@@ -72,7 +72,10 @@ void rmsnorm(float* out, const float* x, const float* weight, int n, int batch, 
   const auto one = [&](std::int64_t b) {
     const float* xb = x + b * n;
     float* ob = out + b * n;
-    const float scale = static_cast<float>(1.0 / std::sqrt(sum_of_squares(xb, n) / n + eps));
+    // As ggml (and torch in f32): the mean square rounded to f32, then
+    // 1 / sqrt(mean + eps) in f32, so the scale rounds as llama.cpp's does.
+    const float mean = static_cast<float>(sum_of_squares(xb, n) / n);
+    const float scale = 1.0f / std::sqrt(mean + eps);
     const auto vs = hn::Set(d, scale);
     int i = 0;
     for (; i + N <= n; i += N)

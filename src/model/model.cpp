@@ -36,18 +36,6 @@ constexpr int kChunkTokens = 512;
 
 std::size_t type_size(WeightType t) { return t == WeightType::F32 ? 4 : 2; }
 
-const char* type_name(WeightType t) {
-  switch (t) {
-    case WeightType::F32:
-      return "f32";
-    case WeightType::BF16:
-      return "bf16";
-    case WeightType::F16:
-      return "f16";
-  }
-  return "?";
-}
-
 WeightType stored_type(const std::string& dtype) {
   if (dtype == "BF16") return WeightType::BF16;
   if (dtype == "F16") return WeightType::F16;
@@ -287,6 +275,7 @@ std::uint64_t Model::kv_cache_bytes(const ModelConfig& c, std::int64_t ctx) {
 }
 
 std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& options) {
+  if (gguf::is_gguf_file(dir)) return load_gguf(dir, options);
   if (!fs::is_directory(dir)) throw Error("model folder " + dir.string() + " does not exist");
   const fs::path config_file = dir / "config.json";
   ModelConfig config = ModelConfig::load(config_file);
@@ -341,15 +330,30 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
 }
 
 std::string Model::weight_dtype() const {
-  return type_name(weights_->layers.empty() ? weights_->embed_tokens.type : weights_->layers[0].q_proj.type);
+  // Every matrix type, the most used (by weights) first.
+  std::map<WeightType, std::int64_t> count;
+  const auto add = [&](const Matrix& m) { count[m.type] += m.rows * m.cols; };
+  for (const detail::LayerWeights& L : weights_->layers)
+    for (const Matrix* m : {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
+      add(*m);
+  if (count.empty()) add(weights_->embed_tokens);
+  std::vector<std::pair<std::int64_t, WeightType>> order;
+  for (const auto& [t, n] : count) order.emplace_back(-n, t);
+  std::sort(order.begin(), order.end());
+  std::string s;
+  for (const auto& [n, t] : order) {
+    if (!s.empty()) s += '+';
+    s += kernels::weight_type_name(t);
+  }
+  return s;
 }
 
 std::uint64_t Model::weight_bytes() const { return weights_->bytes; }
 
 std::uint64_t Model::decode_bytes_per_token() const {
-  auto bytes = [](const Matrix& m) { return static_cast<std::uint64_t>(m.rows * m.cols) * type_size(m.type); };
+  auto bytes = [](const Matrix& m) { return static_cast<std::uint64_t>(m.rows * kernels::row_bytes(m.type, m.cols)); };
   std::uint64_t total = bytes(weights_->lm_head);
-  total += static_cast<std::uint64_t>(weights_->embed_tokens.cols) * type_size(weights_->embed_tokens.type);
+  total += static_cast<std::uint64_t>(kernels::row_bytes(weights_->embed_tokens.type, weights_->embed_tokens.cols));
   for (const detail::LayerWeights& L : weights_->layers)
     for (const Matrix* m : {&L.q_proj, &L.k_proj, &L.v_proj, &L.o_proj, &L.gate_proj, &L.up_proj, &L.down_proj})
       total += bytes(*m);

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/file.h"
+#include "common/gguf.h"
+#include "model/gguf_model.h"
 #include "qwen3/error.h"
 
 namespace qwen3 {
@@ -171,6 +173,7 @@ ModelConfig ModelConfig::parse(const std::string& text, const std::string& sourc
 
 ModelConfig ModelConfig::load(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) throw Error("missing model configuration " + file.string());
+  if (gguf::is_gguf_file(file)) return model::gguf_model_config(gguf::File(file));
   return parse(read_file(file), file.string());
 }
 

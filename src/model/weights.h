@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/gguf.h"
 #include "kernels/kernels.h"
 #include "model/safetensors.h"
 #include "qwen3/model.h"
@@ -25,6 +26,7 @@ struct Weights {
 
   std::uint64_t bytes = 0;                                     // all tensors as held
   std::vector<std::unique_ptr<model::SafetensorsFile>> files;  // keep the mappings alive
+  std::vector<std::unique_ptr<gguf::File>> gguf_files;         // likewise
   std::vector<std::unique_ptr<std::byte[]>> owned;             // converted or generated tensors
 };
 

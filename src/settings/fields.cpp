@@ -137,6 +137,9 @@ void validate_options(const Settings& s) {
     throw Error("model = \"\" is empty: expected a model folder or a hub id such as \"Qwen/Qwen3-4B\"");
   if (s.device.value != "cpu")
     throw Error("device = " + to_toml(s.device.value) + " is not supported: expected \"cpu\"");
+  if (s.chat_template.value != "auto" && s.chat_template.value != "official")
+    throw Error("chat_template = " + to_toml(s.chat_template.value) +
+                " is not supported: expected \"auto\" or \"official\"");
   if (s.threads.value < 0 || s.threads.value > kMaxThreads)
     out_of_range("threads", s.threads.value, "0 <= threads <= " + std::to_string(kMaxThreads) + " (0 = all cores)");
   if (s.ctx.value < 1) out_of_range("ctx", s.ctx.value, "ctx >= 1 (tokens)");

@@ -105,6 +105,7 @@ Settings builtin_settings() {
   s.model_config.value = "";
   s.dummy_weights.value = false;
   s.tokenizer.value = "";
+  s.chat_template.value = "auto";
   s.device.value = run.device;
   s.dtype.value = run.dtype;
   s.threads.value = run.threads;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/file.h"
+#include "common/gguf.h"
 #include "qwen3/error.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/tokenizer_impl.h"
@@ -235,9 +236,14 @@ void read_post_processor(const JsonReader& r, element e) {
     r.fail("post_processor.type", "expected \"ByteLevel\" or null, found \"" + std::string(type) + "\"");
 }
 
+}  // namespace
+
 // Ids: the model's 0..n-1, then added tokens; every id below the total must
 // be assigned so that id -> token is a plain array.
-void assign_added_tokens(const JsonReader& r, Tokenizer::Impl& t) {
+void finish_tables(Tokenizer::Impl& t, const std::string& source) {
+  const auto fail = [&](const std::string& field, const std::string& what) {
+    throw Error(source + ": " + field + ": " + what);
+  };
   const auto& alphabet = tokenizer::byte_level_alphabet();
   std::size_t total = t.strings.size();
   for (const AddedToken& a : t.added) total = std::max(total, static_cast<std::size_t>(a.id) + 1);
@@ -256,31 +262,30 @@ void assign_added_tokens(const JsonReader& r, Tokenizer::Impl& t) {
   for (const AddedToken& a : t.added) {
     std::size_t id = static_cast<std::size_t>(a.id);
     if (id < model_size && t.strings[id] != a.content)
-      r.fail("added_tokens", "id " + std::to_string(id) + " (\"" + a.content + "\") is already model.vocab's \"" +
-                                 t.strings[id] + "\"");
-    if (id >= model_size && assigned[id]) r.fail("added_tokens", "id " + std::to_string(id) + " is used twice");
+      fail("added_tokens",
+           "id " + std::to_string(id) + " (\"" + a.content + "\") is already model.vocab's \"" + t.strings[id] + "\"");
+    if (id >= model_size && assigned[id]) fail("added_tokens", "id " + std::to_string(id) + " is used twice");
     assigned[id] = true;
     t.strings[id] = a.content;
     t.bytes[id] = a.content;
     t.kinds[id] = a.special ? Tokenizer::Impl::kAddedSpecial : Tokenizer::Impl::kAdded;
   }
   for (std::size_t id = model_size; id < total; ++id)
-    if (!assigned[id]) r.fail("added_tokens", "id " + std::to_string(id) + " has no token (ids must be contiguous)");
+    if (!assigned[id]) fail("added_tokens", "id " + std::to_string(id) + " has no token (ids must be contiguous)");
   for (const AddedToken& a : t.added) t.added_ids.emplace(a.content, a.id);  // after `added` stops growing
   t.added_matcher = tokenizer::AddedTokenMatcher(t.added);
 
   for (int b = 0; b < 256; ++b) {
     auto id = t.model_ids.find(alphabet.char_for(static_cast<std::uint8_t>(b)));
     if (!id)
-      r.fail("model.vocab",
-             "the single-byte token \"" + alphabet.char_for(static_cast<std::uint8_t>(b)) + "\" is missing");
+      fail("model.vocab",
+           "the single-byte token \"" + alphabet.char_for(static_cast<std::uint8_t>(b)) + "\" is missing");
     t.byte_ids[b] = *id;
   }
 }
 
-}  // namespace
-
 Tokenizer Tokenizer::load(const std::filesystem::path& dir_or_file) {
+  if (gguf::is_gguf_file(dir_or_file)) return from_gguf(dir_or_file);
   std::filesystem::path file = dir_or_file;
   std::error_code ec;
   if (std::filesystem::is_directory(dir_or_file, ec)) file /= "tokenizer.json";
@@ -306,7 +311,7 @@ Tokenizer Tokenizer::load(const std::filesystem::path& dir_or_file) {
   read_pre_tokenizer(r, r.required(top, "pre_tokenizer", "pre_tokenizer"), *impl);
   read_decoder(r, r.required(top, "decoder", "decoder"));
   if (auto p = r.member(top, "post_processor")) read_post_processor(r, *p);
-  assign_added_tokens(r, *impl);
+  finish_tables(*impl, file.string());
   return Tokenizer(std::move(impl));
 }
 

@@ -42,4 +42,10 @@ struct Tokenizer::Impl {
   void encode_word(std::string_view word, std::vector<TokenId>& ids) const;
 };
 
+// After strings (model tokens, then room for the added ones), kinds,
+// model_ids, merges and `added` are filled: places the added tokens at their
+// ids (contiguous after the model's), the bytes of every token, the added-token
+// matcher and the single-byte ids. Throws "SOURCE: field: what".
+void finish_tables(Tokenizer::Impl& t, const std::string& source);
+
 }  // namespace qwen3

@@ -1,0 +1,146 @@
+// Products with quantized weights: the activations are quantized once per
+// matmul (Q8_0 or Q8_K blocks, as the weight type expects), then the rows
+// are dealt to threads in chunks and each chunk is swept over tiles of the
+// batch, so that a chunk's weights are read from memory once and reused from
+// cache for every token of a prompt.
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+
+#include "kernels/quant.h"
+#include "qwen3/error.h"
+
+namespace qwen3::kernels {
+
+const char* weight_type_name(WeightType t) {
+  switch (t) {
+    case WeightType::F32:
+      return "f32";
+    case WeightType::BF16:
+      return "bf16";
+    case WeightType::F16:
+      return "f16";
+    case WeightType::Q8_0:
+      return "q8_0";
+    case WeightType::Q4_0:
+      return "q4_0";
+    case WeightType::Q4_K:
+      return "q4_k";
+    case WeightType::Q5_K:
+      return "q5_k";
+    case WeightType::Q6_K:
+      return "q6_k";
+  }
+  return "?";
+}
+
+bool is_quantized(WeightType t) { return t != WeightType::F32 && t != WeightType::BF16 && t != WeightType::F16; }
+
+int block_elements(WeightType t) {
+  switch (t) {
+    case WeightType::Q8_0:
+    case WeightType::Q4_0:
+      return 32;
+    case WeightType::Q4_K:
+    case WeightType::Q5_K:
+    case WeightType::Q6_K:
+      return 256;
+    default:
+      return 1;
+  }
+}
+
+int block_bytes(WeightType t) {
+  switch (t) {
+    case WeightType::F32:
+      return 4;
+    case WeightType::BF16:
+    case WeightType::F16:
+      return 2;
+    case WeightType::Q8_0:
+      return sizeof(detail::BlockQ8_0);
+    case WeightType::Q4_0:
+      return sizeof(detail::BlockQ4_0);
+    case WeightType::Q4_K:
+      return sizeof(detail::BlockQ4_K);
+    case WeightType::Q5_K:
+      return sizeof(detail::BlockQ5_K);
+    case WeightType::Q6_K:
+      return sizeof(detail::BlockQ6_K);
+  }
+  return 0;
+}
+
+std::int64_t row_bytes(WeightType t, std::int64_t cols) { return cols / block_elements(t) * block_bytes(t); }
+
+namespace detail {
+namespace {
+
+// Tokens per tile of the batch: their quantized activations (a few KiB each)
+// stay in L1/L2 while a chunk of rows passes over them.
+constexpr int kTokenTile = 8;
+
+QuantDotFn dot_fn(WeightType t) {
+  switch (t) {
+    case WeightType::Q8_0:
+      return dot_rows_q8_0;
+    case WeightType::Q4_0:
+      return dot_rows_q4_0;
+    case WeightType::Q4_K:
+      return dot_rows_q4_k;
+    case WeightType::Q5_K:
+      return dot_rows_q5_k;
+    case WeightType::Q6_K:
+      return dot_rows_q6_k;
+    default:
+      throw Error(std::string("kernels: no quantized kernel for ") + weight_type_name(t));
+  }
+}
+
+}  // namespace
+
+void dequantize(const void* src, WeightType type, std::int64_t n, float* out) {
+  switch (type) {
+    case WeightType::Q8_0:
+      return dequantize_q8_0(src, n, out);
+    case WeightType::Q4_0:
+      return dequantize_q4_0(src, n, out);
+    case WeightType::Q4_K:
+      return dequantize_q4_k(src, n, out);
+    case WeightType::Q5_K:
+      return dequantize_q5_k(src, n, out);
+    case WeightType::Q6_K:
+      return dequantize_q6_k(src, n, out);
+    default:
+      throw Error(std::string("kernels: ") + weight_type_name(type) + " is not a quantized type");
+  }
+}
+
+int act_block(WeightType t) { return block_elements(t) == 32 ? 32 : 256; }
+
+void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
+  // The caller's buffer, reused across matmuls; named by reference so that
+  // the worker threads read this one (not their own thread_local).
+  thread_local QuantizedActs buffer;
+  QuantizedActs& acts = buffer;
+  if (act_block(w.type) == 32)
+    quantize_acts_q8_0(x, batch, w.cols, acts);
+  else
+    quantize_acts_q8_k(x, batch, w.cols, acts);
+  const QuantDotFn fn = dot_fn(w.type);
+  const auto sweep = [&](std::int64_t r0, std::int64_t r1) {
+    for (int b0 = 0; b0 < batch; b0 += kTokenTile) fn(w, sel, r0, r1, acts, b0, std::min(kTokenTile, batch - b0), y, n);
+  };
+  // As the dense kernels: chunks of a multiple of 16 rows (no two threads
+  // write one cache line of y), several per thread, dealt dynamically.
+  const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), (n + 15) / 16));
+  if (threads == 1) return sweep(0, n);
+  constexpr std::int64_t kChunksPerThread = 8;
+  const std::int64_t chunk = std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
+  const std::int64_t chunks = (n + chunk - 1) / chunk;
+  parallel_for(chunks, [&](std::int64_t c, int) { sweep(c * chunk, std::min(n, (c + 1) * chunk)); });
+}
+
+}  // namespace detail
+}  // namespace qwen3::kernels

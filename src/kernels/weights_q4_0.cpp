@@ -1,0 +1,58 @@
+// Q4_0 weights: blocks of 32 four-bit values (offset 8) and an f16 scale,
+// multiplied with Q8_0 activations: sum((q - 8) x) = sum(q x) - 8 sum(x),
+// with sum(x) kept by the activation quantizer.
+#include "kernels/quant.h"
+
+namespace qwen3::kernels::detail {
+namespace {
+
+float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x, int b) {
+  const std::int8_t* xq = x.q(b);
+  const float* xd = x.scale(b);
+  const std::int32_t* xs = x.sum(b);
+#if defined(QWEN3_QUANT_VNNI)
+  const __m128i low = _mm_set1_epi8(0x0F);
+  __m256 acc = _mm256_setzero_ps();
+  float correction = 0.f;
+  for (std::int64_t k = 0; k < blocks; ++k) {
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[k].qs));
+    // Elements 0..15 are the low nibbles, 16..31 the high ones: x's order.
+    const __m256i wv = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low));
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * k));
+    const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv, xv);
+    const float s = half_to_f32(row[k].d) * xd[k];
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(s), _mm256_cvtepi32_ps(p), acc);
+    correction += s * static_cast<float>(8 * xs[k]);
+  }
+  return hsum(acc) - correction;
+#else
+  float sum = 0.f;
+  for (std::int64_t k = 0; k < blocks; ++k) {
+    std::int32_t s = 0;
+    for (int j = 0; j < 16; ++j)
+      s += (row[k].qs[j] & 0x0F) * xq[32 * k + j] + (row[k].qs[j] >> 4) * xq[32 * k + 16 + j];
+    sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s - 8 * xs[k]);
+  }
+  return sum;
+#endif
+}
+
+}  // namespace
+
+void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                   int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_quant<BlockQ4_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q4_0);
+}
+
+void dequantize_q4_0(const void* src, std::int64_t n, float* out) {
+  const auto* blocks = static_cast<const BlockQ4_0*>(src);
+  for (std::int64_t k = 0; k < n / 32; ++k) {
+    const float d = f16_to_f32(blocks[k].d);
+    for (int j = 0; j < 16; ++j) {
+      out[k * 32 + j] = static_cast<float>((blocks[k].qs[j] & 0x0F) - 8) * d;
+      out[k * 32 + j + 16] = static_cast<float>((blocks[k].qs[j] >> 4) - 8) * d;
+    }
+  }
+}
+
+}  // namespace qwen3::kernels::detail

@@ -1,0 +1,110 @@
+// Q6_K weights: super-blocks of 256 six-bit values (offset 32) in 16 groups
+// of 16, each with an int8 scale, under an f16 super-scale d:
+//   w = d * scale_g * (q - 32).
+// Multiplied with Q8_K activations: sum(w x) = d dx (sum_g scale_g sum(q x)
+// - 32 sum_g scale_g sum_g(x)), the last from the activations' group sums.
+#include "kernels/quant.h"
+
+namespace qwen3::kernels::detail {
+namespace {
+
+float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x, int b) {
+  const std::int8_t* xq = x.q(b);
+  const float* xd = x.scale(b);
+  const std::int32_t* bsums = x.sum(b);
+  float sum = 0.f;
+  for (std::int64_t k = 0; k < blocks; ++k) {
+    const BlockQ6_K& B = row[k];
+    const std::int8_t* q8 = xq + 256 * k;
+    const std::int32_t* bs = bsums + 16 * k;
+    std::int32_t offset = 0;
+    for (int g = 0; g < 16; ++g) offset += B.scales[g] * bs[g];
+    std::int32_t sumi;
+#if defined(QWEN3_QUANT_VNNI)
+    const __m512i low = _mm512_set1_epi8(0x0F), three = _mm512_set1_epi8(3);
+    const __m128i spread = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    __m512i acc = _mm512_setzero_si512();
+    for (int h = 0; h < 2; ++h) {
+      // Half h holds values 128h .. 128h + 127: ql[64h ..] low nibbles give the
+      // first 64, high nibbles the next 64; qh[32h ..] the two high bits.
+      const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h));
+      const __m512i hA = _mm512_inserti64x4(_mm512_zextsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+      const __m512i hB =
+          _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_srli_epi16(qh, 4)), _mm256_srli_epi16(qh, 6), 1);
+      const __m512i A = _mm512_or_si512(_mm512_and_si512(ql, low), _mm512_slli_epi16(_mm512_and_si512(hA, three), 4));
+      const __m512i Bv = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low),
+                                         _mm512_slli_epi16(_mm512_and_si512(hB, three), 4));
+      const __m512i pA = _mm512_dpbusd_epi32(_mm512_setzero_si512(), A, _mm512_loadu_si512(q8 + 128 * h));
+      const __m512i pB = _mm512_dpbusd_epi32(_mm512_setzero_si512(), Bv, _mm512_loadu_si512(q8 + 128 * h + 64));
+      std::int32_t s4a, s4b;
+      std::memcpy(&s4a, B.scales + 8 * h, 4);
+      std::memcpy(&s4b, B.scales + 8 * h + 4, 4);
+      const __m512i sA = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4a), spread));
+      const __m512i sB = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4b), spread));
+      acc = _mm512_add_epi32(acc, _mm512_add_epi32(_mm512_mullo_epi32(pA, sA), _mm512_mullo_epi32(pB, sB)));
+    }
+    sumi = _mm512_reduce_add_epi32(acc);
+#else
+    sumi = 0;
+    for (int h = 0; h < 2; ++h) {
+      const std::uint8_t* ql = B.ql + 64 * h;
+      const std::uint8_t* qh = B.qh + 32 * h;
+      const std::int8_t* sc = B.scales + 8 * h;
+      const std::int8_t* x8 = q8 + 128 * h;
+      std::int32_t g[8] = {};
+      for (int l = 0; l < 32; ++l) {
+        const int q1 = (ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4);
+        const int q2 = (ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4);
+        const int q3 = (ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4);
+        const int q4 = (ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4);
+        g[l / 16] += q1 * x8[l];
+        g[2 + l / 16] += q2 * x8[l + 32];
+        g[4 + l / 16] += q3 * x8[l + 64];
+        g[6 + l / 16] += q4 * x8[l + 96];
+      }
+      for (int j = 0; j < 8; ++j) sumi += sc[j] * g[j];
+    }
+#endif
+    sum += xd[k] * half_to_f32(B.d) * static_cast<float>(sumi - 32 * offset);
+  }
+  return sum;
+}
+
+}  // namespace
+
+void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                   int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_quant<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q6_k);
+}
+
+void dequantize_q6_k(const void* src, std::int64_t n, float* out) {
+  const auto* blocks = static_cast<const BlockQ6_K*>(src);
+  for (std::int64_t k = 0; k < n / 256; ++k) {
+    const BlockQ6_K& B = blocks[k];
+    const float d = f16_to_f32(B.d);
+    const std::uint8_t* ql = B.ql;
+    const std::uint8_t* qh = B.qh;
+    const std::int8_t* sc = B.scales;
+    float* y = out + k * 256;
+    for (int n128 = 0; n128 < 2; ++n128) {
+      for (int l = 0; l < 32; ++l) {
+        const int is = l / 16;
+        const int q1 = static_cast<std::int8_t>((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+        const int q2 = static_cast<std::int8_t>((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+        const int q3 = static_cast<std::int8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+        const int q4 = static_cast<std::int8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+        y[l + 0] = d * sc[is + 0] * q1;
+        y[l + 32] = d * sc[is + 2] * q2;
+        y[l + 64] = d * sc[is + 4] * q3;
+        y[l + 96] = d * sc[is + 6] * q4;
+      }
+      y += 128;
+      ql += 64;
+      qh += 32;
+      sc += 8;
+    }
+  }
+}
+
+}  // namespace qwen3::kernels::detail

@@ -1,0 +1,203 @@
+// Loading a Qwen3 GGUF: metadata -> config (through ModelConfig::parse, so
+// every check and message of config.json applies), and every tensor of the
+// tensor table found under its GGUF name, checked (type, shape) and held
+// where it lies in the mapping: quantized matrices stay in their blocks.
+#include "model/gguf_model.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "kernels/convert.h"
+#include "model/memory.h"
+#include "model/tensor_specs.h"
+#include "model/weights.h"
+#include "qwen3/error.h"
+#include "qwen3/model.h"
+
+namespace qwen3 {
+namespace model {
+
+std::optional<kernels::WeightType> weight_type_of(std::uint32_t t) {
+  using kernels::WeightType;
+  switch (t) {
+    case gguf::kF32:
+      return WeightType::F32;
+    case gguf::kF16:
+      return WeightType::F16;
+    case gguf::kBF16:
+      return WeightType::BF16;
+    case gguf::kQ8_0:
+      return WeightType::Q8_0;
+    case gguf::kQ4_0:
+      return WeightType::Q4_0;
+    case gguf::kQ4_K:
+      return WeightType::Q4_K;
+    case gguf::kQ5_K:
+      return WeightType::Q5_K;
+    case gguf::kQ6_K:
+      return WeightType::Q6_K;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string gguf_tensor_name(const std::string& hf) {
+  static const std::map<std::string, std::string> top = {{"model.embed_tokens.weight", "token_embd.weight"},
+                                                         {"model.norm.weight", "output_norm.weight"},
+                                                         {"lm_head.weight", "output.weight"}};
+  static const std::map<std::string, std::string> layer = {
+      {"input_layernorm.weight", "attn_norm.weight"},    {"self_attn.q_proj.weight", "attn_q.weight"},
+      {"self_attn.k_proj.weight", "attn_k.weight"},      {"self_attn.v_proj.weight", "attn_v.weight"},
+      {"self_attn.q_norm.weight", "attn_q_norm.weight"}, {"self_attn.k_norm.weight", "attn_k_norm.weight"},
+      {"self_attn.o_proj.weight", "attn_output.weight"}, {"post_attention_layernorm.weight", "ffn_norm.weight"},
+      {"mlp.gate_proj.weight", "ffn_gate.weight"},       {"mlp.up_proj.weight", "ffn_up.weight"},
+      {"mlp.down_proj.weight", "ffn_down.weight"}};
+  if (auto it = top.find(hf); it != top.end()) return it->second;
+  const std::string prefix = "model.layers.";
+  if (hf.rfind(prefix, 0) == 0) {
+    const auto dot = hf.find('.', prefix.size());
+    if (dot != std::string::npos)
+      if (auto it = layer.find(hf.substr(dot + 1)); it != layer.end())
+        return "blk." + hf.substr(prefix.size(), dot - prefix.size()) + "." + it->second;
+  }
+  throw Error("no GGUF name for tensor " + hf);
+}
+
+ModelConfig gguf_model_config(const gguf::File& f) {
+  const std::string arch(f.string("general.architecture"));
+  const std::string source = f.path().string();
+  if (arch != "qwen3") f.fail("metadata general.architecture: \"" + arch + "\" is not supported (expected \"qwen3\")");
+  const std::string p = arch + ".";
+  // The GGUF keys as the config.json fields ModelConfig::parse validates.
+  nlohmann::json j = {{"architectures", {"Qwen3ForCausalLM"}}, {"model_type", "qwen3"}};
+  const auto integer = [&](const char* field, const std::string& key) {
+    if (auto v = f.optional_integer(p + key)) j[field] = *v;
+  };
+  const auto number = [&](const char* field, const std::string& key) {
+    if (auto v = f.optional_number(p + key)) j[field] = *v;
+  };
+  integer("hidden_size", "embedding_length");
+  integer("intermediate_size", "feed_forward_length");
+  integer("num_hidden_layers", "block_count");
+  integer("num_attention_heads", "attention.head_count");
+  integer("num_key_value_heads", "attention.head_count_kv");
+  integer("head_dim", "attention.key_length");
+  integer("max_position_embeddings", "context_length");
+  number("rope_theta", "rope.freq_base");
+  number("rms_norm_eps", "attention.layer_norm_rms_epsilon");
+  if (!j.contains("num_key_value_heads") && j.contains("num_attention_heads"))
+    j["num_key_value_heads"] = j["num_attention_heads"];
+  if (auto v = f.optional_integer(p + "attention.value_length"); v && j.contains("head_dim") && *v != j["head_dim"])
+    f.fail("metadata " + p + "attention.value_length: " + std::to_string(*v) + " differs from " + p +
+           "attention.key_length (not supported)");
+  if (auto n = f.optional_integer(p + "expert_count"); n && *n > 0) j["num_experts"] = *n;
+  if (const gguf::Tensor* embd = f.tensor("token_embd.weight"); embd && embd->ne.size() == 2)
+    j["vocab_size"] = embd->ne[1];
+  else if (auto v = f.optional_integer(p + "vocab_size"))
+    j["vocab_size"] = *v;
+  j["tie_word_embeddings"] = f.tensor("output.weight") == nullptr;
+  if (auto type = f.optional_string(p + "rope.scaling.type"); type && *type != "none") {
+    nlohmann::json r = {{"rope_type", std::string(*type)}};
+    if (auto v = f.optional_number(p + "rope.scaling.factor")) r["factor"] = *v;
+    if (auto v = f.optional_integer(p + "rope.scaling.original_context_length"))
+      r["original_max_position_embeddings"] = *v;
+    j["rope_scaling"] = r;
+  }
+  return ModelConfig::parse(j.dump(), source + " (metadata " + p + "*)");
+}
+
+}  // namespace model
+
+namespace {
+
+// The supported tensor types, for messages.
+constexpr const char* kSupported = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
+
+// A quantized (or 16-bit) matrix widened into an owned buffer of `to`.
+kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::Weights& w) {
+  kernels::Matrix r = m;
+  r.type = to;
+  const std::size_t elem = to == kernels::WeightType::F32 ? 4 : 2;
+  auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(m.rows * m.cols) * elem]);
+  const std::int64_t in_row = kernels::row_bytes(m.type, m.cols);
+#pragma omp parallel
+  {
+    std::vector<float> row(m.cols);
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < m.rows; ++i) {
+      kernels::to_f32(static_cast<const std::byte*>(m.data) + i * in_row, m.type, m.cols, row.data());
+      std::byte* out = buf.get() + static_cast<std::size_t>(i * m.cols) * elem;
+      if (to == kernels::WeightType::F32) {
+        std::memcpy(out, row.data(), m.cols * 4);
+      } else {
+        auto* o = reinterpret_cast<std::uint16_t*>(out);
+        for (std::int64_t c = 0; c < m.cols; ++c) o[c] = kernels::detail::f32_to_bf16(row[c]);
+      }
+    }
+  }
+  r.data = buf.get();
+  w.owned.push_back(std::move(buf));
+  return r;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const RunOptions& options) {
+  auto w = std::make_unique<detail::Weights>();
+  w->gguf_files.push_back(std::make_unique<gguf::File>(path));
+  const gguf::File& f = *w->gguf_files.back();
+  ModelConfig config = model::gguf_model_config(f);
+  RunOptions opts = validate_run_options(options, config, f.path().string());
+  kernels::set_num_threads(opts.threads);
+
+  // Check every tensor before holding any: name, type, shape; nothing extra.
+  std::set<std::string> expected;
+  std::uint64_t held = 0;
+  {
+    detail::Weights table;  // only for the slots
+    model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+      const std::string name = model::gguf_tensor_name(spec.name);
+      const gguf::Tensor* t = f.tensor(name);
+      if (!t) f.fail("missing tensor " + name + " (" + spec.name + ")");
+      const auto type = model::weight_type_of(t->type);
+      if (!type)
+        f.fail("tensor " + name + " has type " + gguf::type_name(t->type) + ", which qwen3 does not support (" +
+               kSupported + ")");
+      std::vector<std::int64_t> shape(t->ne.rbegin(), t->ne.rend());
+      if (shape != spec.shape)
+        f.fail("tensor " + name + " has shape " + model::shape_string(shape) + "; the metadata implies " +
+               model::shape_string(spec.shape));
+      const bool widened = opts.dtype != WeightDType::Auto && !model::is_norm(slot);
+      held += model::is_norm(slot) ? spec.elements() * sizeof(float)
+              : widened            ? spec.elements() * (opts.dtype == WeightDType::F32 ? 4 : 2)
+                                   : t->bytes;
+      expected.insert(name);
+    });
+  }
+  for (const gguf::Tensor& t : f.tensors())
+    if (!expected.count(t.name)) f.fail("tensor " + t.name + " is not part of a Qwen3 model (unexpected tensor)");
+  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+
+  model::for_each_tensor(config, *w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
+    const gguf::Tensor& t = *f.tensor(model::gguf_tensor_name(spec.name));
+    const kernels::WeightType type = *model::weight_type_of(t.type);
+    if (auto* norm = std::get_if<std::vector<float>*>(&slot)) {
+      (*norm)->resize(spec.elements());
+      kernels::to_f32(t.data, type, spec.elements(), (*norm)->data());
+      w->bytes += spec.elements() * sizeof(float);
+      return;
+    }
+    kernels::Matrix m{t.data, type, spec.shape[0], spec.shape[1]};
+    if (opts.dtype == WeightDType::BF16 && type != kernels::WeightType::BF16)
+      m = widen(m, kernels::WeightType::BF16, *w);
+    else if (opts.dtype == WeightDType::F32 && type != kernels::WeightType::F32)
+      m = widen(m, kernels::WeightType::F32, *w);
+    w->bytes += static_cast<std::uint64_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
+    *std::get<kernels::Matrix*>(slot) = m;
+  });
+  if (config.tie_word_embeddings) w->lm_head = w->embed_tokens;
+  return std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
+}
+
+}  // namespace qwen3

@@ -1,0 +1,120 @@
+// Products with quantized weights against the dequantized weights times the
+// float activations: the only difference allowed is the rounding of the
+// activations to int8 blocks (about 1/254 of each block's largest value), for
+// decode, batches, the row gather and every thread split.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernels/convert.h"
+#include "kernels/kernels.h"
+#include "kernels/quant.h"
+
+namespace qwen3::kernels {
+namespace {
+
+// Random blocks of `type` with small finite scales (random bytes elsewhere).
+std::vector<std::uint8_t> random_matrix(WeightType type, std::int64_t rows, std::int64_t cols, std::mt19937& rng) {
+  std::vector<std::uint8_t> m(static_cast<std::size_t>(rows * row_bytes(type, cols)));
+  for (auto& b : m) b = static_cast<std::uint8_t>(rng());
+  const int bb = block_bytes(type);
+  std::uniform_real_distribution<float> scale(0.001f, 0.02f);
+  for (std::size_t at = 0; at < m.size(); at += bb) {
+    const auto set = [&](std::size_t off) {
+      const std::uint16_t h = detail::f32_to_f16(scale(rng));
+      std::memcpy(&m[at + off], &h, 2);
+    };
+    switch (type) {
+      case WeightType::Q8_0:
+      case WeightType::Q4_0:
+        set(0);
+        break;
+      case WeightType::Q4_K:
+      case WeightType::Q5_K:
+        set(0);
+        set(2);
+        break;
+      case WeightType::Q6_K:
+        set(208);
+        break;
+      default:
+        break;
+    }
+  }
+  return m;
+}
+
+class QuantMatmul : public ::testing::TestWithParam<WeightType> {};
+
+TEST_P(QuantMatmul, MatchesDequantizedWeightsUpToActivationRounding) {
+  const WeightType type = GetParam();
+  std::mt19937 rng(42);
+  const std::int64_t rows = 70, cols = 512;
+  const auto w = random_matrix(type, rows, cols, rng);
+  const Matrix m{w.data(), type, rows, cols};
+  std::vector<float> dense(rows * cols);
+  to_f32(w.data(), type, rows * cols, dense.data());
+  std::normal_distribution<float> normal(0.f, 1.f);
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (int batch : {1, 3, 17}) {
+      std::vector<float> x(batch * cols), y(batch * rows);
+      for (auto& v : x) v = normal(rng);
+      matmul(m, x.data(), batch, y.data());
+      for (int b = 0; b < batch; ++b)
+        for (std::int64_t r = 0; r < rows; ++r) {
+          double ref = 0, scale = 0;
+          for (std::int64_t c = 0; c < cols; ++c) {
+            ref += static_cast<double>(dense[r * cols + c]) * x[b * cols + c];
+            scale += std::abs(dense[r * cols + c] * x[b * cols + c]);
+          }
+          EXPECT_NEAR(y[b * rows + r], ref, 0.01 * scale + 1e-5)
+              << weight_type_name(type) << " batch " << batch << " row " << r;
+        }
+      // The row gather (English-only decoding) gives the same values.
+      const std::vector<std::int32_t> pick = {69, 0, 17, 17, 33};
+      std::vector<float> some(batch * pick.size());
+      matmul_rows(m, pick.data(), static_cast<int>(pick.size()), x.data(), batch, some.data());
+      for (int b = 0; b < batch; ++b)
+        for (std::size_t i = 0; i < pick.size(); ++i)
+          EXPECT_EQ(some[b * pick.size() + i], y[b * rows + pick[i]]) << weight_type_name(type) << " gather " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, QuantMatmul,
+                         ::testing::Values(WeightType::Q8_0, WeightType::Q4_0, WeightType::Q4_K, WeightType::Q5_K,
+                                           WeightType::Q6_K),
+                         [](const auto& info) { return std::string(weight_type_name(info.param)); });
+
+TEST(QuantActs, RoundLikeGgml) {
+  // Q8_0: d = fp16(amax / 127); values x * 127 / amax rounded half to even.
+  std::vector<float> x(32, 0.f);
+  x[0] = 127.f;
+  x[1] = 0.5f;
+  x[2] = 1.5f;
+  x[3] = -2.5f;
+  detail::QuantizedActs a;
+  detail::quantize_acts_q8_0(x.data(), 1, 32, a);
+  EXPECT_EQ(a.d[0], 1.f);
+  EXPECT_EQ(a.qs[0], 127);
+  EXPECT_EQ(a.qs[1], 0);
+  EXPECT_EQ(a.qs[2], 2);
+  EXPECT_EQ(a.qs[3], -2);
+  EXPECT_EQ(a.sums[0], 127);
+  // Q8_K: the scale from the signed extreme, -127 / max; groups of 16 summed.
+  std::vector<float> k(256, 0.f);
+  k[5] = -254.f;
+  k[20] = 3.f;
+  detail::quantize_acts_q8_k(k.data(), 1, 256, a);
+  EXPECT_EQ(a.qs[5], -127);
+  EXPECT_EQ(a.qs[20], 2);  // 3 * 0.5 = 1.5 -> 2 (ties to even)
+  EXPECT_EQ(a.sums[0], -127);
+  EXPECT_EQ(a.sums[1], 2);
+  EXPECT_FLOAT_EQ(a.d[0], 2.f);
+}
+
+}  // namespace
+}  // namespace qwen3::kernels
