@@ -73,6 +73,13 @@ bool batch_invariant();
 // (matrix-vector, bandwidth-bound); batch > 1 is prefill (matrix-matrix).
 void matmul(const Matrix& w, const float* x, int batch, float* y);
 
+// y_i = W_i x for `count` (<= 8) matrices with the same number of columns:
+// each product exactly as matmul computes it (the same bits), but a decode
+// step (batch <= 6) runs the row chunks of all of them in one parallel region
+// (one synchronisation instead of `count`). The forward pass's q/k/v and
+// gate/up products.
+void matmul_many(const Matrix* ws, int count, const float* x, int batch, float* const* ys);
+
 // Like matmul, but only for the listed rows: y[b][i] = W[rows[i]] . x[b].
 // The output projection restricted to an allowed vocabulary.
 void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y);

@@ -5,13 +5,13 @@
 //
 //   x = embed_tokens[ids]
 //   per layer:
-//     h = rmsnorm(x) ; q, k, v = h Wq, h Wk, h Wv
+//     h = rmsnorm(x) ; q, k, v = h Wq, h Wk, h Wv (one parallel region)
 //     q, k = rmsnorm per head (q_norm, k_norm), then RoPE (rotate-half)
 //     append k, v to the cache (bf16 or f32); a = causal softmax(q k^T /
 //     sqrt(head_dim)) v, each query head reading its group's key/value head
 //     (GQA), in tiles with an online softmax (kernels::attention)
 //     x += a Wo
-//     h = rmsnorm(x) ; x += (silu(h Wgate) * h Wup) Wdown
+//     h = rmsnorm(x) ; x += (silu(h Wgate) * h Wup) Wdown (gate, up: one region)
 //   logits = rmsnorm(x) W_lm_head   (the embedding table when tied)
 #include <algorithm>
 #include <cmath>
@@ -57,9 +57,9 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
     const detail::LayerWeights& L = w.layers[l];
     // Self-attention block.
     kernels::rmsnorm(h.data(), x.data(), L.input_layernorm.data(), H, T, eps);
-    kernels::matmul(L.q_proj, h.data(), T, q.data());
-    kernels::matmul(L.k_proj, h.data(), T, k.data());
-    kernels::matmul(L.v_proj, h.data(), T, v.data());
+    const kernels::Matrix qkv[] = {L.q_proj, L.k_proj, L.v_proj};
+    float* const qkv_out[] = {q.data(), k.data(), v.data()};
+    kernels::matmul_many(qkv, 3, h.data(), T, qkv_out);
     kernels::rmsnorm(q.data(), q.data(), L.q_norm.data(), D, T * NQ, eps);  // QK-norm, per head
     kernels::rmsnorm(k.data(), k.data(), L.k_norm.data(), D, T * NKV, eps);
     for (int t = 0; t < T; ++t) {
@@ -73,8 +73,9 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
     // MLP block.
     kernels::rmsnorm(h.data(), x.data(), L.post_attention_layernorm.data(), H, T, eps);
-    kernels::matmul(L.gate_proj, h.data(), T, gate.data());
-    kernels::matmul(L.up_proj, h.data(), T, up.data());
+    const kernels::Matrix gate_up[] = {L.gate_proj, L.up_proj};
+    float* const gate_up_out[] = {gate.data(), up.data()};
+    kernels::matmul_many(gate_up, 2, h.data(), T, gate_up_out);
     kernels::swiglu(gate.data(), gate.data(), up.data(), static_cast<std::int64_t>(rows) * I);
     kernels::matmul(L.down_proj, gate.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
