@@ -11,12 +11,25 @@
 //     measured once per run before the first prefill benchmark: the bf16
 //     peak (vdpbf16ps) and the f32 FMA peak, the ceilings of the
 //     Bf16Activations and Exact kernels.
+//   AttentionDecode: kernels::attention for one token over a Qwen3-4B layer's
+//     KV cache (8 kv heads, 32 query heads, head_dim 128) at 4k, 16k and 32k
+//     positions, bf16 and f32, cycling through copies of the cache (>= 1 GiB
+//     in all) so every call streams from DRAM as decoding does (36 layers).
+//     Reports KV GB/s and its ratio to the read bandwidth of as many threads
+//     (1 or 2) measured just before, and the KV bytes a decoded token reads
+//     (all 36 layers).
+//   AttentionPrefill: a 512-token chunk at the end of a 4k / 16k context:
+//     GFLOP/s (4 x head_dim flops per query and visible position) against
+//     the same-run f32 FMA peak.
 //   ReadBandwidth, Peak: the denominators alone (median, min, max of passes).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/bandwidth.h"
@@ -151,12 +164,109 @@ void BM_Peak(benchmark::State& state) {
   state.SetLabel(state.range(0) ? "vdpbf16ps" : "f32 fma");
 }
 
+// A layer's KV cache of ctx positions filled with random entries of `type`.
+struct KvCopy {
+  KvCopy(KvType type, int ctx, std::uint64_t seed) {
+    layer.type = type;
+    layer.kv_heads = 8;
+    layer.head_dim = 128;
+    layer.head_stride = kv_head_elements(ctx, 128);
+    const std::int64_t n = static_cast<std::int64_t>(layer.head_stride) * layer.kv_heads;
+    if (type == KvType::BF16) {
+      bf16[0] = random_bf16(n, seed);
+      bf16[1] = random_bf16(n, seed + 1);
+      layer.keys = bf16[0].get();
+      layer.values = bf16[1].get();
+    } else {
+      f32[0] = random_activations(n);
+      f32[1] = random_activations(n);
+      layer.keys = f32[0].data();
+      layer.values = f32[1].data();
+    }
+  }
+  std::unique_ptr<std::uint16_t[]> bf16[2];
+  std::vector<float> f32[2];
+  KvLayer layer;
+};
+
+constexpr int kLayers = 36, kQHeads = 32;
+
+// KV bytes the positions [0, ctx) of one layer take (what attention reads).
+double kv_bytes(KvType type, int ctx) { return 2.0 * 8 * 128 * ctx * (type == KvType::F32 ? 4 : 2); }
+
+void BM_AttentionDecode(benchmark::State& state) {
+  const int ctx = static_cast<int>(state.range(0));
+  const KvType type = state.range(1) ? KvType::F32 : KvType::BF16;
+  const int threads = static_cast<int>(state.range(2));
+  set_num_threads(threads);
+  const double bytes = kv_bytes(type, ctx);
+  const int copies = static_cast<int>(std::max(1.0, std::ceil(static_cast<double>(std::int64_t{1} << 30) / bytes)));
+  std::vector<std::unique_ptr<KvCopy>> caches;
+  for (int c = 0; c < copies; ++c) caches.push_back(std::make_unique<KvCopy>(type, ctx, 2000 + 7 * c));
+  const auto q = random_activations(kQHeads * 128);
+  std::vector<float> out(kQHeads * 128);
+  const double bandwidth = measure_read_bandwidth_gbs(threads);
+  double secs = 0;
+  std::int64_t calls = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    attention(caches[calls % copies]->layer, q.data(), kQHeads, ctx - 1, 1, out.data());
+    const double t = seconds_since(t0);
+    state.SetIterationTime(t);
+    secs += t;
+    ++calls;
+    benchmark::DoNotOptimize(out.data());
+  }
+  const double gbs = bytes * calls / secs / 1e9;
+  state.counters["KV_GB/s"] = gbs;
+  state.counters["read_bw_GB/s"] = bandwidth;
+  state.counters["ratio"] = gbs / bandwidth;
+  state.counters["KV_MB/token"] = bytes * kLayers / 1e6;
+  state.SetLabel(std::string(type == KvType::F32 ? "f32, " : "bf16, ") + std::to_string(threads) + " threads");
+}
+
+void BM_AttentionPrefill(benchmark::State& state) {
+  const int ctx = static_cast<int>(state.range(0)), T = 512;
+  const KvType type = state.range(1) ? KvType::F32 : KvType::BF16;
+  set_num_threads(kThreads);
+  KvCopy cache(type, ctx, 3000);
+  const auto q = random_activations(static_cast<std::int64_t>(T) * kQHeads * 128);
+  std::vector<float> out(q.size());
+  double secs = 0;
+  std::int64_t calls = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    attention(cache.layer, q.data(), kQHeads, ctx - T, T, out.data());
+    const double t = seconds_since(t0);
+    state.SetIterationTime(t);
+    secs += t;
+    ++calls;
+    benchmark::DoNotOptimize(out.data());
+  }
+  // Each query: a score and a weighted value per visible position, 2 x 2 x head_dim flops.
+  const double visible = static_cast<double>(T) * (ctx - T) + static_cast<double>(T) * (T + 1) / 2;
+  const double gflops = 4.0 * 128 * kQHeads * visible * calls / secs / 1e9;
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["of_fma_peak"] = gflops / peaks().fma.median;
+  state.SetLabel(type == KvType::F32 ? "f32" : "bf16");
+}
+
 BENCHMARK(BM_Decode)->DenseRange(0, 5)->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 BENCHMARK(BM_Prefill)
     ->ArgsProduct({{0, 1, 2, 3, 4}, {0, 1}, {512}, {1, 0}})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(1.0);
+BENCHMARK(BM_AttentionDecode)
+    ->ArgsProduct({{4096, 16384, 32768}, {0, 1}, {1, kThreads}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(1.0);
+BENCHMARK(BM_AttentionPrefill)
+    ->ArgsProduct({{4096, 16384}, {0, 1}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 BENCHMARK(BM_ReadBandwidth)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Peak)->DenseRange(0, 1)->Iterations(1)->Unit(benchmark::kMillisecond);
 

@@ -74,10 +74,14 @@ std::vector<std::filesystem::path> write_dummy_checkpoint(const std::filesystem:
                                                           const std::filesystem::path& out_dir,
                                                           const DummyCheckpointOptions& options = {});
 
-// The KV cache of one sequence: keys and values (f32) of every layer for
-// positions [0, position()). Layout per layer: [kv_head][capacity][head_dim],
-// so each head's attention reads one contiguous block. The memory is
-// reserved for the whole capacity but committed by the OS as it is written.
+// The KV cache of one sequence: keys and values of every layer for positions
+// [0, position()), in f32 (the default) or bf16 (RunOptions::kv_dtype). The
+// layout is the attention kernel's (src/kernels/kernels.h, KvLayer): per
+// layer and key/value head, keys in blocks of 32 positions, values by
+// position. The memory is reserved for the whole capacity but committed by
+// the OS as it is written; before a forward pass takes the cache past what
+// was checked, the memory for the next kKvCheckTokens positions is checked
+// against what the machine has (see Model::load).
 class Session {
  public:
   Session(Session&& other) noexcept;
@@ -88,24 +92,33 @@ class Session {
 
   int position() const { return position_; }  // tokens held (the next token's position)
   int capacity() const { return capacity_; }  // the context length (RunOptions::ctx)
+  KvDType kv_dtype() const { return kv_dtype_; }
   void reset() { position_ = 0; }
   // Keeps the first n positions (a common prefix to reuse); n <= position().
   void truncate(int n);
 
  private:
   friend class Model;
-  Session(int layers, int kv_heads, int head_dim, int capacity);
-  float* keys(int layer, int kv_head) const;
-  float* values(int layer, int kv_head) const;
+  Session(int layers, int kv_heads, int head_dim, int capacity, KvDType kv_dtype);
+  // Layer l's keys and values (kv_heads blocks of head_stride_ elements each).
+  void* keys(int layer) const;
+  void* values(int layer) const;
+  std::size_t element_size() const { return kv_dtype_ == KvDType::F32 ? 4 : 2; }
 
   int layers_ = 0, kv_heads_ = 0, head_dim_ = 0, capacity_ = 0, position_ = 0;
-  float* keys_ = nullptr;    // [layers][kv_heads][capacity][head_dim]
-  float* values_ = nullptr;  // same
-  std::size_t bytes_ = 0;    // of each of keys_ and values_
+  KvDType kv_dtype_ = KvDType::F32;
+  int checked_ = 0;              // positions whose memory was checked (Model::check_tokens)
+  std::size_t head_stride_ = 0;  // elements per key/value head
+  void* keys_ = nullptr;         // [layers][kv_heads][head_stride_]
+  void* values_ = nullptr;       // same
+  std::size_t bytes_ = 0;        // of each of keys_ and values_
 };
 
 namespace detail {
 struct Weights;
+}
+namespace kernels {
+struct KvLayer;
 }
 
 // Checks run options against a config (device, threads, ctx within the
@@ -120,8 +133,12 @@ class Model {
   // order: model.safetensors wins over an index beside it). Every tensor's
   // name, dtype and shape is checked against the config; options are
   // validated (device, dtype, threads, ctx <= config().max_context()) and the
-  // memory for the weights and a KV cache of options.ctx tokens is checked
-  // against what the machine has.
+  // memory for the weights and a KV cache of min(ctx, kKvCheckTokens) tokens
+  // is checked against what the machine has; a longer context is checked as
+  // it grows, kKvCheckTokens positions at a time (forward throws a
+  // "not enough memory" Error, the session unchanged, when the next step
+  // does not fit), so a 32k ctx loads on a machine with memory for what a
+  // run will use.
   // `dir` may also be a GGUF file (llama.cpp's format, architecture qwen3:
   // F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K tensors, memory-mapped;
   // quantized matrices are multiplied in their blocks, the activations
@@ -144,8 +161,11 @@ class Model {
   // Weight bytes read per decoded token: every matrix once, plus one row of
   // the embedding table (the whole table again when it is the LM head).
   std::uint64_t decode_bytes_per_token() const;
-  // Bytes of a KV cache (f32 keys and values) for ctx tokens.
-  static std::uint64_t kv_cache_bytes(const ModelConfig& config, std::int64_t ctx);
+  // Bytes of a KV cache (keys and values in kv_dtype) for ctx tokens.
+  static std::uint64_t kv_cache_bytes(const ModelConfig& config, std::int64_t ctx, KvDType kv_dtype);
+  // Positions of KV cache whose memory is checked at once (at load, then as a
+  // session grows).
+  static constexpr int kKvCheckTokens = 4096;
 
   // A fresh sequence whose cache holds options().ctx tokens.
   Session new_session() const;
@@ -172,7 +192,11 @@ class Model {
   // The Qwen3 forward pass over one chunk of tokens (src/model/qwen3_forward.cpp).
   void run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                  const std::vector<std::int32_t>* allowed_rows) const;
-  void check_tokens(std::span<const TokenId> tokens, const Session& session) const;
+  // Checks the tokens fit in the session (ids, capacity, and the memory for
+  // the cache they take it to; see load).
+  void check_tokens(std::span<const TokenId> tokens, Session& session) const;
+  // Layer l of a session's cache as the attention kernel reads it.
+  kernels::KvLayer kv_layer(const Session& session, int layer) const;
   void check_finite(const float* logits, std::size_t n, const std::vector<std::int32_t>* rows) const;
 
   ModelConfig config_;

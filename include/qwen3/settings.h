@@ -83,6 +83,7 @@ struct GeneralFields {
   W<std::string> chat_template;         // "auto": the model's (tokenizer_config.json, GGUF); "official": built in
   W<std::string> device;                // "cpu"
   W<WeightDType> dtype;                 // "auto" | "bf16" | "f32"
+  W<KvDType> kv_dtype;                  // "bf16" | "f32": the KV cache
   W<int> threads;                       // >= 0; 0: all cores
   W<int> ctx;                           // >= 1: KV-cache length in tokens
   W<bool> enable_thinking;              // the chat template's enable_thinking (Qwen3's default: true)
@@ -133,7 +134,7 @@ enum class OptionGroup {
   Model,        // model
   Tokenizer,    // tokenizer
   ModelConfig,  // model_config, dummy_weights
-  Run,          // device, dtype, threads, ctx
+  Run,          // device, dtype, kv_dtype, threads, ctx
   Generation,   // thinking, budget, English-only, stop strings, ignore_eos
   Sampling,     // a preset's parameters
 };
@@ -179,6 +180,9 @@ void visit_general(S& s, Visitor&& v) {
     s.chat_template);
   v(OptionInfo{"device", "NAME", "Where to run: cpu (the only backend so far)", OptionGroup::Run}, s.device);
   v(OptionInfo{"dtype", "TYPE", "Weights in memory: auto (as stored), bf16, f32", OptionGroup::Run}, s.dtype);
+  v(OptionInfo{"kv_dtype", "TYPE", "KV cache keys and values: f32 (exact), bf16 (half the memory, logits off by ~1%)",
+               OptionGroup::Run},
+    s.kv_dtype);
   v(OptionInfo{"threads", "N", "Threads, >= 0 (0: all of the machine's cores)", OptionGroup::Run}, s.threads);
   v(OptionInfo{"ctx", "N", "Context length in tokens (the KV cache), >= 1 (default: 32768 or the model's)",
                OptionGroup::Run},
@@ -245,6 +249,7 @@ bool parse_text(std::string_view text, float& out);
 bool parse_text(std::string_view text, bool& out);
 bool parse_text(std::string_view text, std::uint64_t& out);  // seed: 0 .. 2^64-2 or "random"
 bool parse_text(std::string_view text, WeightDType& out);
+bool parse_text(std::string_view text, KvDType& out);
 bool parse_text(std::string_view text, std::vector<std::string>& out);  // one more item
 
 template <typename T>
@@ -274,6 +279,10 @@ inline std::string_view expected<WeightDType>() {
   return "\"auto\", \"bf16\" or \"f32\"";
 }
 template <>
+inline std::string_view expected<KvDType>() {
+  return "\"bf16\" or \"f32\"";
+}
+template <>
 inline std::string_view expected<std::vector<std::string>>() {
   return "a list of strings";
 }
@@ -286,6 +295,7 @@ std::string to_toml(float v);
 std::string to_toml(bool v);
 std::string to_toml(std::uint64_t v);
 std::string to_toml(WeightDType v);
+std::string to_toml(KvDType v);
 std::string to_toml(const std::vector<std::string>& v);
 
 // A float as the shortest decimal that reads back as the same float, as a

@@ -51,8 +51,13 @@ void print_info(const Settings& s) {
                 static_cast<long long>(c.max_position_embeddings));
   std::printf("dtype             %s\n", dtype.c_str());
   std::printf("weights memory    %s\n", gib(weight_bytes).c_str());
-  std::printf("KV cache          %s at ctx %d (f32 keys and values)\n", gib(Model::kv_cache_bytes(c, o.ctx)).c_str(),
-              o.ctx);
+  // Both KV dtypes, the run's first; committed as the context fills, so this is the most a session takes.
+  const KvDType kv = o.kv_dtype, other = kv == KvDType::BF16 ? KvDType::F32 : KvDType::BF16;
+  auto kv_name = [](KvDType t) { return t == KvDType::BF16 ? "bf16" : "f32"; };
+  std::printf("KV cache          %s at ctx %d in %s (kv_dtype; %s in %s), %.0f KiB per token\n",
+              gib(Model::kv_cache_bytes(c, o.ctx, kv)).c_str(), o.ctx, kv_name(kv),
+              gib(Model::kv_cache_bytes(c, o.ctx, other)).c_str(), kv_name(other),
+              static_cast<double>(Model::kv_cache_bytes(c, 1, kv)) / 1024.0);
   std::printf("device            %s, %d threads\n", o.device.c_str(), o.threads);
 }
 

@@ -74,7 +74,8 @@ BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
   r.prefill_flops_per_token = layer_flops_per_token(c);
   r.weight_bytes_per_token = static_cast<double>(model->decode_bytes_per_token());
   // Each decode step reads the cache of the whole context (middle of the run).
-  r.kv_bytes_per_token = static_cast<double>(Model::kv_cache_bytes(c, context + o.gen_tokens / 2));
+  r.kv_bytes_per_token =
+      static_cast<double>(Model::kv_cache_bytes(c, context + o.gen_tokens / 2, model->options().kv_dtype));
 
   const kernels::ProbeResult before = kernels::measure_read_bandwidth(r.threads);
   model::reset_peak_resident();  // the probe's buffer is gone: the peak is the model's from here

@@ -8,6 +8,7 @@
 // as GGUF files hold them) are further WeightType values: their rows are
 // arrays of blocks, and their products quantize the activations per block as
 // llama.cpp does (src/kernels/quant.h).
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -84,6 +85,13 @@ bool batch_invariant();
 // (matrix-vector, bandwidth-bound); batch > 1 is prefill (matrix-matrix).
 void matmul(const Matrix& w, const float* x, int batch, float* y);
 
+// y_i = W_i x for `count` (<= 8) matrices with the same number of columns:
+// each product exactly as matmul computes it (the same bits), but a decode
+// step (batch <= 6) runs the row chunks of all of them in one parallel region
+// (one synchronisation instead of `count`). The forward pass's q/k/v and
+// gate/up products.
+void matmul_many(const Matrix* ws, int count, const float* x, int batch, float* const* ys);
+
 // Like matmul, but only for the listed rows: y[b][i] = W[rows[i]] . x[b].
 // The output projection restricted to an allowed vocabulary.
 void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y);
@@ -113,5 +121,54 @@ float dot(const float* a, const float* b, int n);
 
 // y[i] += a * x[i]
 void axpy(float* y, float a, const float* x, int n);
+
+// ---- KV cache and attention (attention.cpp) ----------------------------
+
+// The type keys and values are held in: f32, or bf16 (rounded to nearest
+// even: half the bytes to store and to read).
+enum class KvType : std::uint8_t { F32, BF16 };
+
+// Positions per key block, and per attention tile (tiles start at multiples
+// of kAttentionTile, absolute positions, whatever the chunk being run).
+inline constexpr int kKvBlock = 32;
+inline constexpr int kAttentionTile = 128;
+
+// One layer's cache. Each key/value head owns head_stride elements (from
+// kv_head_elements) of keys and of values:
+//  keys: blocks of kKvBlock positions, each [head_dim][kKvBlock] (a
+//    dimension's 32 positions contiguous, so one vector multiply-add per
+//    dimension scores 16 keys);
+//  values: [position][head_dim].
+// In bf16, a group of 32 entries (a key block's positions, 32 dimensions of a
+// value) is 16 32-bit words, word i holding entry i in its low half and
+// entry 16 + i in its high half, so widening to f32 is one shift or one mask.
+// A head_dim that is not a multiple of 32 is stored padded with zeros to one
+// (Qwen3: 128).
+struct KvLayer {
+  void* keys = nullptr;
+  void* values = nullptr;
+  KvType type = KvType::BF16;
+  int kv_heads = 0;
+  int head_dim = 0;
+  std::size_t head_stride = 0;  // elements from one head to the next
+};
+
+// Elements of keys (or of values) per head for `capacity` positions.
+std::size_t kv_head_elements(int capacity, int head_dim);
+
+// Writes the keys and values of T positions from `pos`: k, v: [T][kv_heads][head_dim].
+void kv_store(const KvLayer& kv, int pos, int T, const float* k, const float* v);
+
+// One stored key (value = false) or value entry, as f32 (for tests).
+float kv_load(const KvLayer& kv, bool value, int kv_head, int pos, int i);
+
+// Causal grouped-query attention of T queries at positions first_pos ..
+// first_pos + T - 1 over the cache, which already holds their own keys and
+// values: out = softmax(q k^T / sqrt(head_dim)) v, query head h reading
+// key/value head h / (n_heads / kv_heads). q, out: [T][n_heads][head_dim].
+// Tiled with an online softmax, threaded over heads and tiles; a query's
+// result depends only on it, its position and the cache (the same bits for
+// any T, chunking or thread count).
+void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, int T, float* out);
 
 }  // namespace qwen3::kernels

@@ -83,14 +83,17 @@ detail::PackPanelFn pack_panel_for(WeightType t) {
   return nullptr;
 }
 
-void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
-  if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
-  if (batch > detail::kTileTokens && !g_batch_invariant.load(std::memory_order_relaxed)) {
-    if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
-        detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
-      return;
-    return detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
-  }
+// A tile-kernel product set up: the kernel, its job and the activations it
+// reads (bf16-rounded once per matmul when the precision asks for it).
+struct Prepared {
+  detail::TileKernel kernel;
+  detail::TileJob job;
+  std::unique_ptr<std::uint16_t[]> xb;
+  const void* xa = nullptr;
+  std::size_t x_size = 4;
+};
+
+void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y, Prepared& p) {
   const std::int64_t K = w.cols;
   detail::TileKernel kernel;
   if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations)
@@ -110,28 +113,50 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
     else
       parallel_for(batch, convert);
   }
-  const void* const xa = bf16_activations ? static_cast<const void*>(xb.get()) : x;
-  const std::size_t x_size = bf16_activations ? 2 : 4;
-  detail::TileJob job;
+  p.xa = bf16_activations ? static_cast<const void*>(xb.get()) : x;
+  p.x_size = bf16_activations ? 2 : 4;
+  p.kernel = kernel;
+  p.xb = std::move(xb);
+  detail::TileJob& job = p.job;
   job.w = &w;
   job.sel = sel;
-  job.x = xa;
+  job.x = p.xa;
   job.x_stride = K;
   job.y = y;
   job.y_stride = n;
   job.prefetch = batch <= detail::kTileTokens;
+}
+
+// Decode (and batches up to one tile): every weight row is streamed once
+// and dotted with all the tokens. Rows are dealt in chunks of a multiple
+// of 16 (no two threads write the same 64-byte line of y), several per
+// thread, claimed dynamically, so that a thread the OS delays (the machine
+// is shared) does not hold up the others. A chunk is still hundreds of
+// KiB of contiguous weights, long enough for the hardware prefetchers.
+std::int64_t decode_chunk(std::int64_t n) {
+  const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), (n + 15) / 16));
+  constexpr std::int64_t kChunksPerThread = 8;
+  return threads == 1 ? n : std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
+}
+
+void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
+  if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
+  if (batch > detail::kTileTokens && !g_batch_invariant.load(std::memory_order_relaxed)) {
+    if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
+        detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
+      return;
+    return detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
+  }
+  const std::int64_t K = w.cols;
+  Prepared p;
+  prepare(w, sel, n, x, batch, y, p);
+  const detail::TileKernel& kernel = p.kernel;
+  const detail::TileJob& job = p.job;
+  const void* const xa = p.xa;
+  const std::size_t x_size = p.x_size;
 
   if (batch <= detail::kTileTokens) {
-    // Decode (and batches up to one tile): every weight row is streamed once
-    // and dotted with all the tokens. Rows are dealt in chunks of a multiple
-    // of 16 (no two threads write the same 64-byte line of y), several per
-    // thread, claimed dynamically, so that a thread the OS delays (the machine
-    // is shared) does not hold up the others. A chunk is still hundreds of
-    // KiB of contiguous weights, long enough for the hardware prefetchers.
-    const int threads = static_cast<int>(std::min<std::int64_t>(num_threads(), (n + 15) / 16));
-    constexpr std::int64_t kChunksPerThread = 8;
-    const std::int64_t chunk =
-        threads == 1 ? n : std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
+    const std::int64_t chunk = decode_chunk(n);
     parallel_for((n + chunk - 1) / chunk, [&](std::int64_t c, int) {
       kernel.fn(job, c * chunk, std::min(n, (c + 1) * chunk), detail::kTileRows, 0, batch, 0, K, nullptr);
     });
@@ -211,6 +236,42 @@ void matmul(const Matrix& w, const float* x, int batch, float* y) {
   check_matrix("matmul", w);
   check_batch("matmul", batch, x, y);
   run(w, RowSelection{}, w.rows, x, batch, y);
+}
+
+void matmul_many(const Matrix* ws, int count, const float* x, int batch, float* const* ys) {
+  for (int i = 0; i < count; ++i) {
+    check_matrix("matmul_many", ws[i]);
+    check_batch("matmul_many", batch, x, ys[i]);
+    if (ws[i].cols != ws[0].cols)
+      throw Error("kernels::matmul_many: matrices of " + std::to_string(ws[0].cols) + " and " +
+                  std::to_string(ws[i].cols) + " columns share one input");
+  }
+  // Prefill (each product is long enough to be its own parallel region) and
+  // quantized weights (their own kernels): one product after the other.
+  const bool any_quantized = std::any_of(ws, ws + count, [](const Matrix& w) { return is_quantized(w.type); });
+  if (batch > detail::kTileTokens || any_quantized) {
+    for (int i = 0; i < count; ++i) run(ws[i], RowSelection{}, ws[i].rows, x, batch, ys[i]);
+    return;
+  }
+  // Decode: the row chunks of every matrix in one parallel region (one wait
+  // instead of `count`); each row is computed as matmul computes it.
+  constexpr int kMax = 8;
+  if (count < 1 || count > kMax)
+    throw Error("kernels::matmul_many: 1 to " + std::to_string(kMax) + " matrices, got " + std::to_string(count));
+  Prepared p[kMax];
+  std::int64_t chunk[kMax], first[kMax + 1] = {0};
+  for (int i = 0; i < count; ++i) {
+    prepare(ws[i], RowSelection{}, ws[i].rows, x, batch, ys[i], p[i]);
+    chunk[i] = decode_chunk(ws[i].rows);
+    first[i + 1] = first[i] + (ws[i].rows + chunk[i] - 1) / chunk[i];
+  }
+  parallel_for(first[count], [&](std::int64_t item, int) {
+    int i = 0;
+    while (item >= first[i + 1]) ++i;
+    const std::int64_t c = item - first[i], n = ws[i].rows;
+    p[i].kernel.fn(p[i].job, c * chunk[i], std::min(n, (c + 1) * chunk[i]), detail::kTileRows, 0, batch, 0, ws[i].cols,
+                   nullptr);
+  });
 }
 
 void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y) {

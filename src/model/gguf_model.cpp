@@ -4,6 +4,8 @@
 // where it lies in the mapping: quantized matrices stay in their blocks.
 #include "model/gguf_model.h"
 
+#include <algorithm>
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -177,7 +179,8 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
   }
   for (const gguf::Tensor& t : f.tensors())
     if (!expected.count(t.name)) f.fail("tensor " + t.name + " is not part of a Qwen3 model (unexpected tensor)");
-  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+  const int checked = std::min(opts.ctx, kKvCheckTokens);
+  model::check_memory(held, kv_cache_bytes(config, checked, opts.kv_dtype), checked, opts.ctx);
 
   model::for_each_tensor(config, *w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
     const gguf::Tensor& t = *f.tensor(model::gguf_tensor_name(spec.name));
@@ -197,7 +200,9 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
     *std::get<kernels::Matrix*>(slot) = m;
   });
   if (config.tie_word_embeddings) w->lm_head = w->embed_tokens;
-  return std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
+  auto model = std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
+  model->source_ = path.string();
+  return model;
 }
 
 }  // namespace qwen3

@@ -42,13 +42,25 @@ std::string gib(std::uint64_t bytes) {
   return s;
 }
 
-void check_memory(std::uint64_t weight_bytes, std::uint64_t kv_bytes, std::int64_t ctx) {
+void check_memory(std::uint64_t weight_bytes, std::uint64_t kv_bytes, std::int64_t kv_tokens, std::int64_t ctx) {
   const std::uint64_t available = available_memory_bytes();
   if (available == 0) return;  // no /proc/meminfo: nothing to check against
   if (weight_bytes + kv_bytes > available)
-    throw Error("not enough memory: the weights need " + gib(weight_bytes) +
-                " and the KV cache for ctx = " + std::to_string(ctx) + " needs " + gib(kv_bytes) + ", but only " +
-                gib(available) + " is available (lower ctx, or use dtype bf16)");
+    throw Error("not enough memory: the weights need " + gib(weight_bytes) + " and the KV cache for " +
+                (kv_tokens < ctx
+                     ? "its first " + std::to_string(kv_tokens) + " tokens (ctx = " + std::to_string(ctx) + ")"
+                     : "ctx = " + std::to_string(ctx)) +
+                " needs " + gib(kv_bytes) + ", but only " + gib(available) +
+                " is available (lower ctx, use dtype bf16 or kv_dtype bf16)");
+}
+
+void check_kv_growth(std::uint64_t bytes, std::uint64_t available, std::int64_t from, std::int64_t to,
+                     std::int64_t ctx) {
+  if (available == 0 || bytes <= available) return;
+  throw Error("not enough memory for the KV cache beyond " + std::to_string(from) + " tokens: growing it to " +
+              std::to_string(to) + " tokens needs " + gib(bytes) + " more, but only " + gib(available) +
+              " is available (the context is limited by memory, not by ctx = " + std::to_string(ctx) +
+              "; free memory, or use kv_dtype bf16)");
 }
 
 }  // namespace qwen3::model

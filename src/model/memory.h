@@ -15,9 +15,16 @@ std::uint64_t peak_resident_bytes();
 // Returns false where the kernel does not support it.
 bool reset_peak_resident();
 
-// Throws qwen3::Error when weights + KV cache exceed the available memory,
-// naming both figures and how to need less.
-void check_memory(std::uint64_t weight_bytes, std::uint64_t kv_bytes, std::int64_t ctx);
+// At load: throws qwen3::Error when the weights + the KV cache of the first
+// kv_tokens positions (min(ctx, Model::kKvCheckTokens)) exceed the available
+// memory, naming both figures and how to need less.
+void check_memory(std::uint64_t weight_bytes, std::uint64_t kv_bytes, std::int64_t kv_tokens, std::int64_t ctx);
+
+// As a session grows: throws qwen3::Error when taking the KV cache from `from`
+// to `to` positions needs more than `available` bytes (`bytes`), naming both
+// and the context reached. available == 0: unknown, nothing is checked.
+void check_kv_growth(std::uint64_t bytes, std::uint64_t available, std::int64_t from, std::int64_t to,
+                     std::int64_t ctx);
 
 std::string gib(std::uint64_t bytes);  // "7.49 GiB"
 

@@ -16,6 +16,7 @@
 
 #include "common/file.h"
 #include "kernels/convert.h"
+#include "kernels/kernels.h"
 #include "model/dummy_weights.h"
 #include "model/memory.h"
 #include "model/rope.h"
@@ -269,9 +270,9 @@ Model::Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Wei
 
 Model::~Model() = default;
 
-std::uint64_t Model::kv_cache_bytes(const ModelConfig& c, std::int64_t ctx) {
+std::uint64_t Model::kv_cache_bytes(const ModelConfig& c, std::int64_t ctx, KvDType kv_dtype) {
   return 2ull * c.num_hidden_layers * c.num_key_value_heads * static_cast<std::uint64_t>(ctx) * c.head_dim *
-         sizeof(float);
+         (kv_dtype == KvDType::F32 ? 4 : 2);
 }
 
 std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& options) {
@@ -285,7 +286,8 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
   auto w = std::make_unique<detail::Weights>();
   const std::map<std::string, Located> found = open_checkpoint(dir, *w);
   const std::uint64_t held = check_tensors(config, config_file, found, dir, opts.dtype);
-  model::check_memory(held, kv_cache_bytes(config, opts.ctx), opts.ctx);
+  const int checked = std::min(opts.ctx, kKvCheckTokens);
+  model::check_memory(held, kv_cache_bytes(config, checked, opts.kv_dtype), checked, opts.ctx);
 
   try {
     assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec, model::TensorSlot) {
@@ -306,7 +308,9 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
   kernels::set_num_threads(opts.threads);
   const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;
   model::require_kinds(manifest, config, "dummy-weight manifest");
-  model::check_memory(dummy_held_bytes(config, target), kv_cache_bytes(config, opts.ctx), opts.ctx);
+  const int checked = std::min(opts.ctx, kKvCheckTokens);
+  model::check_memory(dummy_held_bytes(config, target), kv_cache_bytes(config, checked, opts.kv_dtype), checked,
+                      opts.ctx);
 
   auto w = std::make_unique<detail::Weights>();
   std::vector<std::uint16_t> scratch;  // bf16 draws of a tensor that is then widened
@@ -361,10 +365,11 @@ std::uint64_t Model::decode_bytes_per_token() const {
 }
 
 Session Model::new_session() const {
-  return Session(config_.num_hidden_layers, config_.num_key_value_heads, config_.head_dim, options_.ctx);
+  return Session(config_.num_hidden_layers, config_.num_key_value_heads, config_.head_dim, options_.ctx,
+                 options_.kv_dtype);
 }
 
-void Model::check_tokens(std::span<const TokenId> tokens, const Session& session) const {
+void Model::check_tokens(std::span<const TokenId> tokens, Session& session) const {
   if (session.layers_ != config_.num_hidden_layers || session.kv_heads_ != config_.num_key_value_heads ||
       session.head_dim_ != config_.head_dim)
     throw Error("forward: the session was made for another model");
@@ -376,6 +381,14 @@ void Model::check_tokens(std::span<const TokenId> tokens, const Session& session
     if (tokens[t] < 0 || tokens[t] >= config_.vocab_size)
       throw Error("token id " + std::to_string(tokens[t]) + " at index " + std::to_string(t) +
                   " is outside the vocabulary [0, " + std::to_string(config_.vocab_size) + ")");
+  // The memory for the positions these tokens take the cache to, kKvCheckTokens at a time.
+  const int end = session.position() + static_cast<int>(tokens.size());
+  if (end > session.checked_) {
+    const int to = std::min(session.capacity(), (end + kKvCheckTokens - 1) / kKvCheckTokens * kKvCheckTokens);
+    model::check_kv_growth(kv_cache_bytes(config_, to - session.checked_, session.kv_dtype()),
+                           model::available_memory_bytes(), session.checked_, to, session.capacity());
+    session.checked_ = to;
+  }
 }
 
 void Model::forward(std::span<const TokenId> tokens, Session& session, float* logits,
@@ -420,19 +433,20 @@ void Model::forward_all(std::span<const TokenId> tokens, Session& session, float
 
 // ---- Session ---------------------------------------------------------------
 
-Session::Session(int layers, int kv_heads, int head_dim, int capacity)
-    : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), capacity_(capacity) {
-  bytes_ = static_cast<std::size_t>(layers) * kv_heads * capacity * head_dim * sizeof(float);
+Session::Session(int layers, int kv_heads, int head_dim, int capacity, KvDType kv_dtype)
+    : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), capacity_(capacity), kv_dtype_(kv_dtype) {
+  head_stride_ = kernels::kv_head_elements(capacity, head_dim);
+  bytes_ = static_cast<std::size_t>(layers) * kv_heads * head_stride_ * element_size();
   // Anonymous mappings are committed page by page as the cache fills, so a
   // long ctx costs memory only for the positions actually used.
-  for (float** p : {&keys_, &values_}) {
+  for (void** p : {&keys_, &values_}) {
     void* m = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
       if (keys_) ::munmap(keys_, bytes_);
       throw Error("cannot reserve " + model::gib(bytes_) + " for the KV cache (ctx = " + std::to_string(capacity) +
                   ")");
     }
-    *p = static_cast<float*>(m);
+    *p = m;
   }
 }
 
@@ -442,6 +456,9 @@ Session::Session(Session&& o) noexcept
       head_dim_(o.head_dim_),
       capacity_(o.capacity_),
       position_(o.position_),
+      kv_dtype_(o.kv_dtype_),
+      checked_(o.checked_),
+      head_stride_(o.head_stride_),
       keys_(std::exchange(o.keys_, nullptr)),
       values_(std::exchange(o.values_, nullptr)),
       bytes_(std::exchange(o.bytes_, 0)) {}
@@ -465,11 +482,11 @@ void Session::truncate(int n) {
   position_ = n;
 }
 
-float* Session::keys(int layer, int kv_head) const {
-  return keys_ + (static_cast<std::size_t>(layer) * kv_heads_ + kv_head) * capacity_ * head_dim_;
+void* Session::keys(int layer) const {
+  return static_cast<std::byte*>(keys_) + static_cast<std::size_t>(layer) * kv_heads_ * head_stride_ * element_size();
 }
-float* Session::values(int layer, int kv_head) const {
-  return values_ + (static_cast<std::size_t>(layer) * kv_heads_ + kv_head) * capacity_ * head_dim_;
+void* Session::values(int layer) const {
+  return static_cast<std::byte*>(values_) + static_cast<std::size_t>(layer) * kv_heads_ * head_stride_ * element_size();
 }
 
 }  // namespace qwen3

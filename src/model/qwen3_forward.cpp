@@ -5,12 +5,13 @@
 //
 //   x = embed_tokens[ids]
 //   per layer:
-//     h = rmsnorm(x) ; q, k, v = h Wq, h Wk, h Wv
+//     h = rmsnorm(x) ; q, k, v = h Wq, h Wk, h Wv (one parallel region)
 //     q, k = rmsnorm per head (q_norm, k_norm), then RoPE (rotate-half)
-//     append k, v to the cache; a = causal softmax(q k^T / sqrt(head_dim)) v,
-//     each query head reading its group's key/value head (GQA)
+//     append k, v to the cache (bf16 or f32); a = causal softmax(q k^T /
+//     sqrt(head_dim)) v, each query head reading its group's key/value head
+//     (GQA), in tiles with an online softmax (kernels::attention)
 //     x += a Wo
-//     h = rmsnorm(x) ; x += (silu(h Wgate) * h Wup) Wdown
+//     h = rmsnorm(x) ; x += (silu(h Wgate) * h Wup) Wdown (gate, up: one region)
 //   logits = rmsnorm(x) W_lm_head   (the embedding table when tied)
 #include <algorithm>
 #include <cmath>
@@ -23,33 +24,16 @@
 #include "qwen3/model.h"
 
 namespace qwen3 {
-namespace {
-
-// Causal grouped-query attention of the chunk's queries over the cache, which
-// already holds the chunk's own keys and values. q, out: [T][n_heads][head_dim];
-// keys, values: this layer's cache, one block of `head_stride` floats per
-// key/value head (positions contiguous, so each head reads one block).
-void attention(const float* q, const float* keys, const float* values, std::size_t head_stride, int first_pos, int T,
-               int n_heads, int group, int head_dim, float* out) {
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
-  // One (query, head) pair per item; a score buffer per thread.
-  std::vector<std::vector<float>> scores(kernels::num_threads(), std::vector<float>(first_pos + T));
-  kernels::parallel_for(static_cast<std::int64_t>(T) * n_heads, [&](std::int64_t item, int thread) {
-    const int t = static_cast<int>(item / n_heads), h = static_cast<int>(item % n_heads);
-    const int n = first_pos + t + 1;  // positions visible to this query
-    const float* K = keys + (h / group) * head_stride;
-    const float* V = values + (h / group) * head_stride;
-    const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
-    float* sc = scores[thread].data();
-    for (int j = 0; j < n; ++j) sc[j] = kernels::dot(qh, K + static_cast<std::size_t>(j) * head_dim, head_dim) * scale;
-    kernels::softmax(sc, n);
-    float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * head_dim;
-    std::fill(o, o + head_dim, 0.0f);
-    for (int j = 0; j < n; ++j) kernels::axpy(o, sc[j], V + static_cast<std::size_t>(j) * head_dim, head_dim);
-  });
+kernels::KvLayer Model::kv_layer(const Session& session, int layer) const {
+  kernels::KvLayer c;
+  c.keys = session.keys(layer);
+  c.values = session.values(layer);
+  c.type = session.kv_dtype() == KvDType::F32 ? kernels::KvType::F32 : kernels::KvType::BF16;
+  c.kv_heads = config_.num_key_value_heads;
+  c.head_dim = config_.head_dim;
+  c.head_stride = session.head_stride_;
+  return c;
 }
-
-}  // namespace
 
 void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                       const std::vector<std::int32_t>* allowed_rows) const {
@@ -73,28 +57,25 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
     const detail::LayerWeights& L = w.layers[l];
     // Self-attention block.
     kernels::rmsnorm(h.data(), x.data(), L.input_layernorm.data(), H, T, eps);
-    kernels::matmul(L.q_proj, h.data(), T, q.data());
-    kernels::matmul(L.k_proj, h.data(), T, k.data());
-    kernels::matmul(L.v_proj, h.data(), T, v.data());
+    const kernels::Matrix qkv[] = {L.q_proj, L.k_proj, L.v_proj};
+    float* const qkv_out[] = {q.data(), k.data(), v.data()};
+    kernels::matmul_many(qkv, 3, h.data(), T, qkv_out);
     kernels::rmsnorm(q.data(), q.data(), L.q_norm.data(), D, T * NQ, eps);  // QK-norm, per head
     kernels::rmsnorm(k.data(), k.data(), L.k_norm.data(), D, T * NKV, eps);
     for (int t = 0; t < T; ++t) {
       for (int hq = 0; hq < NQ; ++hq) model::apply_rope(&q[(t * NQ + hq) * D], D, &cos_sin[t * D]);
-      for (int hk = 0; hk < NKV; ++hk) {
-        model::apply_rope(&k[(t * NKV + hk) * D], D, &cos_sin[t * D]);
-        const std::size_t at = static_cast<std::size_t>(p0 + t) * D;
-        std::copy_n(&k[(t * NKV + hk) * D], D, session.keys(l, hk) + at);
-        std::copy_n(&v[(t * NKV + hk) * D], D, session.values(l, hk) + at);
-      }
+      for (int hk = 0; hk < NKV; ++hk) model::apply_rope(&k[(t * NKV + hk) * D], D, &cos_sin[t * D]);
     }
-    const std::size_t head_stride = static_cast<std::size_t>(session.capacity()) * D;
-    attention(q.data(), session.keys(l, 0), session.values(l, 0), head_stride, p0, T, NQ, NQ / NKV, D, a.data());
+    const kernels::KvLayer cache = kv_layer(session, l);
+    kernels::kv_store(cache, p0, T, k.data(), v.data());
+    kernels::attention(cache, q.data(), NQ, p0, T, a.data());
     kernels::matmul(L.o_proj, a.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
     // MLP block.
     kernels::rmsnorm(h.data(), x.data(), L.post_attention_layernorm.data(), H, T, eps);
-    kernels::matmul(L.gate_proj, h.data(), T, gate.data());
-    kernels::matmul(L.up_proj, h.data(), T, up.data());
+    const kernels::Matrix gate_up[] = {L.gate_proj, L.up_proj};
+    float* const gate_up_out[] = {gate.data(), up.data()};
+    kernels::matmul_many(gate_up, 2, h.data(), T, gate_up_out);
     kernels::swiglu(gate.data(), gate.data(), up.data(), static_cast<std::int64_t>(rows) * I);
     kernels::matmul(L.down_proj, gate.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);

@@ -84,6 +84,10 @@ bool read_node(const toml::node& n, WeightDType& out) {
   auto s = n.as_string();
   return s && parse_text(s->get(), out);
 }
+bool read_node(const toml::node& n, KvDType& out) {
+  auto s = n.as_string();
+  return s && parse_text(s->get(), out);
+}
 
 template <typename T>
 T read_value(const ConfigFile& file, std::string_view full_key, const toml::node& n) {

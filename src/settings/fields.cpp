@@ -63,6 +63,12 @@ bool parse_text(std::string_view text, WeightDType& out) {
   if (t == "f32") return out = WeightDType::F32, true;
   return false;
 }
+bool parse_text(std::string_view text, KvDType& out) {
+  const auto t = lower(text);
+  if (t == "bf16") return out = KvDType::BF16, true;
+  if (t == "f32") return out = KvDType::F32, true;
+  return false;
+}
 
 std::string to_toml(const std::string& v) {
   std::string out = "\"";
@@ -128,6 +134,7 @@ std::string to_toml(WeightDType v) {
   }
   return "\"auto\"";
 }
+std::string to_toml(KvDType v) { return v == KvDType::F32 ? "\"f32\"" : "\"bf16\""; }
 
 void validate_options(const Settings& s) {
   auto out_of_range = [](std::string_view key, int v, std::string_view expected) {

@@ -49,6 +49,7 @@ RunOptions Settings::run_options() const {
   RunOptions o;
   o.device = device.value;
   o.dtype = dtype.value;
+  o.kv_dtype = kv_dtype.value;
   o.threads = threads.value;
   o.ctx = ctx.value;
   return o;
@@ -108,6 +109,7 @@ Settings builtin_settings() {
   s.chat_template.value = "auto";
   s.device.value = run.device;
   s.dtype.value = run.dtype;
+  s.kv_dtype.value = run.kv_dtype;
   s.threads.value = run.threads;
   s.ctx.value = run.ctx;
   s.enable_thinking.value = true;  // Qwen3's chat template default

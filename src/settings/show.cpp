@@ -48,6 +48,10 @@ Json json_value(WeightDType v) {
   auto text = to_toml(v);
   return text.substr(1, text.size() - 2);  // without the TOML quotes
 }
+Json json_value(KvDType v) {
+  auto text = to_toml(v);
+  return text.substr(1, text.size() - 2);
+}
 Json json_value(std::uint64_t seed) { return seed == kRandomSeed ? Json("random") : Json(seed); }
 
 template <typename T>

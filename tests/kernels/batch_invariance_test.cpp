@@ -97,6 +97,34 @@ TEST_P(BatchInvariance, RowListGivesTheSameBitsAsAllRows) {
     }
 }
 
+// matmul_many (the fused q/k/v and gate/up products) gives each matrix the
+// bits matmul gives it alone, in decode and prefill batches.
+TEST_P(BatchInvariance, ManyMatricesGiveTheSameBitsAsOneByOne) {
+  const int cols = 300, batch = 20;
+  const int rows[] = {150, 37, 37};
+  std::vector<test::TestMatrix> ws;
+  for (int i = 0; i < 3; ++i) ws.push_back(test::random_matrix(GetParam().type, rows[i], cols, 20 + i));
+  const Matrix views[] = {ws[0].view(), ws[1].view(), ws[2].view()};
+  const auto x = test::random_vector(static_cast<std::int64_t>(batch) * cols, 30);
+  for (int threads : {1, 2})
+    for (int b : {1, 2, 6, 7, batch}) {
+      set_num_threads(threads);
+      std::vector<std::vector<float>> many(3), one(3);
+      float* outs[3];
+      for (int i = 0; i < 3; ++i) {
+        many[i].resize(static_cast<std::size_t>(b) * rows[i]);
+        one[i].resize(many[i].size());
+        outs[i] = many[i].data();
+        matmul(views[i], x.data(), b, one[i].data());
+      }
+      matmul_many(views, 3, x.data(), b, outs);
+      for (int i = 0; i < 3; ++i)
+        expect_same_bits(
+            one[i].data(), many[i].data(), one[i].size(),
+            (::testing::Message() << "matrix " << i << ", batch " << b << ", " << threads << " threads").GetString());
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllKernels, BatchInvariance,
                          ::testing::Values(Case{WeightType::F32, MatmulPrecision::Exact},
                                            Case{WeightType::BF16, MatmulPrecision::Exact},

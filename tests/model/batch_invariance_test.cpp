@@ -20,10 +20,11 @@
 namespace qwen3 {
 namespace {
 
-std::unique_ptr<Model> load(int threads) {
+std::unique_ptr<Model> load(int threads, KvDType kv_dtype = KvDType::F32) {
   RunOptions o;
   o.threads = threads;
   o.ctx = 512;
+  o.kv_dtype = kv_dtype;
   return Model::load(test::fixture_dir(), o);
 }
 
@@ -63,15 +64,34 @@ class ModelBatchInvariance : public ::testing::TestWithParam<kernels::MatmulPrec
 TEST_P(ModelBatchInvariance, LastLogitsSameForOneBatchChunksAndTokenByToken) {
   const std::vector<TokenId> ids = prompt();
   ASSERT_GE(ids.size(), 20u);
-  const auto one_thread = load(1);
-  const std::vector<float> want = last_logits(*one_thread, ids, ids.size());
-  for (int threads : {1, 2}) {
-    const auto model = threads == 1 ? nullptr : load(threads);
-    const Model& m = threads == 1 ? *one_thread : *model;
-    for (std::size_t chunk : {ids.size(), std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{7},
-                              std::size_t{8}, std::size_t{13}, ids.size() - 1})
-      EXPECT_TRUE(same_bits(want, last_logits(m, ids, chunk)))
-          << "chunks of " << chunk << ", " << threads << " threads";
+  for (KvDType kv : {KvDType::F32, KvDType::BF16}) {
+    const auto one_thread = load(1, kv);
+    const std::vector<float> want = last_logits(*one_thread, ids, ids.size());
+    for (int threads : {1, 2}) {
+      const auto model = threads == 1 ? nullptr : load(threads, kv);
+      const Model& m = threads == 1 ? *one_thread : *model;
+      for (std::size_t chunk : {ids.size(), std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{7},
+                                std::size_t{8}, std::size_t{13}, ids.size() - 1})
+        EXPECT_TRUE(same_bits(want, last_logits(m, ids, chunk)))
+            << "chunks of " << chunk << ", " << threads << " threads, kv_dtype "
+            << (kv == KvDType::F32 ? "f32" : "bf16");
+    }
+  }
+}
+
+// A prompt longer than two attention tiles (kernels::kAttentionTile = 128
+// positions): chunks that start and end inside tiles give the same bits.
+TEST_P(ModelBatchInvariance, LongPromptAcrossAttentionTiles) {
+  const std::vector<TokenId> base = prompt();
+  std::vector<TokenId> ids;
+  while (ids.size() < 300) ids.insert(ids.end(), base.begin(), base.end());
+  ids.resize(300);
+  for (KvDType kv : {KvDType::F32, KvDType::BF16}) {
+    const auto one = load(1, kv), two = load(2, kv);
+    const std::vector<float> want = last_logits(*one, ids, ids.size());
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{100}, std::size_t{128}, std::size_t{299}})
+      EXPECT_TRUE(same_bits(want, last_logits(*two, ids, chunk)))
+          << "chunks of " << chunk << ", kv_dtype " << (kv == KvDType::F32 ? "f32" : "bf16");
   }
 }
 

@@ -42,8 +42,13 @@ TEST(Cli, InfoDescribesQwen3_4B) {
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* s : {"Qwen3ForCausalLM", "4.02 B (4022468096)", "layers            36",
                         "32 query, 8 key/value (GQA 4:1), head_dim 128", "151936", "40960 native", "bf16", "7.49 GiB",
-                        "9.00 GiB at ctx 32768"})
+                        "9.00 GiB at ctx 32768 in f32", "4.50 GiB in bf16", "288 KiB per token"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in\n" << r.out;
+  const Result bf16 = qwen3_cli("info --model-config qwen3-4b --dummy-weights --ctx 4096 --kv-dtype bf16");
+  ASSERT_EQ(bf16.status, 0) << bf16.err;
+  EXPECT_NE(bf16.out.find("0.56 GiB at ctx 4096 in bf16 (kv_dtype; 1.12 GiB in f32), 144 KiB per token"),
+            std::string::npos)
+      << bf16.out;
 }
 
 TEST(Cli, InfoOfACheckpoint) {

@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "common/test_paths.h"
 #include "model/dummy_weights.h"
+#include "model/memory.h"
 #include "model/safetensors.h"
 #include "model/tensor_specs.h"
 #include "qwen3/error.h"
@@ -339,6 +340,40 @@ TEST_F(Broken, TooLittleMemoryIsRefusedBeforeAllocating) {
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("not enough memory"), std::string::npos) << e.what();
+  }
+}
+
+// The KV cache is checked as it grows, Model::kKvCheckTokens at a time: a
+// step that does not fit names the context reached and what it needs; an
+// unknown amount of memory (0) checks nothing.
+TEST(KvMemory, GrowthBeyondTheAvailableMemoryIsNamed) {
+  EXPECT_NO_THROW(model::check_kv_growth(1 << 20, 2 << 20, 4096, 8192, 32768));
+  EXPECT_NO_THROW(model::check_kv_growth(1 << 20, 0, 4096, 8192, 32768));
+  try {
+    model::check_kv_growth(std::uint64_t{3} << 30, std::uint64_t{1} << 30, 4096, 8192, 32768);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    for (const char* s : {"not enough memory for the KV cache beyond 4096 tokens", "to 8192 tokens needs 3.00 GiB",
+                          "only 1.00 GiB is available", "ctx = 32768"})
+      EXPECT_NE(m.find(s), std::string::npos) << s << " not in " << m;
+  }
+}
+
+// A session holds its cache in the run's kv_dtype; the bytes follow it.
+TEST_F(Broken, SessionsHoldTheKvDtype) {
+  write_config(small_config());
+  model::write_checkpoint(dir_, tensors(small_config()), 1 << 30);
+  for (KvDType t : {KvDType::BF16, KvDType::F32}) {
+    RunOptions o = small_options();
+    o.kv_dtype = t;
+    auto m = Model::load(dir_, o);
+    Session s = m->new_session();
+    EXPECT_EQ(s.kv_dtype(), t);
+    std::vector<float> logits(512);
+    const std::vector<TokenId> ids = {1, 2, 3};
+    m->forward(ids, s, logits.data());
+    EXPECT_EQ(Model::kv_cache_bytes(m->config(), 10, t), 2u * 2 * 2 * 10 * 8 * (t == KvDType::F32 ? 4 : 2));
   }
 }
 
