@@ -42,7 +42,10 @@ using VF = hn::Vec<DF>;
 constexpr int kBlock = kKvBlock;  // positions per key block (32)
 constexpr int kTile = kAttentionTile;
 constexpr int kMaxHeadDim = 512;
-constexpr int kHeadsAtOnce = 4;
+// Queries scored against a tile together (a key or value loaded once for
+// all): a GQA group's heads, and in prefill two tokens' when the tile is
+// whole for both. Each query's own operations do not depend on the company.
+constexpr int kQueriesAtOnce = 8;
 constexpr int kMaxGroup = 64;  // query heads per key/value head
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // Prefill: queries (tokens) per work item; a tile of keys and values is read
@@ -157,9 +160,11 @@ void tile_partial(const void* keys, const void* values, int D, const float* cons
     for (int h = 0; h < NH; ++h)
       for (int v = 0; v < CC * kV; ++v) hn::StoreU(acc[h][v], d, out[h].o + c0 * 32 + v * N);
   };
+  // 16 accumulators: 4 queries x 64 dimensions or 8 queries x 32.
+  constexpr int kCC = NH <= 4 ? 2 : 1;
   const int groups = D / 32;
   int c = 0;
-  for (; c + 2 <= groups; c += 2) pass.template operator()<2>(c);
+  for (; c + kCC <= groups; c += kCC) pass.template operator()<kCC>(c);
   if (c < groups) pass.template operator()<1>(c);
 }
 
@@ -174,24 +179,38 @@ TileFn tile_fn(int nh) {
       return tile_partial<kType, 2>;
     case 3:
       return tile_partial<kType, 3>;
-    default:
+    case 4:
       return tile_partial<kType, 4>;
+    case 5:
+      return tile_partial<kType, 5>;
+    case 6:
+      return tile_partial<kType, 6>;
+    case 7:
+      return tile_partial<kType, 7>;
+    default:
+      return tile_partial<kType, 8>;
+  }
+}
+
+// The partials of nq queries q[i] of one key/value head over [begin, end).
+void query_partials(const KvLayer& kv, int kv_head, const float* const* q, int nq, int begin, int end, Partial* out) {
+  const int D = padded_dim(kv.head_dim);
+  const std::size_t esize = kv.type == KvType::F32 ? 4 : 2;
+  const void* keys = static_cast<const std::byte*>(kv.keys) + kv_head * kv.head_stride * esize;
+  const void* values = static_cast<const std::byte*>(kv.values) + kv_head * kv.head_stride * esize;
+  for (int i0 = 0; i0 < nq; i0 += kQueriesAtOnce) {
+    const int n = std::min(kQueriesAtOnce, nq - i0);
+    const TileFn fn = kv.type == KvType::F32 ? tile_fn<KvType::F32>(n) : tile_fn<KvType::BF16>(n);
+    fn(keys, values, D, q + i0, begin, end, out + i0);
   }
 }
 
 // The partials of all `group` query heads of one key/value head.
 void group_partials(const KvLayer& kv, int kv_head, const float* q_group, int group, int begin, int end, Partial* out) {
   const int D = padded_dim(kv.head_dim);
-  const std::size_t esize = kv.type == KvType::F32 ? 4 : 2;
-  const void* keys = static_cast<const std::byte*>(kv.keys) + kv_head * kv.head_stride * esize;
-  const void* values = static_cast<const std::byte*>(kv.values) + kv_head * kv.head_stride * esize;
-  for (int h0 = 0; h0 < group; h0 += kHeadsAtOnce) {
-    const int nh = std::min(kHeadsAtOnce, group - h0);
-    const float* q[kHeadsAtOnce];
-    for (int h = 0; h < nh; ++h) q[h] = q_group + static_cast<std::size_t>(h0 + h) * D;
-    const TileFn fn = kv.type == KvType::F32 ? tile_fn<KvType::F32>(nh) : tile_fn<KvType::BF16>(nh);
-    fn(keys, values, D, q, begin, end, out + h0);
-  }
+  const float* q[kMaxGroup];
+  for (int h = 0; h < group; ++h) q[h] = q_group + static_cast<std::size_t>(h) * D;
+  query_partials(kv, kv_head, q, group, begin, end, out);
 }
 
 // acc <- the combination of acc (tiles so far) and the next tile's partial p;
@@ -358,23 +377,34 @@ void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, in
     const int g = static_cast<int>(item / blocks), b = static_cast<int>(item % blocks);
     const int t0 = b * kQueryBlock, t1 = std::min(T, t0 + kQueryBlock);
     std::vector<float>& buf = accs[thread];
-    buf.resize(static_cast<std::size_t>(kQueryBlock + 1) * group * pstride);
-    std::vector<Partial> acc(static_cast<std::size_t>(t1 - t0) * group), tmp(group);
+    buf.resize(static_cast<std::size_t>(kQueryBlock + 2) * group * pstride);
+    std::vector<Partial> acc(static_cast<std::size_t>(t1 - t0) * group), tmp(2 * group);
     for (int t = t0; t < t1; ++t)
       for (int h = 0; h < group; ++h) {
         const std::size_t i = static_cast<std::size_t>(t - t0) * group + h;
         acc[i] = Partial{kNegInf, 0.0f, buf.data() + i * pstride};
       }
-    for (int h = 0; h < group; ++h)
+    for (int h = 0; h < 2 * group; ++h)
       tmp[h].o = buf.data() + (static_cast<std::size_t>(kQueryBlock) * group + h) * pstride;
+    const float* qp[2 * kMaxGroup];
     for (int tile = 0; tile <= (first_pos + t1 - 1) / kTile; ++tile) {
       const int begin = tile * kTile;
-      for (int t = t0; t < t1; ++t) {
+      for (int t = t0; t < t1;) {
         const int pos = first_pos + t;
-        if (begin > pos) continue;
-        group_partials(kv, g, qs + t * row + static_cast<std::size_t>(g) * group * D, group, begin,
-                       std::min(pos + 1, begin + kTile), tmp.data());
-        for (int h = 0; h < group; ++h) combine(acc[static_cast<std::size_t>(t - t0) * group + h], tmp[h], D);
+        if (begin > pos) {
+          ++t;
+          continue;
+        }
+        // Two tokens at once when the tile is whole for both (the same range).
+        const int tokens = t + 1 < t1 && 2 * group <= kQueriesAtOnce && pos + 1 >= begin + kTile ? 2 : 1;
+        for (int i = 0; i < tokens; ++i)
+          for (int h = 0; h < group; ++h)
+            qp[i * group + h] = qs + (t + i) * row + static_cast<std::size_t>(g * group + h) * D;
+        query_partials(kv, g, qp, tokens * group, begin, std::min(pos + 1, begin + kTile), tmp.data());
+        for (int i = 0; i < tokens; ++i)
+          for (int h = 0; h < group; ++h)
+            combine(acc[static_cast<std::size_t>(t + i - t0) * group + h], tmp[i * group + h], D);
+        t += tokens;
       }
     }
     for (int t = t0; t < t1; ++t)
