@@ -108,6 +108,15 @@ namespace detail {
 struct Weights;
 }
 
+// One sequence's part of a batched step (Model::forward_batch): its tokens,
+// run at its session's position, and where the logits of the last one go.
+struct BatchEntry {
+  std::span<const TokenId> tokens;
+  Session* session = nullptr;
+  float* logits = nullptr;                                  // [vocab_size]; nullptr: none wanted (a prefill chunk)
+  const std::vector<std::int32_t>* allowed_rows = nullptr;  // as in Model::forward
+};
+
 // Checks run options against a config (device, threads, ctx within the
 // model's context) and resolves threads = 0 to the machine's cores. `source`
 // names the config in errors. Throws qwen3::Error.
@@ -155,6 +164,16 @@ class Model {
   void forward(std::span<const TokenId> tokens, Session& session, float* logits,
                const std::vector<std::int32_t>* allowed_rows = nullptr) const;
 
+  // One step of several sequences (each entry its own session) in one pass:
+  // every matrix product runs over the rows of all entries at once, so the
+  // weights are read once per step for all of them, and attention runs per
+  // entry over its own cache. The products are batch-invariant
+  // (kernels::matmul_invariant): an entry's logits and cache are exactly
+  // what the same entry alone in forward_batch gives, whatever else is in
+  // the batch. Throws qwen3::Error (sessions unchanged) like forward, or when
+  // two entries share a session.
+  void forward_batch(std::span<const BatchEntry> entries) const;
+
   // Like forward, but writes the logits of EVERY token: logits[tokens.size()][vocab_size].
   void forward_all(std::span<const TokenId> tokens, Session& session, float* logits) const;
 
@@ -165,6 +184,7 @@ class Model {
   void run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                  const std::vector<std::int32_t>* allowed_rows) const;
   void check_tokens(std::span<const TokenId> tokens, const Session& session) const;
+  void check_allowed_rows(const std::vector<std::int32_t>* allowed_rows) const;
 
   ModelConfig config_;
   RunOptions options_;

@@ -77,8 +77,8 @@ void dot_rows_parallel(const Matrix& w, RowSelection sel, std::int64_t n, const 
   for (std::int64_t c = 0; c < chunks; ++c) fn(w, sel, c * chunk, std::min(n, (c + 1) * chunk), x, batch, y, n);
 }
 
-void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
-  if (batch < kBlockedMinBatch) return dot_rows_parallel(w, sel, n, x, batch, y);
+void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y, bool invariant) {
+  if (batch < kBlockedMinBatch || invariant) return dot_rows_parallel(w, sel, n, x, batch, y);
   if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
       detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
     return;
@@ -95,13 +95,16 @@ void set_matmul_precision(MatmulPrecision p) {
 
 MatmulPrecision matmul_precision() { return g_precision.load(); }
 
-void matmul(const Matrix& w, const float* x, int batch, float* y) {
+namespace {
+
+void checked_matmul(const Matrix& w, const float* x, int batch, float* y, bool invariant) {
   check_matrix("matmul", w);
   check_batch("matmul", batch, x, y);
-  run(w, RowSelection{}, w.rows, x, batch, y);
+  run(w, RowSelection{}, w.rows, x, batch, y, invariant);
 }
 
-void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y) {
+void checked_matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y,
+                         bool invariant) {
   check_matrix("matmul_rows", w);
   check_batch("matmul_rows", batch, x, y);
   if (n_rows < 0) throw Error("kernels::matmul_rows: n_rows must be >= 0, got " + std::to_string(n_rows));
@@ -111,7 +114,19 @@ void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const fl
     if (rows[i] < 0 || rows[i] >= w.rows)
       throw Error("kernels::matmul_rows: rows[" + std::to_string(i) + "] = " + std::to_string(rows[i]) +
                   " is outside [0, " + std::to_string(w.rows) + ")");
-  run(w, RowSelection{rows}, n_rows, x, batch, y);
+  run(w, RowSelection{rows}, n_rows, x, batch, y, invariant);
+}
+
+}  // namespace
+
+void matmul(const Matrix& w, const float* x, int batch, float* y) { checked_matmul(w, x, batch, y, false); }
+void matmul_invariant(const Matrix& w, const float* x, int batch, float* y) { checked_matmul(w, x, batch, y, true); }
+
+void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y) {
+  checked_matmul_rows(w, rows, n_rows, x, batch, y, false);
+}
+void matmul_rows_invariant(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y) {
+  checked_matmul_rows(w, rows, n_rows, x, batch, y, true);
 }
 
 }  // namespace qwen3::kernels

@@ -18,17 +18,14 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "model/attention.h"
 #include "model/rope.h"
 #include "model/weights.h"
 #include "qwen3/model.h"
 
 namespace qwen3 {
-namespace {
+namespace model {
 
-// Causal grouped-query attention of the chunk's queries over the cache, which
-// already holds the chunk's own keys and values. q, out: [T][n_heads][head_dim];
-// keys, values: this layer's cache, one block of `head_stride` floats per
-// key/value head (positions contiguous, so each head reads one block).
 void attention(const float* q, const float* keys, const float* values, std::size_t head_stride, int first_pos, int T,
                int n_heads, int group, int head_dim, float* out) {
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
@@ -53,7 +50,7 @@ void attention(const float* q, const float* keys, const float* values, std::size
   }
 }
 
-}  // namespace
+}  // namespace model
 
 void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                       const std::vector<std::int32_t>* allowed_rows) const {
@@ -93,7 +90,7 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
       }
     }
     const std::size_t head_stride = static_cast<std::size_t>(session.capacity()) * D;
-    attention(q.data(), session.keys(l, 0), session.values(l, 0), head_stride, p0, T, NQ, NQ / NKV, D, a.data());
+    model::attention(q.data(), session.keys(l, 0), session.values(l, 0), head_stride, p0, T, NQ, NQ / NKV, D, a.data());
     kernels::matmul(L.o_proj, a.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
     // MLP block.
