@@ -88,6 +88,8 @@ struct GeneralFields {
   W<std::string> english_only;          // "off" or a vocab policy spec ("latin", "ascii+emoji", ...)
   W<std::vector<std::string>> stop;     // the answer ends before any of these
   W<bool> ignore_eos;                   // keep going past <|im_end|> (fixed-length runs)
+  W<int> repetition_guard;              // end when a cycle of tokens repeats this many times; 0: off
+  W<int> repetition_min_period;         // the shortest cycle (in tokens) the guard looks for
 };
 
 struct Settings : GeneralFields<Setting> {
@@ -108,6 +110,9 @@ struct Settings : GeneralFields<Setting> {
   // table, e.g. "sampling.thinking: temperature = 0 (greedy decoding) ...".
   std::vector<std::string> warnings() const;
 };
+
+// The longest cycle the repetition guard looks for, in tokens.
+inline constexpr int kMaxRepetitionPeriod = 512;
 
 // What one source (the command line, a request) gives. The sampling values
 // apply to both presets: a run uses one of them, and a flag means "this run".
@@ -182,6 +187,14 @@ void visit_general(S& s, Visitor&& v) {
   v(OptionInfo{"ignore_eos", "", "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs)",
                OptionGroup::Generation},
     s.ignore_eos);
+  v(OptionInfo{"repetition_guard", "N",
+               "End generation (finish reason \"repetition\") when the last tokens are one cycle repeated N times, "
+               ">= 2; 0 = off (the server's default: 8)",
+               OptionGroup::Generation},
+    s.repetition_guard);
+  v(OptionInfo{"repetition_min_period", "N", "The shortest cycle the repetition guard looks for, in tokens, 1..512 (4)",
+               OptionGroup::Generation},
+    s.repetition_min_period);
 }
 
 // v(info, member) for each parameter of a preset, with validate()'s names.

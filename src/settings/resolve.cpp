@@ -109,6 +109,8 @@ Settings builtin_settings() {
   s.english_only.value = "off";
   s.stop.value = {};
   s.ignore_eos.value = false;
+  s.repetition_guard.value = 0;  // off (the server turns it on)
+  s.repetition_min_period.value = 4;
   s.thinking = SamplingSettings::builtin(SamplingMode::Thinking);
   s.non_thinking = SamplingSettings::builtin(SamplingMode::NonThinking);
   return s;
