@@ -20,16 +20,16 @@
 namespace qwen3 {
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";  // the address to listen on
-  int port = 8080;                 // 0: any free port (bind() says which)
-  int parallel = 4;                // slots: sequences generated at once, each with its own KV cache
-  int queue = 64;                  // requests waiting for a slot; beyond that: 503 with Retry-After
-  int prefill_tokens = 256;        // prompt tokens computed per step, between decode steps
-  std::string api_key;             // non-empty: every request but GET /health needs "Authorization: Bearer KEY"
-  std::string log_format = "text";  // one line per request on the log: "text" or "json"
+  std::string host = "127.0.0.1";         // the address to listen on
+  int port = 8080;                        // 0: any free port (bind() says which)
+  int parallel = 4;                       // slots: sequences generated at once, each with its own KV cache
+  int queue = 64;                         // requests waiting for a slot; beyond that: 503 with Retry-After
+  int prefill_tokens = 256;               // prompt tokens computed per step, between decode steps
+  std::string api_key;                    // non-empty: every request but GET /health needs "Authorization: Bearer KEY"
+  std::string log_format = "text";        // one line per request on the log: "text" or "json"
   std::size_t max_body_bytes = 8u << 20;  // larger request bodies: 413
   int max_messages = 1024;                // more messages in one request: 400
-  std::string model_name;  // the id /v1/models and /api/tags report; empty: the model folder's name
+  std::string model_name;                 // the id /v1/models and /api/tags report; empty: the model folder's name
   // Where the request log goes (default: standard error).
   std::function<void(const std::string& line)> log;
 };

@@ -40,9 +40,8 @@ void run(ServeFlags flags) {
   for (const auto& w : engine.settings().warnings()) std::cerr << "qwen3: warning: " << w << "\n";
   Server server(engine, flags.server);
   const int port = server.bind();
-  std::cerr << "qwen3 serve: listening on http://" << flags.server.host << ":" << port << " ("
-            << flags.server.parallel << " slots, context " << engine.model().options().ctx
-            << " tokens each; Ctrl-C stops)" << std::endl;
+  std::cerr << "qwen3 serve: listening on http://" << flags.server.host << ":" << port << " (" << flags.server.parallel
+            << " slots, context " << engine.model().options().ctx << " tokens each; Ctrl-C stops)" << std::endl;
 
   std::thread watcher([&server, stop_signals] {
     int sig = 0;
@@ -71,14 +70,12 @@ const CommandRegistration registration("serve", [](CLI::App& program) {
       ->check(CLI::Range(1, 256));
   cmd->add_option("--queue", s.queue, "Requests that may wait for a slot; beyond that: 503 (64)")
       ->check(CLI::Range(0, 100000));
-  cmd->add_option("--prefill-tokens", s.prefill_tokens,
-                  "Prompt tokens computed per step between decode steps (256)")
+  cmd->add_option("--prefill-tokens", s.prefill_tokens, "Prompt tokens computed per step between decode steps (256)")
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--api-key", s.api_key,
                   "Require \"Authorization: Bearer KEY\" on every request but GET /health (or QWEN3_API_KEY)")
       ->type_name("KEY");
-  cmd->add_option("--log-format", s.log_format, "The request log on stderr: text or json (text)")
-      ->type_name("FORMAT");
+  cmd->add_option("--log-format", s.log_format, "The request log on stderr: text or json (text)")->type_name("FORMAT");
   cmd->add_option("--max-body", s.max_body_bytes, "Largest request body in bytes; larger: 413 (8 MiB)")
       ->type_name("BYTES");
   cmd->add_option("--max-messages", s.max_messages, "Most messages in one request; more: 400 (1024)")

@@ -35,8 +35,7 @@ void Model::forward_batch(std::span<const BatchEntry> entries) const {
 
   // Rows of all entries, in order; first[e] is entry e's first row.
   std::vector<int> first(entries.size() + 1, 0);
-  for (std::size_t e = 0; e < entries.size(); ++e)
-    first[e + 1] = first[e] + static_cast<int>(entries[e].tokens.size());
+  for (std::size_t e = 0; e < entries.size(); ++e) first[e + 1] = first[e] + static_cast<int>(entries[e].tokens.size());
   const int R = first.back();
   const std::size_t rows = R;
 
@@ -113,7 +112,8 @@ void Model::forward_batch(std::span<const BatchEntry> entries) const {
     }
     const std::size_t m = allowed->size();
     std::vector<float> some(static_cast<std::size_t>(n) * m);
-    if (m > 0) kernels::matmul_rows_invariant(w.lm_head, allowed->data(), static_cast<int>(m), h.data(), n, some.data());
+    if (m > 0)
+      kernels::matmul_rows_invariant(w.lm_head, allowed->data(), static_cast<int>(m), h.data(), n, some.data());
     for (int g = 0; g < n; ++g) {
       float* logits = entries[group[g]].logits;
       std::fill(logits, logits + config_.vocab_size, -std::numeric_limits<float>::infinity());

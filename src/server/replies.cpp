@@ -139,7 +139,8 @@ Json openai_tool_call(const ParsedToolCall& call) {
 
 class OpenAIChat final : public Reply {
  public:
-  explicit OpenAIChat(const ReplyContext& c) : c_(c), asm_(c.tools), id_(new_id("chatcmpl-")), created_(unix_seconds()) {}
+  explicit OpenAIChat(const ReplyContext& c)
+      : c_(c), asm_(c.tools), id_(new_id("chatcmpl-")), created_(unix_seconds()) {}
   std::string content_type() const override { return c_.stream ? "text/event-stream" : "application/json"; }
   std::string heartbeat() const override { return c_.stream ? ": keep-alive\n\n" : " "; }
 
@@ -209,12 +210,8 @@ class OpenAIChat final : public Reply {
     Json choice{{"index", 0}, {"message", message}};
     choice["logprobs"] = c_.top_logprobs ? chat_logprobs(*c_.tokenizer, asm_.logprobs) : Json(nullptr);
     choice["finish_reason"] = openai_finish_reason(r, !asm_.calls.empty());
-    return Json{{"id", id_},
-                {"object", "chat.completion"},
-                {"created", created_},
-                {"model", c_.model},
-                {"choices", Json::array({choice})},
-                {"usage", usage_json(r)}};
+    return Json{{"id", id_},         {"object", "chat.completion"},      {"created", created_},
+                {"model", c_.model}, {"choices", Json::array({choice})}, {"usage", usage_json(r)}};
   }
 
   ReplyContext c_;
@@ -227,7 +224,8 @@ class OpenAIChat final : public Reply {
 
 class OpenAICompletion final : public Reply {
  public:
-  explicit OpenAICompletion(const ReplyContext& c) : c_(c), asm_(false), id_(new_id("cmpl-")), created_(unix_seconds()) {}
+  explicit OpenAICompletion(const ReplyContext& c)
+      : c_(c), asm_(false), id_(new_id("cmpl-")), created_(unix_seconds()) {}
   std::string content_type() const override { return c_.stream ? "text/event-stream" : "application/json"; }
   std::string heartbeat() const override { return c_.stream ? ": keep-alive\n\n" : " "; }
   std::string start() override { return ""; }
@@ -239,8 +237,8 @@ class OpenAICompletion final : public Reply {
       if (!job.error().empty()) return dump(openai_error(500, job.error(), "", "server_error"));
       std::size_t offset = 0;
       Json body = base("text_completion");
-      body["choices"] = Json::array({choice(asm_.reasoning + asm_.content, asm_.logprobs, offset,
-                                            openai_finish_reason(job.result(), false))});
+      body["choices"] = Json::array(
+          {choice(asm_.reasoning + asm_.content, asm_.logprobs, offset, openai_finish_reason(job.result(), false))});
       body["usage"] = usage_json(job.result());
       return dump(body);
     }
@@ -251,8 +249,8 @@ class OpenAICompletion final : public Reply {
       out += "data: " + dump(j) + "\n\n";
     }
     if (e.type != JobEvent::Type::Done) return out;
-    if (!job.error().empty()) return out + "data: " + dump(openai_error(500, job.error(), "", "server_error")) + "\n\n" +
-                                      "data: [DONE]\n\n";
+    if (!job.error().empty())
+      return out + "data: " + dump(openai_error(500, job.error(), "", "server_error")) + "\n\n" + "data: [DONE]\n\n";
     Json j = base("text_completion");
     j["choices"] = Json::array({choice("", {}, offset_, openai_finish_reason(job.result(), false))});
     out += "data: " + dump(j) + "\n\n";
@@ -287,8 +285,7 @@ class OpenAICompletion final : public Reply {
 // Ollama's /api/chat and /api/generate.
 class Ollama final : public Reply {
  public:
-  explicit Ollama(const ReplyContext& c)
-      : c_(c), asm_(c.tools), start_(std::chrono::steady_clock::now()) {}
+  explicit Ollama(const ReplyContext& c) : c_(c), asm_(c.tools), start_(std::chrono::steady_clock::now()) {}
   std::string content_type() const override { return c_.stream ? "application/x-ndjson" : "application/json"; }
   // Leading whitespace before a JSON line is still that line.
   std::string heartbeat() const override { return " "; }
@@ -334,11 +331,12 @@ class Ollama final : public Reply {
     if (!done) return j;
     const GenerationResult& r = done->result();
     const auto& u = r.usage;
-    const auto total_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_);
+    const auto total_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_);
     const double eval_s = u.tokens_per_second > 0 ? (u.generated_tokens - 1) / u.tokens_per_second : 0;
     j["done_reason"] = r.finish_reason == FinishReason::Length || r.finish_reason == FinishReason::Context ? "length"
-                       : r.finish_reason == FinishReason::Repetition                                        ? "repetition"
-                                                                                                           : "stop";
+                       : r.finish_reason == FinishReason::Repetition ? "repetition"
+                                                                     : "stop";
     j["total_duration"] = total_ns.count();
     j["load_duration"] = 0;
     j["prompt_eval_count"] = u.prompt_tokens;
@@ -390,11 +388,9 @@ Json openai_error(int status, const std::string& message, const std::string& par
         t = status >= 500 ? "server_error" : "invalid_request_error";
     }
   }
-  return Json{{"error",
-               {{"message", message},
-                {"type", t},
-                {"param", param.empty() ? Json(nullptr) : Json(param)},
-                {"code", status}}}};
+  return Json{
+      {"error",
+       {{"message", message}, {"type", t}, {"param", param.empty() ? Json(nullptr) : Json(param)}, {"code", status}}}};
 }
 
 std::unique_ptr<Reply> make_reply(const ReplyContext& c) {

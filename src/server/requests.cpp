@@ -122,8 +122,7 @@ class Layer {
       if (k != key) return;
       found = true;
       typename std::remove_reference_t<decltype(member)>::value_type value{};
-      if (!from_json(v, value))
-        bad(field, "expected " + expected_json<decltype(value)>() + " (got " + v.dump() + ")");
+      if (!from_json(v, value)) bad(field, "expected " + expected_json<decltype(value)>() + " (got " + v.dump() + ")");
       member = value;
     };
     visit_general(overrides, visit);
@@ -168,9 +167,9 @@ void english_only(const Json& body, Layer& layer) {
 void openai_fields(const Json& body, Layer& layer) {
   layer.set(body, "max_tokens", "max_new_tokens");
   layer.set(body, "max_completion_tokens", "max_new_tokens");
-  for (const char* key : {"temperature", "top_p", "min_p", "presence_penalty", "frequency_penalty",
-                          "repetition_penalty", "seed", "stop", "thinking_budget", "repetition_guard",
-                          "repetition_min_period", "ignore_eos"})
+  for (const char* key :
+       {"temperature", "top_p", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty", "seed", "stop",
+        "thinking_budget", "repetition_guard", "repetition_min_period", "ignore_eos"})
     layer.set(body, key, key);
   if (const Json* k = find(body, "top_k")) {
     if (*k == -1)
@@ -238,7 +237,8 @@ Json normalize_messages(const Json& body, const Limits& limits, bool ollama) {
     const std::string field = "messages[" + std::to_string(i) + "]";
     if (!m.is_object()) bad(field, "expected an object (got " + type_of(m) + ")");
     if (auto role = m.find("role"); role != m.end() && *role == "developer") *role = "system";
-    if (auto content = m.find("content"); content != m.end()) *content = normalize_content(*content, field + ".content");
+    if (auto content = m.find("content"); content != m.end())
+      *content = normalize_content(*content, field + ".content");
     if (ollama) {
       if (const Json* images = find(m, "images"); images && !images->empty())
         bad(field + ".images", "images are not supported (a text-only model)");
@@ -299,7 +299,8 @@ void logit_bias(const Json& body, GenerationOptions& options, int vocab) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != key.size() || id < 0 || id >= vocab) bad(field, "expected a token id from 0 to " + std::to_string(vocab - 1));
+    if (used != key.size() || id < 0 || id >= vocab)
+      bad(field, "expected a token id from 0 to " + std::to_string(vocab - 1));
     if (!value.is_number() || value.get<double>() < -100 || value.get<double>() > 100)
       bad(field, "expected a number from -100 to 100 (got " + value.dump() + ")");
     options.logit_bias.emplace_back(static_cast<TokenId>(id), value.get<float>());
@@ -436,12 +437,15 @@ void ollama_fields(const Json& body, Layer& layer) {
       int v = 0;
       if (!from_json(*n, v) || v < 1) bad("options.num_ctx", "expected an integer >= 1");
     }
-    const std::pair<const char*, const char*> names[] = {
-        {"temperature", "temperature"},     {"top_p", "top_p"},
-        {"top_k", "top_k"},                 {"min_p", "min_p"},
-        {"seed", "seed"},                   {"stop", "stop"},
-        {"repeat_penalty", "repetition_penalty"}, {"presence_penalty", "presence_penalty"},
-        {"frequency_penalty", "frequency_penalty"}};
+    const std::pair<const char*, const char*> names[] = {{"temperature", "temperature"},
+                                                         {"top_p", "top_p"},
+                                                         {"top_k", "top_k"},
+                                                         {"min_p", "min_p"},
+                                                         {"seed", "seed"},
+                                                         {"stop", "stop"},
+                                                         {"repeat_penalty", "repetition_penalty"},
+                                                         {"presence_penalty", "presence_penalty"},
+                                                         {"frequency_penalty", "frequency_penalty"}};
     for (const auto& [name, key] : names)
       if (const Json* v = find(*options, name)) layer.set_value(*v, std::string("options.") + name, key);
   }

@@ -35,7 +35,7 @@ struct Prepared {
   GenerationOptions options;
   SamplingMode mode = SamplingMode::Thinking;
   bool stream = false;
-  bool include_usage = false;  // stream_options.include_usage
+  bool include_usage = false;       // stream_options.include_usage
   std::optional<int> top_logprobs;  // logprobs asked (OpenAI): how many alternatives
   bool tools = false;               // <tool_call> blocks in the answer become tool calls
   bool raw = false;                 // a completion: the text as generated, no reasoning split

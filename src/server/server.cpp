@@ -86,7 +86,8 @@ struct Server::Impl {
   void send_error(const httplib::Request& req, httplib::Response& res, int status, const std::string& message,
                   const std::string& param = "", const std::string& type = "") {
     res.status = status;
-    const Json body = is_ollama(req.path) ? Json{{"error", message}} : server::openai_error(status, message, param, type);
+    const Json body =
+        is_ollama(req.path) ? Json{{"error", message}} : server::openai_error(status, message, param, type);
     res.set_content(dump(body), "application/json");
   }
 
@@ -108,8 +109,8 @@ struct Server::Impl {
   // Submits the prepared request and streams (or sends whole) its reply.
   void run_job(server::Prepared p, server::Api api, httplib::Response& res) {
     t_record.prompt_tokens = static_cast<int>(p.prompt.size());
-    server::ReplyContext context{api,     options.model_name, &engine.tokenizer(), p.stream, p.include_usage,
-                                 p.top_logprobs, p.tools,    p.mode};
+    server::ReplyContext context{
+        api, options.model_name, &engine.tokenizer(), p.stream, p.include_usage, p.top_logprobs, p.tools, p.mode};
     std::shared_ptr<server::Reply> reply = server::make_reply(context);
     auto job = scheduler->submit(std::move(p.prompt), std::move(p.options));
     if (!job) throw ApiError(503, "the server is busy: every slot is in use and the queue is full; retry later");
@@ -132,8 +133,8 @@ struct Server::Impl {
               if (!bytes.empty()) last = Clock::now();
               if (e.type == server::JobEvent::Type::Done) {
                 t_record.completion_tokens = job->result().usage.generated_tokens;
-                t_record.finish = job->error().empty() ? std::string(finish_reason_name(job->result().finish_reason))
-                                                       : "error";
+                t_record.finish =
+                    job->error().empty() ? std::string(finish_reason_name(job->result().finish_reason)) : "error";
                 sink.done();
                 return true;
               }
@@ -159,9 +160,12 @@ struct Server::Impl {
       ++requests[{req.path, res.status}];
     }
     if (options.log_format == "json") {
-      Json line{{"method", req.method},          {"path", req.path},
-                {"status", res.status},          {"prompt_tokens", t_record.prompt_tokens},
-                {"completion_tokens", t_record.completion_tokens}, {"ms", std::round(ms * 10) / 10},
+      Json line{{"method", req.method},
+                {"path", req.path},
+                {"status", res.status},
+                {"prompt_tokens", t_record.prompt_tokens},
+                {"completion_tokens", t_record.completion_tokens},
+                {"ms", std::round(ms * 10) / 10},
                 {"remote", req.remote_addr}};
       if (!t_record.finish.empty()) line["finish_reason"] = t_record.finish;
       options.log(dump(line));
@@ -206,7 +210,8 @@ struct Server::Impl {
     out += "# TYPE qwen3_time_to_first_token_seconds summary\n";
     out += "qwen3_time_to_first_token_seconds_sum " + format_double(s.ttft_seconds_sum) + "\n";
     out += "qwen3_time_to_first_token_seconds_count " + std::to_string(s.ttft_count) + "\n";
-    metric("qwen3_decode_tokens_per_second", "gauge", "Tokens decoded per second of decoding steps, all slots together.",
+    metric("qwen3_decode_tokens_per_second", "gauge",
+           "Tokens decoded per second of decoding steps, all slots together.",
            format_double(s.decode_seconds > 0 ? s.decode_tokens / s.decode_seconds : 0));
     return out;
   }
@@ -238,8 +243,8 @@ struct Server::Impl {
                       (engine.model().weight_dtype() == "f32" ? 4.0 : 2.0) / 1e9);
     std::string q = engine.model().weight_dtype();
     for (char& ch : q) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return Json{{"parent_model", ""},        {"format", "safetensors"}, {"family", "qwen3"},
-                {"families", {"qwen3"}},     {"parameter_size", size},  {"quantization_level", q}};
+    return Json{{"parent_model", ""},    {"format", "safetensors"}, {"family", "qwen3"},
+                {"families", {"qwen3"}}, {"parameter_size", size},  {"quantization_level", q}};
   }
 
   void setup() {
@@ -298,7 +303,8 @@ struct Server::Impl {
       res.set_content(dump(Json{{"object", "list"}, {"data", Json::array({model_card()})}}), "application/json");
     });
     http.Get("/v1/models/(.+)", [this](const httplib::Request& req, httplib::Response& res) {
-      if (req.matches[1] != options.model_name) return send_error(req, res, 404, "no model " + std::string(req.matches[1]), "model");
+      if (req.matches[1] != options.model_name)
+        return send_error(req, res, 404, "no model " + std::string(req.matches[1]), "model");
       res.set_content(dump(model_card()), "application/json");
     });
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -374,7 +380,8 @@ struct Server::Impl {
     std::vector<TokenId> ids;
     for (std::size_t i = 0; i < it->size(); ++i) {
       const Json& v = (*it)[i];
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() >= engine.tokenizer().vocab_size())
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 ||
+          v.get<std::int64_t>() >= engine.tokenizer().vocab_size())
         throw ApiError(400,
                        "tokens[" + std::to_string(i) + "]: expected a token id from 0 to " +
                            std::to_string(engine.tokenizer().vocab_size() - 1),

@@ -76,7 +76,8 @@ TEST_F(BatchForward, EightSequencesTogetherGiveBitForBitWhatEachGetsAlone) {
   const auto together = decode(*model_, 8, 6, true, prompts);
   const auto alone = decode(*model_, 8, 6, false, prompts);
   for (int i = 0; i < 8; ++i)
-    for (int s = 0; s < 6; ++s) EXPECT_TRUE(same_bits(together[i][s], alone[i][s])) << "sequence " << i << " step " << s;
+    for (int s = 0; s < 6; ++s)
+      EXPECT_TRUE(same_bits(together[i][s], alone[i][s])) << "sequence " << i << " step " << s;
 }
 
 TEST_F(BatchForward, DecodeStepsEqualTheOneSequenceDecodePath) {
@@ -97,7 +98,8 @@ TEST_F(BatchForward, DecodeStepsEqualTheOneSequenceDecodePath) {
     ASSERT_EQ(next, argmax(lb));
     model_->forward({&next, 1}, a, la.data());
     const TokenId next_o = argmax(lo);
-    const std::vector<BatchEntry> step{{{&next, 1}, &b, lb.data(), nullptr}, {{&next_o, 1}, &other, lo.data(), nullptr}};
+    const std::vector<BatchEntry> step{{{&next, 1}, &b, lb.data(), nullptr},
+                                       {{&next_o, 1}, &other, lo.data(), nullptr}};
     model_->forward_batch(step);
     EXPECT_TRUE(same_bits(la, lb)) << "step " << s;
   }

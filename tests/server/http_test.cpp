@@ -214,9 +214,9 @@ TEST(Http, ModelsTokenizeDetokenizeMetrics) {
   EXPECT_EQ(detok["content"], "Hello world");
   c.Post("/v1/chat/completions", kChat, "application/json");
   const std::string metrics = c.Get("/metrics")->body;
-  for (const char* name : {"qwen3_requests_total{path=\"/v1/chat/completions\",status=\"200\"} 1",
-                           "qwen3_generated_tokens_total 6", "qwen3_requests_queued 0",
-                           "qwen3_time_to_first_token_seconds_count 1", "qwen3_decode_tokens_per_second"})
+  for (const char* name :
+       {"qwen3_requests_total{path=\"/v1/chat/completions\",status=\"200\"} 1", "qwen3_generated_tokens_total 6",
+        "qwen3_requests_queued 0", "qwen3_time_to_first_token_seconds_count 1", "qwen3_decode_tokens_per_second"})
     EXPECT_NE(metrics.find(name), std::string::npos) << name << "\n" << metrics;
   const Json tags = Json::parse(c.Get("/api/tags")->body);
   EXPECT_EQ(tags["models"][0]["name"], "tiny-qwen3-a");

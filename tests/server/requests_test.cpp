@@ -75,8 +75,9 @@ TEST(ChatRequest, EnglishOnlyPerRequest) {
   EXPECT_FALSE(p.options.allowed->allows(151657));  // <tool_call>
   p = chat("{" + kHi + R"(, "english_only": false})");
   EXPECT_EQ(p.options.allowed, nullptr);
-  p = chat("{" + kHi +
-           R"(, "english_only": "latin", "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]})");
+  p = chat(
+      "{" + kHi +
+      R"(, "english_only": "latin", "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]})");
   ASSERT_NE(p.options.allowed, nullptr);
   EXPECT_TRUE(p.options.allowed->allows(151657));  // tools: the tool-call tags stay allowed
   EXPECT_TRUE(p.tools);
@@ -149,7 +150,8 @@ TEST(ChatRequest, TheContextCheckNamesBothNumbers) {
 }
 
 TEST(ChatRequest, StopSeedLogprobsLogitBias) {
-  const auto p = chat("{" + kHi + R"(, "stop": "END", "logprobs": true, "top_logprobs": 3, "logit_bias": {"42": -100}})");
+  const auto p =
+      chat("{" + kHi + R"(, "stop": "END", "logprobs": true, "top_logprobs": 3, "logit_bias": {"42": -100}})");
   EXPECT_EQ(p.options.stop, std::vector<std::string>{"END"});
   ASSERT_TRUE(p.options.logprobs);
   EXPECT_EQ(*p.options.logprobs, 3);
@@ -179,8 +181,7 @@ TEST(OllamaRequest, OptionsThinkAndStreamDefault) {
   const Engine& e = test::fixture_engine();
   const auto d = server_defaults(e.settings());
   auto p = prepare_ollama_chat(
-      e, d,
-      parse_body(R"({"model": "m", "messages": [{"role": "user", "content": "Hi"}], "think": false,
+      e, d, parse_body(R"({"model": "m", "messages": [{"role": "user", "content": "Hi"}], "think": false,
                      "options": {"num_predict": 5, "num_ctx": 4096, "temperature": 0.2, "top_k": 3,
                                  "repeat_penalty": 1.1, "seed": 9}})"),
       kLimits);
@@ -192,8 +193,8 @@ TEST(OllamaRequest, OptionsThinkAndStreamDefault) {
   EXPECT_FLOAT_EQ(p.options.sampling.repetition_penalty, 1.1f);
   EXPECT_EQ(p.options.sampling.seed, 9u);
   try {
-    prepare_ollama_chat(e, d, parse_body(R"({"messages": [{"role": "user", "content": "Hi"}], "options": {"top_p": 7}})"),
-                        kLimits);
+    prepare_ollama_chat(
+        e, d, parse_body(R"({"messages": [{"role": "user", "content": "Hi"}], "options": {"top_p": 7}})"), kLimits);
     FAIL();
   } catch (const ApiError& err) {
     EXPECT_EQ(err.param, "options.top_p");
