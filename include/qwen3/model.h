@@ -121,6 +121,15 @@ namespace kernels {
 struct KvLayer;
 }
 
+// One sequence's part of a batched step (Model::forward_batch): its tokens,
+// run at its session's position, and where the logits of the last one go.
+struct BatchEntry {
+  std::span<const TokenId> tokens;
+  Session* session = nullptr;
+  float* logits = nullptr;                                  // [vocab_size]; nullptr: none wanted (a prefill chunk)
+  const std::vector<std::int32_t>* allowed_rows = nullptr;  // as in Model::forward
+};
+
 // Checks run options against a config (device, threads, ctx within the
 // model's context) and resolves threads = 0 to the machine's cores. `source`
 // names the config in errors. Throws qwen3::Error.
@@ -182,6 +191,16 @@ class Model {
   void forward(std::span<const TokenId> tokens, Session& session, float* logits,
                const std::vector<std::int32_t>* allowed_rows = nullptr) const;
 
+  // One step of several sequences (each entry its own session) in one pass:
+  // every matrix product runs over the rows of all entries at once, so the
+  // weights are read once per step for all of them, and attention runs per
+  // entry over its own cache. The products are batch-invariant
+  // (kernels::matmul_invariant): an entry's logits and cache are exactly
+  // what the same entry alone in forward_batch gives, whatever else is in
+  // the batch. Throws qwen3::Error (sessions unchanged) like forward, or when
+  // two entries share a session.
+  void forward_batch(std::span<const BatchEntry> entries) const;
+
   // Like forward, but writes the logits of EVERY token: logits[tokens.size()][vocab_size].
   void forward_all(std::span<const TokenId> tokens, Session& session, float* logits) const;
 
@@ -198,6 +217,7 @@ class Model {
   // Layer l of a session's cache as the attention kernel reads it.
   kernels::KvLayer kv_layer(const Session& session, int layer) const;
   void check_finite(const float* logits, std::size_t n, const std::vector<std::int32_t>* rows) const;
+  void check_allowed_rows(const std::vector<std::int32_t>* allowed_rows) const;
 
   ModelConfig config_;
   RunOptions options_;

@@ -93,6 +93,8 @@ struct GeneralFields {
   W<std::vector<std::string>> stop;     // the answer ends before any of these
   W<std::string> special_tokens_in_content;  // "parse" (as transformers) | "text" (no injection)
   W<bool> ignore_eos;                        // keep going past <|im_end|> (fixed-length runs)
+  W<int> repetition_guard;                   // end when a cycle of tokens repeats this many times; 0: off
+  W<int> repetition_min_period;              // the shortest cycle (in tokens) the guard looks for
 };
 
 struct Settings : GeneralFields<Setting> {
@@ -120,6 +122,9 @@ struct Settings : GeneralFields<Setting> {
   // cores ("threads = 64 exceeds the machine's 2 cores: ...").
   std::vector<std::string> run_warnings() const;
 };
+
+// The longest cycle the repetition guard looks for, in tokens.
+inline constexpr int kMaxRepetitionPeriod = 512;
 
 // What one source (the command line, a request) gives. The sampling values
 // apply to both presets: a run uses one of them, and a flag means "this run".
@@ -212,6 +217,14 @@ void visit_general(S& s, Visitor&& v) {
   v(OptionInfo{"ignore_eos", "", "Do not stop at <|im_end|> or <|endoftext|> (fixed-length runs)",
                OptionGroup::Generation},
     s.ignore_eos);
+  v(OptionInfo{"repetition_guard", "N",
+               "End generation (finish reason \"repetition\") when the last tokens are one cycle repeated N times, "
+               ">= 2; 0 = off (the server's default: 8)",
+               OptionGroup::Generation},
+    s.repetition_guard);
+  v(OptionInfo{"repetition_min_period", "N", "The shortest cycle the repetition guard looks for, in tokens, 1..512 (4)",
+               OptionGroup::Generation},
+    s.repetition_min_period);
 }
 
 // v(info, member) for each parameter of a preset, with validate()'s names.

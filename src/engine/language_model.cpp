@@ -1,3 +1,4 @@
+#include <map>
 #include <string>
 
 #include "qwen3/engine.h"
@@ -28,5 +29,35 @@ void ModelRunner::run(std::span<const TokenId> tokens, float* logits, const std:
 }
 
 void ModelRunner::drop_after(int n) { session_.truncate(n); }
+
+void forward_batch(std::span<const ModelStep> steps) {
+  // The ModelRunners of each Model together; any other model alone.
+  std::map<const Model*, std::vector<const ModelStep*>> by_model;
+  for (const ModelStep& step : steps) {
+    if (step.tokens.empty()) continue;
+    if (auto* runner = dynamic_cast<ModelRunner*>(step.model)) {
+      by_model[runner->model_].push_back(&step);
+      continue;
+    }
+    std::vector<float> scratch;
+    float* logits = step.logits;
+    if (!logits) {
+      scratch.resize(static_cast<std::size_t>(step.model->logit_rows()));
+      logits = scratch.data();
+    }
+    step.model->forward(step.tokens, logits, step.allowed_rows);
+  }
+  for (const auto& [model, group] : by_model) {
+    std::vector<BatchEntry> entries;
+    for (const ModelStep* step : group)
+      entries.push_back(
+          {step->tokens, &static_cast<ModelRunner*>(step->model)->session_, step->logits, step->allowed_rows});
+    model->forward_batch(entries);  // throws with every session unchanged
+    for (const ModelStep* step : group) {
+      auto& tokens = step->model->tokens_;
+      tokens.insert(tokens.end(), step->tokens.begin(), step->tokens.end());
+    }
+  }
+}
 
 }  // namespace qwen3

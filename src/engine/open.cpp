@@ -2,6 +2,8 @@
 // and the rules that turn settings into generation options.
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include "common/gguf.h"
 #include "qwen3/engine.h"
@@ -119,7 +121,12 @@ std::unique_ptr<Model> open_model(const Settings& s, int default_ctx) {
   return Model::dummy(config, DummyManifest::for_config(config_file), run_options_for(s, config, default_ctx));
 }
 
-Engine::Engine(Settings settings) : settings_(std::move(settings)) {
+struct Engine::Masks {
+  std::mutex mutex;
+  std::map<std::string, std::unique_ptr<vocab::TokenMask>> by_policy;
+};
+
+Engine::Engine(Settings settings) : settings_(std::move(settings)), masks_(std::make_unique<Masks>()) {
   model_ = open_model(settings_);
   tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tokenizer_dir(settings_)));
   template_ = std::make_unique<ChatTemplate>(chat_template_for(settings_));
@@ -130,8 +137,10 @@ Engine::Engine(Settings settings) : settings_(std::move(settings)) {
 Engine::Engine(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
-std::optional<bool> Engine::enable_thinking() const {
-  if (settings_.enable_thinking.source != Source::Builtin) return settings_.enable_thinking.value;
+std::optional<bool> Engine::enable_thinking() const { return enable_thinking(settings_); }
+
+std::optional<bool> Engine::enable_thinking(const Settings& s) const {
+  if (s.enable_thinking.source != Source::Builtin) return s.enable_thinking.value;
   return std::nullopt;  // not passed to the template, as transformers' default
 }
 
@@ -142,19 +151,37 @@ std::optional<int> budget_of(const Settings& s) {
 }
 }  // namespace
 
-SamplingMode Engine::mode_for(const ChatRequest& request) const { return mode_of(request, budget_of(settings_)); }
+SamplingMode Engine::mode_for(const ChatRequest& request) const { return mode_for(request, settings_); }
 
-GenerationOptions Engine::options_for(SamplingMode mode) const {
+SamplingMode Engine::mode_for(const ChatRequest& request, const Settings& s) const {
+  return mode_of(request, budget_of(s));
+}
+
+GenerationOptions Engine::options_for(SamplingMode mode) const { return options_for(mode, settings_); }
+
+GenerationOptions Engine::options_for(SamplingMode mode, const Settings& s, bool tools) const {
   GenerationOptions o;
-  o.sampling = settings_.sampling(mode).params();
+  o.sampling = s.sampling(mode).params();
   validate(o.sampling);
-  o.thinking_budget = budget_of(settings_);
-  o.budget_stop_text = settings_.thinking_budget_text.value;
-  o.stop = settings_.stop.value;
-  o.ignore_eos = settings_.ignore_eos.value;
-  o.allowed = mask_.get();
-  o.special_tokens_in_content_as_text = settings_.special_tokens_in_content.value == "text";
+  o.thinking_budget = budget_of(s);
+  o.budget_stop_text = s.thinking_budget_text.value;
+  o.stop = s.stop.value;
+  o.ignore_eos = s.ignore_eos.value;
+  o.allowed = mask_for(s.english_only.value, tools);
+  o.repetition_repeats = s.repetition_guard.value;
+  o.repetition_min_period = s.repetition_min_period.value;
+  o.special_tokens_in_content_as_text = s.special_tokens_in_content.value == "text";
   return o;
+}
+
+const vocab::TokenMask* Engine::mask_for(const std::string& policy, bool tools) const {
+  if (policy == "off") return nullptr;
+  if (policy == settings_.english_only.value && !tools) return mask_.get();
+  std::lock_guard<std::mutex> lock(masks_->mutex);
+  auto& mask = masks_->by_policy[policy + (tools ? " +tool_calls" : "")];
+  if (!mask)
+    mask = std::make_unique<vocab::TokenMask>(vocab::make_mask(*tokenizer_, policy, {.allow_tool_calls = tools}));
+  return mask.get();
 }
 
 }  // namespace qwen3

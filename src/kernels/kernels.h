@@ -96,6 +96,15 @@ void matmul_many(const Matrix* ws, int count, const float* x, int batch, float* 
 // The output projection restricted to an allowed vocabulary.
 void matmul_rows(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y);
 
+// Batch-invariant matmul and matmul_rows: every y[b] is computed with exactly
+// the arithmetic of a batch of one (the decode dot-row kernel), whatever
+// `batch` is and whatever the other rows of x hold. Batched decoding (a
+// server's sequences in one pass) uses these, so that a sequence's tokens do
+// not depend on what else is running; the weights are still read once for
+// the whole batch.
+void matmul_invariant(const Matrix& w, const float* x, int batch, float* y);
+void matmul_rows_invariant(const Matrix& w, const std::int32_t* rows, int n_rows, const float* x, int batch, float* y);
+
 // out[i] = x[i] / sqrt(mean(x^2) + eps) * weight[i], for `batch` vectors of size n.
 void rmsnorm(float* out, const float* x, const float* weight, int n, int batch, float eps);
 

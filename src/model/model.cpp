@@ -391,14 +391,18 @@ void Model::check_tokens(std::span<const TokenId> tokens, Session& session) cons
   }
 }
 
-void Model::forward(std::span<const TokenId> tokens, Session& session, float* logits,
-                    const std::vector<std::int32_t>* allowed_rows) const {
-  check_tokens(tokens, session);
+void Model::check_allowed_rows(const std::vector<std::int32_t>* allowed_rows) const {
   if (allowed_rows)
     for (std::int32_t r : *allowed_rows)
       if (r < 0 || r >= config_.vocab_size)
         throw Error("allowed row " + std::to_string(r) + " is outside the vocabulary [0, " +
                     std::to_string(config_.vocab_size) + ")");
+}
+
+void Model::forward(std::span<const TokenId> tokens, Session& session, float* logits,
+                    const std::vector<std::int32_t>* allowed_rows) const {
+  check_tokens(tokens, session);
+  check_allowed_rows(allowed_rows);
   for (std::size_t begin = 0; begin < tokens.size(); begin += kChunkTokens) {
     const std::size_t n = std::min<std::size_t>(kChunkTokens, tokens.size() - begin);
     const bool last = begin + n == tokens.size();

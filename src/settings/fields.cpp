@@ -157,6 +157,11 @@ void validate_options(const Settings& s) {
   if (s.thinking_budget_text.value.find("</think>") == std::string::npos)
     throw Error("thinking_budget_text = " + to_toml(s.thinking_budget_text.value) +
                 " does not close the think block: expected text containing </think>");
+  if (s.repetition_guard.value < 0 || s.repetition_guard.value == 1)
+    out_of_range("repetition_guard", s.repetition_guard.value, "repetition_guard = 0 (off) or >= 2 (repeats)");
+  if (s.repetition_min_period.value < 1 || s.repetition_min_period.value > kMaxRepetitionPeriod)
+    out_of_range("repetition_min_period", s.repetition_min_period.value,
+                 "1 <= repetition_min_period <= " + std::to_string(kMaxRepetitionPeriod));
   for (const auto& stop : s.stop.value)
     if (stop.empty() || !is_valid_utf8(stop))
       throw Error("stop = " + to_toml(stop) + ": expected a non-empty UTF-8 stop string");

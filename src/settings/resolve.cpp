@@ -119,6 +119,8 @@ Settings builtin_settings() {
   s.stop.value = {};
   s.special_tokens_in_content.value = "parse";  // as transformers
   s.ignore_eos.value = false;
+  s.repetition_guard.value = 0;  // off (the server turns it on)
+  s.repetition_min_period.value = 4;
   s.thinking = SamplingSettings::builtin(SamplingMode::Thinking);
   s.non_thinking = SamplingSettings::builtin(SamplingMode::NonThinking);
   return s;

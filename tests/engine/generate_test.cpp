@@ -12,6 +12,7 @@
 namespace qwen3 {
 namespace {
 
+using test::greedy;
 using test::ScriptedModel;
 
 const Tokenizer& tok() {
@@ -39,13 +40,6 @@ ScriptedModel::Rule play(std::vector<TokenId> script) {
     std::size_t i = generated(history).size();
     return script[std::min(i, script.size() - 1)];
   };
-}
-
-GenerationOptions greedy(int max_new_tokens = 64) {
-  GenerationOptions o;
-  o.sampling.temperature = 0;
-  o.sampling.max_new_tokens = max_new_tokens;
-  return o;
 }
 
 TEST(Generate, StopsAtImEndAndExcludesIt) {

@@ -51,4 +51,12 @@ class ScriptedModel final : public LanguageModel {
   std::vector<TokenId> history_;
 };
 
+// Greedy decoding of at most max_new_tokens: what the scripted tests run.
+inline GenerationOptions greedy(int max_new_tokens = 64) {
+  GenerationOptions o;
+  o.sampling.temperature = 0;
+  o.sampling.max_new_tokens = max_new_tokens;
+  return o;
+}
+
 }  // namespace qwen3::test

@@ -1,0 +1,89 @@
+// `qwen3 serve`: the OpenAI- and Ollama-compatible HTTP server
+// (qwen3/server.h, docs/server.md). The options model gives every request's
+// defaults; SIGINT/SIGTERM stop accepting, let the requests in flight
+// finish, then exit.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/options_flags.h"
+#include "qwen3/engine.h"
+#include "qwen3/error.h"
+#include "qwen3/server.h"
+
+namespace qwen3::cli {
+namespace {
+
+struct ServeFlags {
+  OptionFlags options;
+  ServerOptions server;
+};
+
+void run(ServeFlags flags) {
+  if (flags.server.api_key.empty())
+    if (const char* key = std::getenv("QWEN3_API_KEY"); key && *key) flags.server.api_key = key;
+  check_log_format(flags.server.log_format);
+  // Signals go to one watcher thread (every thread started from here on
+  // inherits the mask); a peer closing its socket is not a reason to die.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  const Engine engine(resolve_options(flags.options));
+  for (const auto& w : engine.settings().warnings()) std::cerr << "qwen3: warning: " << w << "\n";
+  Server server(engine, flags.server);
+  const int port = server.bind();
+  std::cerr << "qwen3 serve: listening on http://" << flags.server.host << ":" << port << " (" << flags.server.parallel
+            << " slots, context " << engine.model().options().ctx << " tokens each; Ctrl-C stops)" << std::endl;
+
+  std::thread watcher([&server, stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::cerr << "qwen3 serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": finishing the requests in flight, then exiting" << std::endl;
+    server.stop();
+    sigwait(&stop_signals, &sig);  // a second signal: do not wait
+    std::_Exit(130);
+  });
+  watcher.detach();
+  server.run();
+  std::cerr << "qwen3 serve: stopped" << std::endl;
+}
+
+const CommandRegistration registration("serve", [](CLI::App& program) {
+  auto* cmd = program.add_subcommand(
+      "serve", "Serve the model over HTTP: the OpenAI and Ollama APIs, continuous batching (docs/server.md)");
+  auto flags = std::make_shared<ServeFlags>();
+  add_option_flags(*cmd, flags->options, kAllOptions);
+  ServerOptions& s = flags->server;
+  cmd->add_option("--host", s.host, "Address to listen on (default 127.0.0.1: this machine only)");
+  cmd->add_option("--port", s.port, "Port to listen on; 0 picks a free one (default 8080)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--parallel", s.parallel, "Requests generated at once, each in a slot with its own KV cache (4)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--queue", s.queue, "Requests that may wait for a slot; beyond that: 503 (64)")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--prefill-tokens", s.prefill_tokens, "Prompt tokens computed per step between decode steps (256)")
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--api-key", s.api_key,
+                  "Require \"Authorization: Bearer KEY\" on every request but GET /health (or QWEN3_API_KEY)")
+      ->type_name("KEY");
+  cmd->add_option("--log-format", s.log_format, "The request log on stderr: text or json (text)")->type_name("FORMAT");
+  cmd->add_option("--max-body", s.max_body_bytes, "Largest request body in bytes; larger: 413 (8 MiB)")
+      ->type_name("BYTES");
+  cmd->add_option("--max-messages", s.max_messages, "Most messages in one request; more: 400 (1024)")
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--model-name", s.model_name, "The model id the APIs report (default: the model folder's name)")
+      ->type_name("NAME");
+  cmd->callback([flags] { run(*flags); });
+});
+
+}  // namespace
+}  // namespace qwen3::cli
