@@ -54,15 +54,18 @@ GenerationResult Chat::say(const std::string& user_text, std::optional<bool> ena
   const int room = std::max(1, std::min(options.sampling.max_new_tokens, ctx / 4));
   const std::size_t first = !request.messages.empty() && request.messages.front().role == Role::System ? 1 : 0;
   int dropped = 0;
-  while (request.messages.size() > first + 1 && static_cast<int>(prompt_ids(request, options).size()) + room > ctx) {
+  std::vector<TokenId> ids = prompt_ids(request, options);
+  while (request.messages.size() > first + 1 && static_cast<int>(ids.size()) + room > ctx) {
     // A turn is a user message and what answered it, up to the next user message.
     auto end = request.messages.begin() + static_cast<std::ptrdiff_t>(first) + 1;
     while (end != request.messages.end() - 1 && end->role != Role::User) ++end;
     dropped += static_cast<int>(end - (request.messages.begin() + static_cast<std::ptrdiff_t>(first)));
     request.messages.erase(request.messages.begin() + static_cast<std::ptrdiff_t>(first), end);
+    ids = prompt_ids(request, options);
   }
 
-  auto result = reply(request, options, on_piece);  // on error the history is unchanged
+  // The prompt is rendered and tokenized once; on error the history is unchanged.
+  auto result = generate(*model_, *tokenizer_, ids, options, on_piece);
   result.dropped_messages = dropped;
   if (result.finish_reason == FinishReason::Cancelled) return result;  // a cancelled answer is not kept
   history_.erase(history_.begin() + static_cast<std::ptrdiff_t>(first),

@@ -13,20 +13,15 @@ namespace qwen3 {
 namespace {
 
 using test::greedy;
+using test::prompt;
 using test::ScriptedModel;
-
-const Tokenizer& tok() {
-  static const Tokenizer t = Tokenizer::load(test::tokenizer_dir());
-  return t;
-}
+using test::tok;
 
 TokenId id_of(const std::string& text) {
   auto ids = tok().encode(text);
   EXPECT_EQ(ids.size(), 1u) << text;
   return ids.at(0);
 }
-
-std::vector<TokenId> prompt() { return tok().encode("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"); }
 
 // Tokens generated after the prompt: what follows the last "<|im_start|>assistant\n".
 std::span<const TokenId> generated(std::span<const TokenId> history) {

@@ -15,16 +15,9 @@ namespace qwen3 {
 namespace {
 
 using test::greedy;
+using test::prompt;
 using test::ScriptedModel;
-
-const Tokenizer& tok() {
-  static const Tokenizer t = Tokenizer::load(test::tokenizer_dir());
-  return t;
-}
-
-std::vector<TokenId> prompt(const std::string& text = "Hi") {
-  return tok().encode("<|im_start|>user\n" + text + "<|im_end|>\n<|im_start|>assistant\n");
-}
+using test::tok;
 
 // Plays `script` after `prompt_size` tokens, then repeats its last token.
 ScriptedModel::Rule play(std::vector<TokenId> script, std::size_t prompt_size) {

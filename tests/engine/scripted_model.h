@@ -5,8 +5,10 @@
 #include <functional>
 #include <limits>
 #include <span>
+#include <string>
 #include <vector>
 
+#include "common/test_paths.h"
 #include "qwen3/engine.h"
 #include "qwen3/tokenizer.h"
 
@@ -57,6 +59,17 @@ inline GenerationOptions greedy(int max_new_tokens = 64) {
   o.sampling.temperature = 0;
   o.sampling.max_new_tokens = max_new_tokens;
   return o;
+}
+
+// The real Qwen3 tokenizer, loaded once per test binary.
+inline const Tokenizer& tok() {
+  static const Tokenizer t = Tokenizer::load(tokenizer_dir());
+  return t;
+}
+
+// A one-turn chat prompt, ready for the assistant's reply.
+inline std::vector<TokenId> prompt(const std::string& text = "Hi") {
+  return tok().encode("<|im_start|>user\n" + text + "<|im_end|>\n<|im_start|>assistant\n");
 }
 
 }  // namespace qwen3::test
