@@ -218,6 +218,10 @@ class Model {
   kernels::KvLayer kv_layer(const Session& session, int layer) const;
   void check_finite(const float* logits, std::size_t n, const std::vector<std::int32_t>* rows) const;
   void check_allowed_rows(const std::vector<std::int32_t>* allowed_rows) const;
+  // Sets the kernels' process-wide thread count and matmul precision to this
+  // model's (threads, activations) before it runs: another model in the
+  // process may have set its own.
+  void use_kernel_settings() const;
 
   ModelConfig config_;
   RunOptions options_;

@@ -11,6 +11,7 @@ inline constexpr int kMaxThreads = 1024;
 
 enum class WeightDType { Auto, BF16, F32 };  // Auto: as stored in the checkpoint
 enum class KvDType { BF16, F32 };            // the KV cache's keys and values
+enum class ActivationDType { F32, BF16 };    // what the matrix products multiply the weights with
 
 struct RunOptions {
   std::string device = "cpu";  // only "cpu" until another backend exists
@@ -20,6 +21,14 @@ struct RunOptions {
   // f32 keeps the logits within 1e-3 of the reference; bf16 halves the cache
   // but moves fixture A's logits by up to 0.24 (docs/performance.md).
   KvDType kv_dtype = KvDType::F32;
+  // f32 multiplies BF16 weights by f32 activations (exact: the reference
+  // within 1e-3); bf16 rounds the activations to bf16 before each product,
+  // as llama.cpp does for BF16 weights, for vdpbf16ps's twice-the-FMA rate in
+  // prefill (AVX512_BF16 CPUs), and moves the logits slightly
+  // (docs/performance.md). Either way every output is computed in the same
+  // order whatever the batch, so results stay batch-invariant. The choice
+  // applies to the whole process (the kernels' setting), like threads.
+  ActivationDType activations = ActivationDType::F32;
 };
 
 }  // namespace qwen3

@@ -22,6 +22,7 @@ nlohmann::ordered_json spread_json(const Spread& s) { return {{"median", s.media
 void print_json(const BenchReport& r, const BenchOptions& o) {
   nlohmann::ordered_json out{{"threads", r.threads},
                              {"dtype", r.dtype},
+                             {"activations", r.activations},
                              {"prompt_tokens", r.context_tokens},
                              {"gen_tokens", o.gen_tokens},
                              {"repeat", o.repeat},
@@ -68,8 +69,8 @@ std::string figure(const Spread& s, const char* format) {
 }
 
 void print_text(const BenchReport& r, const BenchOptions& o) {
-  std::printf("model             %d layers, hidden %d, %s weights, %d threads (load %.2f s)\n", r.layers, r.hidden_size,
-              r.dtype.c_str(), r.threads, r.load_s);
+  std::printf("model             %d layers, hidden %d, %s weights, %s activations, %d threads (load %.2f s)\n",
+              r.layers, r.hidden_size, r.dtype.c_str(), r.activations.c_str(), r.threads, r.load_s);
   std::printf("machine           read bandwidth %s GB/s; bf16 peak %s GFLOP/s (same run)\n",
               figure(r.machine_read_gbs, "%.2f").c_str(), figure(r.bf16_peak_gflops, "%.0f").c_str());
   std::printf("prefill           %d tokens: %s tokens/s, time to first token %s s\n", r.context_tokens,

@@ -67,6 +67,7 @@ BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
   const ModelConfig& c = model->config();
   r.threads = model->options().threads;
   r.dtype = model->weight_dtype();
+  r.activations = model->options().activations == ActivationDType::BF16 ? "bf16" : "f32";
   r.layers = c.num_hidden_layers;
   r.hidden_size = c.hidden_size;
   r.vocab_size = c.vocab_size;

@@ -4,6 +4,11 @@
 // already holds the (k, k+1) pairs vdpbf16ps wants, so packing the weights is a
 // plain 32-bit transpose. Highway 1.0.3 has no vdpbf16ps (its bf16
 // ReorderWidenMulAccumulate widens and uses FMAs), hence the intrinsics.
+//
+// Unlike the f32 blocked kernel, it is batch-invariant: a K block after the
+// first resumes each accumulator from y instead of adding a partial sum, so
+// every output is one chain over the k pairs in order, the same chain the
+// decode kernel (tile_bf16dot.cpp) computes.
 #include "kernels/blocked_driver.h"
 #include "kernels/convert.h"
 
@@ -59,9 +64,26 @@ struct Bf16DotPolicy {
 
   static void tile(const std::uint32_t* panel, const std::uint32_t* xt, int sc, float* y, std::int64_t ldy,
                    bool accumulate, int nb, int nr) {
+    const bool full = nb == kBatchTile && nr == kPanelRows;
+    alignas(64) float spill[kBatchTile * kPanelRows];
     __m512 acc0[kBatchTile], acc1[kBatchTile];
+    if (!accumulate) {
 #pragma GCC unroll 16
-    for (int j = 0; j < kBatchTile; ++j) acc0[j] = acc1[j] = _mm512_setzero_ps();
+      for (int j = 0; j < kBatchTile; ++j) acc0[j] = acc1[j] = _mm512_setzero_ps();
+    } else if (full) {
+#pragma GCC unroll 16
+      for (int j = 0; j < kBatchTile; ++j) {
+        acc0[j] = _mm512_loadu_ps(y + j * ldy);
+        acc1[j] = _mm512_loadu_ps(y + j * ldy + 16);
+      }
+    } else {
+      for (int j = 0; j < kBatchTile; ++j)
+        for (int r = 0; r < kPanelRows; ++r) spill[j * kPanelRows + r] = j < nb && r < nr ? y[j * ldy + r] : 0.f;
+      for (int j = 0; j < kBatchTile; ++j) {
+        acc0[j] = _mm512_load_ps(spill + j * kPanelRows);
+        acc1[j] = _mm512_load_ps(spill + j * kPanelRows + 16);
+      }
+    }
     for (int s = 0; s < sc; ++s) {
       const __m512bh w0 = (__m512bh)_mm512_load_si512(panel + s * kPanelRows);
       const __m512bh w1 = (__m512bh)_mm512_load_si512(panel + s * kPanelRows + 16);
@@ -73,25 +95,19 @@ struct Bf16DotPolicy {
         acc1[j] = _mm512_dpbf16_ps(acc1[j], w1, xb);
       }
     }
-    if (nb == kBatchTile && nr == kPanelRows) {
+    if (full) {
 #pragma GCC unroll 16
       for (int j = 0; j < kBatchTile; ++j) {
-        float* p = y + j * ldy;
-        if (accumulate) {
-          acc0[j] = _mm512_add_ps(acc0[j], _mm512_loadu_ps(p));
-          acc1[j] = _mm512_add_ps(acc1[j], _mm512_loadu_ps(p + 16));
-        }
-        _mm512_storeu_ps(p, acc0[j]);
-        _mm512_storeu_ps(p + 16, acc1[j]);
+        _mm512_storeu_ps(y + j * ldy, acc0[j]);
+        _mm512_storeu_ps(y + j * ldy + 16, acc1[j]);
       }
       return;
     }
-    alignas(64) float spill[kBatchTile * kPanelRows];
     for (int j = 0; j < kBatchTile; ++j) {
       _mm512_store_ps(spill + j * kPanelRows, acc0[j]);
       _mm512_store_ps(spill + j * kPanelRows + 16, acc1[j]);
     }
-    store_partial_tile(spill, y, ldy, accumulate, nb, nr);
+    store_partial_tile(spill, y, ldy, false, nb, nr);
   }
 };
 

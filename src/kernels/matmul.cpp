@@ -57,17 +57,20 @@ detail::TileKernel f32_activation_kernel(WeightType t) {
 }
 
 // Prefill blocking (see run). The register tile of prefill is the decode
-// tile, 4 rows x 6 tokens. A work item is kBlockTokens tokens x a block of
-// rows; it runs k in passes of kBlockKBytes of activations per token (512
-// f32 or 1024 bf16 values) and, within a pass, sweeps every 6-token tile
-// over all its rows. The tile kernel reads 10 vectors per 24 multiply-adds,
-// so both its operands must come from L1: the tile's activations (12 KiB)
-// and the block's weights for the pass (kBlockWeightBytes) stay there.
+// tile, 4 rows x 6 tokens, which reads 10 vectors per 24 multiply-adds, so
+// both its operands must come from L1. A work item is kBlockTokens tokens x
+// kBlockRows rows; it runs k in passes of kBlockKBytes of activations per
+// token (512 f32 or 1024 bf16 values). Within a pass, a 6-token tile's
+// activations (12 KiB) stay in L1 while it sweeps every row of the block,
+// whose weights for the pass (kBlockRows x 2 KiB of bf16) stay in L2 while
+// the token tiles take their turn. Each copy of a weight row into the
+// aligned pack is then used by kBlockTokens tokens, and each activation
+// load from L2 by kBlockRows rows.
 constexpr int kGemmRows = detail::kTileRows;
 constexpr int kGemmTokens = detail::kTileTokens;
-constexpr int kBlockTokens = 8 * kGemmTokens;
+constexpr int kBlockTokens = 16 * kGemmTokens;
 constexpr std::int64_t kBlockKBytes = 2048;
-constexpr std::int64_t kBlockWeightBytes = 24 * 1024;
+constexpr std::int64_t kBlockRows = 64;
 
 detail::PackPanelFn pack_panel_for(WeightType t) {
   switch (t) {
@@ -84,12 +87,13 @@ detail::PackPanelFn pack_panel_for(WeightType t) {
 }
 
 // A tile-kernel product set up: the kernel, its job and the activations it
-// reads (bf16-rounded once per matmul when the precision asks for it).
+// reads. Prefill reads them from a copy whose rows start on 64-byte lines
+// (a vector load that straddles two lines costs two), bf16-rounded once per
+// matmul when the precision asks for it, the same for every tile.
 struct Prepared {
   detail::TileKernel kernel;
   detail::TileJob job;
-  std::unique_ptr<std::uint16_t[]> xb;
-  const void* xa = nullptr;
+  std::unique_ptr<unsigned char[], detail::FreeDeleter> x_copy;
   std::size_t x_size = 4;
 };
 
@@ -101,30 +105,40 @@ void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, 
   const bool bf16_activations = kernel.fn != nullptr;
   if (!bf16_activations) kernel = f32_activation_kernel(w.type);
 
-  // bf16 activations are rounded once per matmul, the same for every tile.
-  std::unique_ptr<std::uint16_t[]> xb;
-  if (bf16_activations) {
-    xb.reset(new std::uint16_t[static_cast<std::size_t>(batch) * K]);
+  const std::size_t x_size = bf16_activations ? 2 : 4;
+  const bool prefill = batch > detail::kTileTokens;
+  const std::int64_t per_line = 64 / static_cast<std::int64_t>(x_size);
+  // (The bf16 kernel reads a last half pair of an odd K as (x[K - 1], 0).)
+  const std::int64_t stride = prefill || bf16_activations ? (K + per_line - 1) / per_line * per_line : K;
+  const bool copy = bf16_activations || (prefill && (stride != K || reinterpret_cast<std::uintptr_t>(x) % 64 != 0));
+  if (copy) {
+    p.x_copy = detail::aligned_buffer<unsigned char>(static_cast<std::size_t>(batch * stride) * x_size);
+    unsigned char* const out = p.x_copy.get();
     const auto convert = [&](std::int64_t b, int) {
-      for (std::int64_t k = 0; k < K; ++k) xb[b * K + k] = detail::f32_to_bf16(x[b * K + k]);
+      unsigned char* row = out + b * stride * static_cast<std::int64_t>(x_size);
+      if (bf16_activations) {
+        auto* xb = reinterpret_cast<std::uint16_t*>(row);
+        for (std::int64_t k = 0; k < K; ++k) xb[k] = detail::f32_to_bf16(x[b * K + k]);
+      } else {
+        std::memcpy(row, x + b * K, K * x_size);
+      }
+      std::memset(row + K * x_size, 0, (stride - K) * x_size);
     };
     if (batch < 8)
       for (int b = 0; b < batch; ++b) convert(b, 0);
     else
       parallel_for(batch, convert);
   }
-  p.xa = bf16_activations ? static_cast<const void*>(xb.get()) : x;
-  p.x_size = bf16_activations ? 2 : 4;
+  p.x_size = x_size;
   p.kernel = kernel;
-  p.xb = std::move(xb);
   detail::TileJob& job = p.job;
   job.w = &w;
   job.sel = sel;
-  job.x = p.xa;
-  job.x_stride = K;
+  job.x = copy ? static_cast<const void*>(p.x_copy.get()) : x;
+  job.x_stride = stride;
   job.y = y;
   job.y_stride = n;
-  job.prefetch = batch <= detail::kTileTokens;
+  job.prefetch = !prefill;
 }
 
 // Decode (and batches up to one tile): every weight row is streamed once
@@ -141,24 +155,23 @@ std::int64_t decode_chunk(std::int64_t n) {
 
 void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
   if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
-  if (batch > detail::kTileTokens && !g_batch_invariant.load(std::memory_order_relaxed)) {
-    if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
-        detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y))
-      return;
+  // BF16 weights x bf16 activations: prefill runs the blocked kernel, whose
+  // sums are the decode kernel's (tile_bf16dot.cpp), so it is invariant too.
+  const bool bf16_dot = w.type == WeightType::BF16 &&
+                        g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
+                        detail::tile_kernel_bf16dot().fn != nullptr;
+  if (batch > detail::kTileTokens && bf16_dot && detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y)) return;
+  if (batch > detail::kTileTokens && !bf16_dot && !g_batch_invariant.load(std::memory_order_relaxed))
     return detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
-  }
   const std::int64_t K = w.cols;
   Prepared p;
   prepare(w, sel, n, x, batch, y, p);
   const detail::TileKernel& kernel = p.kernel;
-  const detail::TileJob& job = p.job;
-  const void* const xa = p.xa;
-  const std::size_t x_size = p.x_size;
 
   if (batch <= detail::kTileTokens) {
     const std::int64_t chunk = decode_chunk(n);
     parallel_for((n + chunk - 1) / chunk, [&](std::int64_t c, int) {
-      kernel.fn(job, c * chunk, std::min(n, (c + 1) * chunk), detail::kTileRows, 0, batch, 0, K, nullptr);
+      kernel.fn(p.job, c * chunk, std::min(n, (c + 1) * chunk), detail::kTileRows, 0, batch, 0, K, nullptr);
     });
     return;
   }
@@ -168,51 +181,49 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
   // while they sweep the rows). An item runs k in passes of kBlockK, parking
   // each tile's accumulators in between; that changes no rounding (see
   // tile_kernel.h), so the result is the decode path's, bit for bit.
-  const std::int64_t kBlockK = kBlockKBytes / static_cast<std::int64_t>(x_size);
-  const std::size_t w_size = w.type == WeightType::F32 ? 4 : 2;
-  const std::int64_t kBlockRows = std::max<std::int64_t>(
-      kGemmRows, kBlockWeightBytes / (kBlockK * static_cast<std::int64_t>(w_size)) / kGemmRows * kGemmRows);
+  const std::int64_t kBlockK = kBlockKBytes / static_cast<std::int64_t>(p.x_size);
+  const std::int64_t w_size = w.type == WeightType::F32 ? 4 : 2;
   const std::int64_t row_blocks = (n + kBlockRows - 1) / kBlockRows;
   const std::int64_t token_blocks = (batch + kBlockTokens - 1) / kBlockTokens;
-  const std::int64_t state_per_thread = (kBlockRows / kGemmRows) * (kBlockTokens / kGemmTokens) * kernel.state_floats;
+  const std::int64_t per_token_tile = kBlockRows / kGemmRows * kernel.state_floats;
+  const std::int64_t state_per_thread = kBlockTokens / kGemmTokens * per_token_tile;
   auto states = detail::aligned_buffer<float>(static_cast<std::size_t>(state_per_thread) * num_threads());
-  // Each tile's activations for one k pass, copied to 64-byte aligned rows:
-  // rows of the activation matrix start anywhere, and a full-vector load that
-  // straddles two cache lines costs two.
-  const std::size_t kPackBytes = kGemmTokens * kBlockKBytes;
-  auto packs = detail::aligned_buffer<unsigned char>(kPackBytes * num_threads());
-  // The same for the item's weight rows in each k pass (a safetensors
-  // tensor starts at any even offset), reused by all the item's token tiles.
-  const std::size_t w_pack_bytes = kBlockRows * kBlockK * w_size;
+  // The block's weight rows for one k pass, copied to 64-byte aligned rows
+  // (a safetensors tensor starts at any even offset) unless every row of W
+  // already starts on a line.
+  const bool pack_w = sel.list != nullptr || reinterpret_cast<std::uintptr_t>(w.data) % 64 != 0 || K * w_size % 64 != 0;
+  const std::size_t w_pack_bytes = pack_w ? static_cast<std::size_t>(kBlockRows * kBlockK * w_size) : 0;
   auto w_packs = detail::aligned_buffer<unsigned char>(w_pack_bytes * num_threads());
   parallel_for(token_blocks * row_blocks, [&](std::int64_t item, int thread) {
     const std::int64_t r0 = item % row_blocks * kBlockRows, r1 = std::min(n, r0 + kBlockRows);
     const int t_begin = static_cast<int>(item / row_blocks) * kBlockTokens;
     const int t_end = std::min(batch, t_begin + kBlockTokens);
     float* state = states.get() + state_per_thread * thread;
-    unsigned char* pack = packs.get() + kPackBytes * thread;
-    const std::int64_t per_tile_block = kBlockRows / kGemmRows * kernel.state_floats;
     unsigned char* w_pack = w_packs.get() + w_pack_bytes * thread;
     for (std::int64_t k0 = 0; k0 < K; k0 += kBlockK) {
       const std::int64_t k1 = std::min(K, k0 + kBlockK);
-      for (std::int64_t i = r0; i < r1; ++i)
-        std::memcpy(w_pack + (i - r0) * kBlockK * w_size,
-                    static_cast<const unsigned char*>(w.data) + (sel(i) * K + k0) * w_size, (k1 - k0) * w_size);
+      detail::TileJob job = p.job;
+      if (pack_w) {
+        for (std::int64_t i = r0; i < r1; ++i)
+          std::memcpy(w_pack + (i - r0) * kBlockK * w_size,
+                      static_cast<const unsigned char*>(w.data) + (sel(i) * K + k0) * w_size, (k1 - k0) * w_size);
+        job.w_packed = w_pack;
+        job.w_stride = kBlockK;
+        job.w_k0 = k0;
+        job.w_r0 = r0;
+      }
+      // While the token tiles compute, the next pass's weights are fetched
+      // into L2, a few rows before each tile, so the copy above reads them
+      // from there instead of stalling on memory.
+      const std::int64_t next_bytes = (std::min(K, k1 + kBlockK) - k1) * w_size;
+      const int tiles = (t_end - t_begin + kGemmTokens - 1) / kGemmTokens;
+      const std::int64_t rows_per_tile = (r1 - r0 + tiles - 1) / tiles;
       for (int t = t_begin, ti = 0; t < t_end; t += kGemmTokens, ++ti) {
-        const int nt = std::min(kGemmTokens, t_end - t);
-        for (int j = 0; j < nt; ++j)
-          std::memcpy(pack + j * kBlockK * x_size, static_cast<const unsigned char*>(xa) + ((t + j) * K + k0) * x_size,
-                      (k1 - k0) * x_size);
-        detail::TileJob tile_job = job;
-        tile_job.x = pack;
-        tile_job.x_stride = kBlockK;
-        tile_job.x_k0 = k0;
-        tile_job.x_t0 = t;
-        tile_job.w_packed = w_pack;
-        tile_job.w_stride = kBlockK;
-        tile_job.w_k0 = k0;
-        tile_job.w_r0 = r0;
-        kernel.fn(tile_job, r0, r1, kGemmRows, t, nt, k0, k1, state + ti * per_tile_block);
+        for (std::int64_t i = r0 + ti * rows_per_tile; i < std::min(r1, r0 + (ti + 1) * rows_per_tile); ++i) {
+          const unsigned char* row = static_cast<const unsigned char*>(w.data) + (sel(i) * K + k1) * w_size;
+          for (std::int64_t b = 0; b < next_bytes; b += 64) __builtin_prefetch(row + b, 0, 2);
+        }
+        kernel.fn(job, r0, r1, kGemmRows, t, std::min(kGemmTokens, t_end - t), k0, k1, state + ti * per_token_tile);
       }
     }
   });

@@ -50,8 +50,9 @@ std::unique_ptr<T[], FreeDeleter> aligned_buffer(std::size_t n) {
 
 // A register tile is at most kMaxRows x kMaxTokens and holds at most
 // kMaxAccumulators accumulators (of the 32 vector registers, the rest hold
-// weights and activations). Decode uses 4 rows x (batch <= 6) tokens; prefill
-// 2 rows x 12 tokens (see matmul.cpp).
+// weights and activations). Decode and prefill both use 4 rows x (up to) 6
+// tokens (see matmul.cpp). (BF16 weights with bf16 activations use their own
+// kernels, tile_bf16dot.cpp and blocked_bf16dot.cpp, which sum in k pairs.)
 inline constexpr int kMaxRows = 4;
 inline constexpr int kMaxTokens = 12;
 inline constexpr int kMaxAccumulators = 24;

@@ -27,7 +27,7 @@ void Model::forward_batch(std::span<const BatchEntry> entries) const {
   }
   if (entries.empty()) return;
 
-  kernels::set_num_threads(options_.threads);
+  use_kernel_settings();
   const detail::Weights& w = *weights_;
   const int H = config_.hidden_size, I = config_.intermediate_size, D = config_.head_dim;
   const int NQ = config_.num_attention_heads, NKV = config_.num_key_value_heads;

@@ -265,7 +265,14 @@ Model::Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Wei
   const model::RopeParameters rope = model::rope_parameters(config_);
   inv_freq_ = rope.inv_freq;
   attention_scaling_ = rope.attention_scaling;
+  use_kernel_settings();
+}
+
+void Model::use_kernel_settings() const {
   kernels::set_num_threads(options_.threads);
+  kernels::set_matmul_precision(options_.activations == ActivationDType::BF16
+                                    ? kernels::MatmulPrecision::Bf16Activations
+                                    : kernels::MatmulPrecision::Exact);
 }
 
 Model::~Model() = default;

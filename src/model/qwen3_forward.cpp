@@ -37,7 +37,7 @@ kernels::KvLayer Model::kv_layer(const Session& session, int layer) const {
 
 void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* logits, Logits which,
                       const std::vector<std::int32_t>* allowed_rows) const {
-  kernels::set_num_threads(options_.threads);
+  use_kernel_settings();
   const detail::Weights& w = *weights_;
   const int T = static_cast<int>(tokens.size());
   const int H = config_.hidden_size, I = config_.intermediate_size, D = config_.head_dim;

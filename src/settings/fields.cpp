@@ -165,9 +165,13 @@ void validate_options(const Settings& s) {
   for (const auto& stop : s.stop.value)
     if (stop.empty() || !is_valid_utf8(stop))
       throw Error("stop = " + to_toml(stop) + ": expected a non-empty UTF-8 stop string");
-  if (s.special_tokens_in_content.value != "parse" && s.special_tokens_in_content.value != "text")
-    throw Error("special_tokens_in_content = " + to_toml(s.special_tokens_in_content.value) +
-                ": expected \"parse\" or \"text\"");
+  const auto either = [](std::string_view key, const std::string& v, std::string_view a, std::string_view b) {
+    if (v != a && v != b)
+      throw Error(std::string(key) + " = " + to_toml(v) + ": expected \"" + std::string(a) + "\" or \"" +
+                  std::string(b) + "\"");
+  };
+  either("special_tokens_in_content", s.special_tokens_in_content.value, "parse", "text");
+  either("activations", s.activations.value, "f32", "bf16");
   if (s.english_only.value != "off") {
     try {
       vocab::Policy::parse(s.english_only.value);

@@ -50,6 +50,7 @@ RunOptions Settings::run_options() const {
   o.device = device.value;
   o.dtype = dtype.value;
   o.kv_dtype = kv_dtype.value;
+  o.activations = activations.value == "bf16" ? ActivationDType::BF16 : ActivationDType::F32;
   o.threads = threads.value;
   o.ctx = ctx.value;
   return o;
@@ -110,6 +111,7 @@ Settings builtin_settings() {
   s.device.value = run.device;
   s.dtype.value = run.dtype;
   s.kv_dtype.value = run.kv_dtype;
+  s.activations.value = run.activations == ActivationDType::BF16 ? "bf16" : "f32";
   s.threads.value = run.threads;
   s.ctx.value = run.ctx;
   s.enable_thinking.value = true;  // Qwen3's chat template default

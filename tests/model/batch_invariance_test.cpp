@@ -1,7 +1,7 @@
 // Batch invariance of the whole forward pass on fixture tiny-qwen3-a: the
 // logits of a prompt's last position are the same bits whether the prompt is
 // prefilled in one batch, in chunks of any size, or one token at a time, on 1
-// or 2 threads, in both matmul precisions; and forward_all's row for every
+// or 2 threads, with f32 and bf16 activations (RunOptions::activations); and forward_all's row for every
 // position equals the logits of a token-by-token run at that position. (The
 // server batches many requests' decode steps: a request's result must not
 // depend on its neighbours.)
@@ -13,18 +13,18 @@
 #include <vector>
 
 #include "common/test_paths.h"
-#include "kernels/kernels.h"
 #include "model/reference_data.h"
 #include "qwen3/model.h"
 
 namespace qwen3 {
 namespace {
 
-std::unique_ptr<Model> load(int threads, KvDType kv_dtype = KvDType::F32) {
+std::unique_ptr<Model> load(ActivationDType activations, int threads, KvDType kv_dtype = KvDType::F32) {
   RunOptions o;
   o.threads = threads;
   o.ctx = 512;
   o.kv_dtype = kv_dtype;
+  o.activations = activations;
   return Model::load(test::fixture_dir(), o);
 }
 
@@ -47,10 +47,11 @@ std::vector<float> last_logits(const Model& m, const std::vector<TokenId>& token
   return ::testing::AssertionSuccess();
 }
 
-class ModelBatchInvariance : public ::testing::TestWithParam<kernels::MatmulPrecision> {
+class ModelBatchInvariance : public ::testing::TestWithParam<ActivationDType> {
  protected:
-  void SetUp() override { kernels::set_matmul_precision(GetParam()); }
-  void TearDown() override { kernels::set_matmul_precision(kernels::MatmulPrecision::Exact); }
+  std::unique_ptr<Model> load(int threads, KvDType kv_dtype = KvDType::F32) const {
+    return qwen3::load(GetParam(), threads, kv_dtype);
+  }
 
   // The first reference prompt (P1) followed by its greedy continuation.
   std::vector<TokenId> prompt() const {
@@ -112,11 +113,23 @@ TEST_P(ModelBatchInvariance, EveryRowOfForwardAllEqualsTokenByToken) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPrecisions, ModelBatchInvariance,
-                         ::testing::Values(kernels::MatmulPrecision::Exact, kernels::MatmulPrecision::Bf16Activations),
-                         [](const auto& info) {
-                           return std::string(info.param == kernels::MatmulPrecision::Exact ? "Exact"
-                                                                                            : "Bf16Activations");
+                         ::testing::Values(ActivationDType::F32, ActivationDType::BF16), [](const auto& info) {
+                           return std::string(info.param == ActivationDType::F32 ? "Exact" : "Bf16Activations");
                          });
+
+// The activations option reaches the kernels: bf16 activations move the
+// logits (they are rounded before every product), and a model with f32
+// activations loaded beside one with bf16 still computes its own.
+TEST(ModelActivations, Bf16RoundsAndEachModelKeepsItsOwn) {
+  const auto ids = test::reference_prompts(test::fixture_dir() / "reference").at(0).tokens;
+  const auto exact = load(ActivationDType::F32, 2);
+  const std::vector<float> before = last_logits(*exact, ids, ids.size());
+  const auto rounded = load(ActivationDType::BF16, 2);
+  const std::vector<float> bf16 = last_logits(*rounded, ids, ids.size());
+  EXPECT_FALSE(same_bits(before, bf16));
+  EXPECT_TRUE(same_bits(before, last_logits(*exact, ids, ids.size())));
+  EXPECT_TRUE(same_bits(bf16, last_logits(*rounded, ids, ids.size())));
+}
 
 }  // namespace
 }  // namespace qwen3
