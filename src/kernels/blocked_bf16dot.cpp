@@ -16,14 +16,10 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 namespace qwen3::kernels::detail {
 namespace {
-
-// A 32-bit word holding the bf16 of x[k] (low half) and x[k + 1] (high half).
-inline std::uint32_t bf16_pair(float lo, float hi) {
-  return static_cast<std::uint32_t>(f32_to_bf16(lo)) | static_cast<std::uint32_t>(f32_to_bf16(hi)) << 16;
-}
 
 struct Bf16DotPolicy {
   using PanelT = std::uint32_t;
@@ -33,13 +29,18 @@ struct Bf16DotPolicy {
 
   static std::int64_t slots(std::int64_t K) { return (K + 1) / 2; }
 
+  // Each token's row is rounded as a whole (vectorised), then its pairs
+  // are dealt to the tile's column.
   static void pack_x(const float* x, int nb, std::int64_t K, std::uint32_t* out) {
     const std::int64_t S = slots(K);
+    thread_local std::vector<std::uint16_t> row;
+    row.assign(2 * S, 0);
     for (int j = 0; j < kBatchTile; ++j) {
-      const float* xj = x + j * K;
+      if (j < nb) f32_to_bf16_row(x + j * K, K, row.data());
       for (std::int64_t s = 0; s < S; ++s) {
-        const std::int64_t k = 2 * s;
-        out[s * kBatchTile + j] = j >= nb ? 0u : bf16_pair(xj[k], k + 1 < K ? xj[k + 1] : 0.f);
+        std::uint32_t pair = 0;
+        if (j < nb) std::memcpy(&pair, row.data() + 2 * s, 4);
+        out[s * kBatchTile + j] = pair;
       }
     }
   }

@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
+
 namespace qwen3::kernels::detail {
 
 inline float bf16_to_f32(std::uint16_t h) {
@@ -21,6 +25,30 @@ inline std::uint16_t f32_to_bf16(float f) {
   bits += 0x7fffu + ((bits >> 16) & 1u);
   return static_cast<std::uint16_t>(bits >> 16);
 }
+
+// out[k] = f32_to_bf16(in[k]) for k < n, 16 at a time where AVX-512 allows
+// (the same integer arithmetic, so the same bits). (GCC 12's intrinsics pass
+// an undefined vector as the unused merge source, which -Wuninitialized
+// reports once inlined.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+inline void f32_to_bf16_row(const float* in, std::int64_t n, std::uint16_t* out) {
+  std::int64_t k = 0;
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000);
+  const __m512i half = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1), quiet = _mm512_set1_epi32(0x400000);
+  for (; k + 16 <= n; k += 16) {
+    const __m512i b = _mm512_loadu_si512(in + k);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(b, abs_mask), inf);
+    __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(half, _mm512_and_si512(_mm512_srli_epi32(b, 16), one)));
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(b, quiet));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+  }
+#endif
+  for (; k < n; ++k) out[k] = f32_to_bf16(in[k]);
+}
+#pragma GCC diagnostic pop
 
 inline float f16_to_f32(std::uint16_t h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;

@@ -117,8 +117,7 @@ void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, 
     const auto convert = [&](std::int64_t b, int) {
       unsigned char* row = out + b * stride * static_cast<std::int64_t>(x_size);
       if (bf16_activations) {
-        auto* xb = reinterpret_cast<std::uint16_t*>(row);
-        for (std::int64_t k = 0; k < K; ++k) xb[k] = detail::f32_to_bf16(x[b * K + k]);
+        detail::f32_to_bf16_row(x + b * K, K, reinterpret_cast<std::uint16_t*>(row));
       } else {
         std::memcpy(row, x + b * K, K * x_size);
       }

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
+#include "kernels/convert.h"
 #include "kernels/kernels.h"
 #include "qwen3/error.h"
 #include "kernels/test_reference.h"
@@ -44,6 +46,34 @@ TEST(Convert, LongVectorsMatchDecoding) {
       to_f32(m.storage.data(), type, n, out.data());
       for (int i = 0; i < n; ++i) ASSERT_EQ(out[i], m.values[i]) << i;
     }
+}
+
+// The vectorised rounding of a row of activations to bf16 gives the scalar
+// rounding's bits for every kind of value: ties to even both ways, values
+// that round up into the next binade or to infinity, subnormals, signed
+// zeros, infinities and NaNs (kept quiet), at every position of a vector and
+// in the scalar tail.
+TEST(Convert, Bf16RowRoundsAsTheScalar) {
+  const std::uint32_t special[] = {0x3f808000u, 0x3f818000u, 0x3f80ffffu, 0x3fffffffu, 0x7f7fffffu, 0x7f7f8000u,
+                                   0x00000001u, 0x807fffffu, 0x00008000u, 0x80000000u, 0x00000000u, 0x7f800000u,
+                                   0xff800000u, 0x7f800001u, 0xffc00000u, 0x7fbfffffu, 0x3eaaaaabu};
+  std::vector<float> in;
+  for (int rep = 0; rep < 5; ++rep)
+    for (std::uint32_t bits : special) {
+      float f;
+      std::memcpy(&f, &bits, 4);
+      in.push_back(f);
+    }
+  std::uint32_t z = 12345;
+  for (int i = 0; i < 1000; ++i) {
+    z = z * 1664525u + 1013904223u;
+    float f;
+    std::memcpy(&f, &z, 4);
+    in.push_back(f);
+  }
+  std::vector<std::uint16_t> out(in.size());
+  detail::f32_to_bf16_row(in.data(), static_cast<std::int64_t>(in.size()), out.data());
+  for (std::size_t i = 0; i < in.size(); ++i) EXPECT_EQ(out[i], detail::f32_to_bf16(in[i])) << "element " << i;
 }
 
 TEST(Convert, EmbeddingRowPicksTheRow) {
