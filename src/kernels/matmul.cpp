@@ -71,6 +71,12 @@ constexpr int kGemmTokens = detail::kTileTokens;
 constexpr int kBlockTokens = 16 * kGemmTokens;
 constexpr std::int64_t kBlockKBytes = 2048;
 constexpr std::int64_t kBlockRows = 64;
+// Batches up to this many tokens (decode, and the server's batched decode
+// steps) stream the weights: each group of kStreamRows rows is read from
+// memory once and applied to every token tile from L1/L2. Beyond it, the
+// prefill blocking (above) pays for its copies.
+constexpr int kStreamBatch = 4 * detail::kTileTokens;
+constexpr std::int64_t kStreamRows = 16;
 
 detail::PackPanelFn pack_panel_for(WeightType t) {
   switch (t) {
@@ -137,7 +143,7 @@ void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, 
   job.x_stride = stride;
   job.y = y;
   job.y_stride = n;
-  job.prefetch = !prefill;
+  job.prefetch = batch <= kStreamBatch;
 }
 
 // Decode (and batches up to one tile): every weight row is streamed once
@@ -159,7 +165,7 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
   const bool bf16_dot = w.type == WeightType::BF16 &&
                         g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
                         detail::tile_kernel_bf16dot().fn != nullptr;
-  if (batch > detail::kTileTokens && bf16_dot && detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y)) return;
+  if (batch > kStreamBatch && bf16_dot && detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y)) return;
   if (batch > detail::kTileTokens && !bf16_dot && !g_batch_invariant.load(std::memory_order_relaxed))
     return detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
   const std::int64_t K = w.cols;
@@ -167,10 +173,15 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
   prepare(w, sel, n, x, batch, y, p);
   const detail::TileKernel& kernel = p.kernel;
 
-  if (batch <= detail::kTileTokens) {
+  if (batch <= kStreamBatch) {
     const std::int64_t chunk = decode_chunk(n);
     parallel_for((n + chunk - 1) / chunk, [&](std::int64_t c, int) {
-      kernel.fn(p.job, c * chunk, std::min(n, (c + 1) * chunk), detail::kTileRows, 0, batch, 0, K, nullptr);
+      const std::int64_t r0 = c * chunk, r1 = std::min(n, r0 + chunk);
+      if (batch <= detail::kTileTokens) return kernel.fn(p.job, r0, r1, detail::kTileRows, 0, batch, 0, K, nullptr);
+      for (std::int64_t i = r0; i < r1; i += kStreamRows)
+        for (int t = 0; t < batch; t += detail::kTileTokens)
+          kernel.fn(p.job, i, std::min(r1, i + kStreamRows), detail::kTileRows, t,
+                    std::min(detail::kTileTokens, batch - t), 0, K, nullptr);
     });
     return;
   }

@@ -64,7 +64,7 @@ TEST_P(BatchInvariance, SameBitsForAnyBatchOffsetAndThreads) {
     const auto alone = one_at_a_time(w.view(), x, kTokens);
     for (int threads : {1, 2, 3}) {
       set_num_threads(threads);
-      for (int batch : {1, 2, 3, 4, 5, 6, 7, 8, 13, 50, kTokens})
+      for (int batch : {1, 2, 3, 4, 5, 6, 7, 8, 13, 24, 25, 50, kTokens})
         for (int first : {0, kTokens - batch, (kTokens - batch) / 3}) {
           std::vector<float> y(static_cast<std::size_t>(batch) * rows);
           matmul(w.view(), &x[static_cast<std::size_t>(first) * cols], batch, y.data());
