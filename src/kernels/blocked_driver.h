@@ -11,7 +11,7 @@
 // The activations are packed once into tiles of kBatchTile tokens, K-major,
 // so that the micro-kernel broadcasts one token's value per FMA. Each thread
 // takes blocks of kPanelsPerBlock 32-row panels; it packs a block x
-// kSlotsPerBlock of K (about 128 KiB, L2-resident) and sweeps every token tile
+// kSlotsPerBlock of K (256 KiB, L2-resident) and sweeps every token tile
 // across them, so each weight is read from memory once per matmul and reused
 // batch times from cache. y is accumulated across K blocks.
 #include <algorithm>
@@ -25,7 +25,7 @@
 namespace qwen3::kernels::detail {
 
 inline constexpr int kBatchTile = 12;
-inline constexpr int kPanelsPerBlock = 4;
+inline constexpr int kPanelsPerBlock = 8;
 inline constexpr int kSlotsPerBlock = 256;
 
 // Policy:
