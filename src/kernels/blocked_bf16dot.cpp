@@ -9,6 +9,7 @@
 // first resumes each accumulator from y instead of adding a partial sum, so
 // every output is one chain over the k pairs in order, the same chain the
 // decode kernel (tile_bf16dot.cpp) computes.
+#include "kernels/bf16_pairs.h"
 #include "kernels/blocked_driver.h"
 #include "kernels/convert.h"
 
@@ -45,22 +46,25 @@ struct Bf16DotPolicy {
     }
   }
 
+  // Rows in groups of 16, 16 pairs at a time, transposed in registers; the
+  // loads are masked to the values that exist (an odd K's last half pair has
+  // a zero upper half, rows from n on are zero).
   void pack_w(std::int64_t row0, int n, std::int64_t s0, int sc, std::uint32_t* panel) const {
     const auto* base = static_cast<const std::uint16_t*>(w.data);
     const std::int64_t K = w.cols;
-    // Pairs that lie wholly inside the row; an odd K leaves a last half pair.
-    const std::int64_t full = std::min<std::int64_t>(sc, K / 2 - s0);
-    for (int r = 0; r < n; ++r) {
-      const std::uint16_t* src = base + sel(row0 + r) * K + 2 * s0;
-      for (std::int64_t s = 0; s < full; ++s) {
-        std::uint32_t v;
-        std::memcpy(&v, src + 2 * s, 4);
-        panel[s * kPanelRows + r] = v;
+    for (int g = 0; g < kPanelRows; g += kLanes) {
+      const std::uint16_t* src[kLanes];
+      for (int r = 0; r < kLanes; ++r) src[r] = g + r < n ? base + sel(row0 + g + r) * K + 2 * s0 : nullptr;
+      for (int s = 0; s < sc; s += kLanes) {
+        const std::int64_t left = std::min<std::int64_t>(2 * kLanes, K - 2 * (s0 + s));
+        const __mmask32 mask = left >= 2 * kLanes ? ~__mmask32{0} : static_cast<__mmask32>((1u << left) - 1);
+        __m512i v[kLanes];
+        for (int r = 0; r < kLanes; ++r)
+          v[r] = src[r] ? _mm512_maskz_loadu_epi16(mask, src[r] + 2 * s) : _mm512_setzero_si512();
+        transpose16(v);
+        for (int q = 0; q < kLanes && s + q < sc; ++q) _mm512_store_si512(panel + (s + q) * kPanelRows + g, v[q]);
       }
-      for (std::int64_t s = std::max<std::int64_t>(full, 0); s < sc; ++s) panel[s * kPanelRows + r] = src[2 * s];
     }
-    for (int r = n; r < kPanelRows; ++r)
-      for (int s = 0; s < sc; ++s) panel[s * kPanelRows + r] = 0u;
   }
 
   static void tile(const std::uint32_t* panel, const std::uint32_t* xt, int sc, float* y, std::int64_t ldy,

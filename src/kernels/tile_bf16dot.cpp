@@ -10,6 +10,7 @@
 // runs it with one row per lane from packed panels; decode (below) with the
 // weights as stored, transposing 16 rows x 16 pairs in registers, so that a
 // token gives the same bits alone, in a batch or in a prompt.
+#include "kernels/bf16_pairs.h"
 #include "kernels/tile_kernel.h"
 
 #if defined(__AVX512BF16__) && defined(__AVX512F__) && defined(__AVX512BW__)
@@ -17,43 +18,8 @@
 
 #include <hwy/cache_control.h>
 
-// GCC 12's unpack intrinsics pass _mm512_undefined_epi32() as the unused
-// merge source, which -Wuninitialized reports once inlined.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 namespace qwen3::kernels::detail {
 namespace {
-
-constexpr int kLanes = 16;  // rows per group; also k pairs per step
-
-// v[r] (row r's 16 pairs) -> v[q] (pair q of the 16 rows), 64 shuffles.
-inline void transpose16(__m512i v[kLanes]) {
-  __m512i t[kLanes], u[kLanes];
-#pragma GCC unroll 8
-  for (int a = 0; a < 8; ++a) {
-    t[2 * a] = _mm512_unpacklo_epi32(v[2 * a], v[2 * a + 1]);
-    t[2 * a + 1] = _mm512_unpackhi_epi32(v[2 * a], v[2 * a + 1]);
-  }
-  // u[4b + j], 128-bit lane L: rows 4b..4b+3 at pair 4L + j.
-#pragma GCC unroll 4
-  for (int b = 0; b < 4; ++b) {
-    u[4 * b + 0] = _mm512_unpacklo_epi64(t[4 * b], t[4 * b + 2]);
-    u[4 * b + 1] = _mm512_unpackhi_epi64(t[4 * b], t[4 * b + 2]);
-    u[4 * b + 2] = _mm512_unpacklo_epi64(t[4 * b + 1], t[4 * b + 3]);
-    u[4 * b + 3] = _mm512_unpackhi_epi64(t[4 * b + 1], t[4 * b + 3]);
-  }
-#pragma GCC unroll 4
-  for (int j = 0; j < 4; ++j) {
-    const __m512i p_lo = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x44), p_hi = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xEE);
-    const __m512i q_lo = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x44);
-    const __m512i q_hi = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xEE);
-    v[j] = _mm512_shuffle_i32x4(p_lo, q_lo, 0x88);
-    v[4 + j] = _mm512_shuffle_i32x4(p_lo, q_lo, 0xDD);
-    v[8 + j] = _mm512_shuffle_i32x4(p_hi, q_hi, 0x88);
-    v[12 + j] = _mm512_shuffle_i32x4(p_hi, q_hi, 0xDD);
-  }
-}
 
 // One step: 16 rows x `pairs` k pairs from k (all 16 but in a last, partial
 // step, whose loads are masked to the `left` values that exist).
