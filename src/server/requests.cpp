@@ -427,8 +427,11 @@ Prepared prepare_completion(const Engine& engine, const Settings& defaults, cons
 
 namespace {
 
-// Ollama's `options` (its Modelfile parameter names) and `think`.
-void ollama_fields(const Json& body, Layer& layer) {
+// Ollama's `options` (its Modelfile parameter names) and `think`. Returns
+// the request's limits: options.num_ctx, Ollama's context window, caps the
+// slot's context for this request (a prompt plus num_predict beyond it is a
+// 400 naming both; without num_predict the answer stops at it).
+Limits ollama_fields(const Json& body, Layer& layer, Limits limits) {
   if (const Json* options = get_object(body, "options")) {
     if (const Json* n = find(*options, "num_predict")) {
       int v = 0;
@@ -438,6 +441,7 @@ void ollama_fields(const Json& body, Layer& layer) {
     if (const Json* n = find(*options, "num_ctx")) {
       int v = 0;
       if (!from_json(*n, v) || v < 1) bad("options.num_ctx", "expected an integer >= 1");
+      limits.context = std::min(limits.context, v);
     }
     const std::pair<const char*, const char*> names[] = {{"temperature", "temperature"},
                                                          {"top_p", "top_p"},
@@ -462,6 +466,7 @@ void ollama_fields(const Json& body, Layer& layer) {
     else
       bad("think", "expected true or false (got " + think->dump() + ")");
   }
+  return limits;
 }
 
 }  // namespace
@@ -469,7 +474,7 @@ void ollama_fields(const Json& body, Layer& layer) {
 Prepared prepare_ollama_chat(const Engine& engine, const Settings& defaults, const Json& body, const Limits& limits) {
   Prepared p;
   Layer layer;
-  ollama_fields(body, layer);
+  const Limits request_limits = ollama_fields(body, layer, limits);
   p.stream = get_bool(body, "stream", true);
   const Json messages = normalize_messages(body, limits, true);
   const Json* tools = find(body, "tools");
@@ -478,7 +483,7 @@ Prepared prepare_ollama_chat(const Engine& engine, const Settings& defaults, con
   const Settings s = layer.apply(defaults);
   chat_prompt(engine, s, std::move(request), with_tools, p);
   logit_bias(body, p.options, engine.tokenizer().vocab_size());  // our extension, as in the OpenAI API
-  fit_context(p, layer, limits, "messages");
+  fit_context(p, layer, request_limits, "messages");
   return p;
 }
 
@@ -486,7 +491,7 @@ Prepared prepare_ollama_generate(const Engine& engine, const Settings& defaults,
                                  const Limits& limits) {
   Prepared p;
   Layer layer;
-  ollama_fields(body, layer);
+  const Limits request_limits = ollama_fields(body, layer, limits);
   p.stream = get_bool(body, "stream", true);
   if (const Json* images = find(body, "images"); images && !images->empty())
     bad("images", "images are not supported (a text-only model)");
@@ -512,7 +517,7 @@ Prepared prepare_ollama_generate(const Engine& engine, const Settings& defaults,
     request.messages.push_back({Role::User, text, std::nullopt, {}, ""});
     chat_prompt(engine, s, std::move(request), false, p);
   }
-  fit_context(p, layer, limits, "prompt");
+  fit_context(p, layer, request_limits, "prompt");
   return p;
 }
 

@@ -205,5 +205,30 @@ TEST(OllamaRequest, OptionsThinkAndStreamDefault) {
   EXPECT_EQ(p.prompt, e.tokenizer().encode("abc"));
 }
 
+// options.num_ctx is the request's context window: it caps what the answer
+// may use, and a prompt plus num_predict beyond it is a 400 naming both.
+TEST(OllamaRequest, NumCtxCapsTheContext) {
+  const Engine& e = test::fixture_engine();
+  const auto d = server_defaults(e.settings());
+  const std::string hi = R"("messages": [{"role": "user", "content": "Hi"}])";
+  const auto p = prepare_ollama_chat(e, d, parse_body("{" + hi + R"(, "options": {"num_ctx": 64}})"), kLimits);
+  EXPECT_EQ(static_cast<int>(p.prompt.size()) + p.options.sampling.max_new_tokens, 64);
+  const auto wide = prepare_ollama_chat(e, d, parse_body("{" + hi + "}"), kLimits);
+  EXPECT_EQ(static_cast<int>(wide.prompt.size()) + wide.options.sampling.max_new_tokens, kLimits.context);
+  try {
+    prepare_ollama_chat(e, d, parse_body("{" + hi + R"(, "options": {"num_ctx": 64, "num_predict": 100}})"), kLimits);
+    FAIL();
+  } catch (const ApiError& err) {
+    EXPECT_EQ(err.param, "options.num_predict");
+    EXPECT_NE(std::string(err.what()).find("context of 64 tokens"), std::string::npos) << err.what();
+  }
+  try {
+    prepare_ollama_generate(e, d, parse_body(R"({"prompt": "a b c d e f g h", "options": {"num_ctx": 3}})"), kLimits);
+    FAIL();
+  } catch (const ApiError& err) {
+    EXPECT_EQ(err.param, "prompt");
+  }
+}
+
 }  // namespace
 }  // namespace qwen3::server
