@@ -338,10 +338,26 @@ Settings server_defaults(const Settings& engine_settings) {
   return s;
 }
 
+// Structured output (OpenAI's response_format json_object / json_schema,
+// Ollama's format "json" or a schema) would need constrained decoding, which
+// the server does not do: such a request is refused rather than answered
+// with unconstrained text the client would take for JSON.
+void no_structured_output(const Json& body, const char* field) {
+  const Json* f = find(body, field);
+  if (!f || f->is_null()) return;
+  if (f->is_string() && f->get<std::string>().empty()) return;
+  if (f->is_object()) {
+    const Json* type = find(*f, "type");
+    if (type && *type == "text") return;
+  }
+  bad(field, "structured output is not supported (got " + f->dump() + "); ask for JSON in the prompt instead");
+}
+
 Prepared prepare_chat(const Engine& engine, const Settings& defaults, const Json& body, const Limits& limits) {
   Prepared p;
   if (const Json* n = find(body, "n"); n && *n != 1)
     bad("n", "only one choice per request is supported (got " + n->dump() + ")");
+  no_structured_output(body, "response_format");
   Layer layer;
   openai_fields(body, layer);
   thinking_switch(body, layer);
@@ -475,6 +491,7 @@ Prepared prepare_ollama_chat(const Engine& engine, const Settings& defaults, con
   Prepared p;
   Layer layer;
   const Limits request_limits = ollama_fields(body, layer, limits);
+  no_structured_output(body, "format");
   p.stream = get_bool(body, "stream", true);
   const Json messages = normalize_messages(body, limits, true);
   const Json* tools = find(body, "tools");
@@ -492,6 +509,7 @@ Prepared prepare_ollama_generate(const Engine& engine, const Settings& defaults,
   Prepared p;
   Layer layer;
   const Limits request_limits = ollama_fields(body, layer, limits);
+  no_structured_output(body, "format");
   p.stream = get_bool(body, "stream", true);
   if (const Json* images = find(body, "images"); images && !images->empty())
     bad("images", "images are not supported (a text-only model)");

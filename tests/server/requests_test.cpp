@@ -205,6 +205,24 @@ TEST(OllamaRequest, OptionsThinkAndStreamDefault) {
   EXPECT_EQ(p.prompt, e.tokenizer().encode("abc"));
 }
 
+// JSON mode and schemas (response_format, Ollama's format) would need
+// constrained decoding: refused by name, not answered with free text.
+TEST(Requests, StructuredOutputIsRefusedByName) {
+  EXPECT_EQ(chat_error("{" + kHi + R"(, "response_format": {"type": "json_object"}})").param, "response_format");
+  EXPECT_EQ(chat("{" + kHi + R"(, "response_format": {"type": "text"}})").prompt, chat("{" + kHi + "}").prompt);
+  const Engine& e = test::fixture_engine();
+  const auto d = server_defaults(e.settings());
+  for (const char* format : {R"("json")", R"({"type": "object"})"}) {
+    try {
+      prepare_ollama_generate(e, d, parse_body(std::string(R"({"prompt": "a", "format": )") + format + "}"), kLimits);
+      FAIL() << format;
+    } catch (const ApiError& err) {
+      EXPECT_EQ(err.param, "format");
+      EXPECT_EQ(err.status, 400);
+    }
+  }
+}
+
 // options.num_ctx is the request's context window: it caps what the answer
 // may use, and a prompt plus num_predict beyond it is a 400 naming both.
 TEST(OllamaRequest, NumCtxCapsTheContext) {
