@@ -144,8 +144,8 @@ Engine::Engine(Engine&&) noexcept = default;
 
 const Model& Engine::model() const {
   if (!model_)
-    throw Error("no local model: generation runs on the endpoint " + remote_->base_url() +
-                " (model and weight details are the server's)");
+    throw Error("no local model: the endpoint option sends generation to " + remote_->base_url() +
+                " (the weights are that server's; unset endpoint to run the model here)");
   return *model_;
 }
 

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "hub/http.h"
 #include "qwen3/endpoint.h"
 #include "qwen3/error.h"
 #include "qwen3/vocab.h"
@@ -24,13 +24,6 @@ constexpr long kModelsTimeoutS = 30;  // GET /models: a small answer
 // A stream silent this long is given up (a long prompt's prefill in a busy
 // server's queue sends nothing, so this is generous).
 constexpr long kStallTimeoutS = 600;
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl could not be initialised");
-  });
-}
 
 // "http://h:8000", "http://h:8000/", "http://h:8000/v1/" -> "http://h:8000/v1".
 std::string base_of(std::string url) {
@@ -68,7 +61,7 @@ std::string error_text(const std::string& body) {
 class Request {
  public:
   Request(const std::string& url, const std::string& api_key, long connect_timeout_s) : url_(url) {
-    global_init();
+    hub::detail::global_init();
     curl_ = curl_easy_init();
     if (!curl_) throw Error("libcurl could not start a request");
     curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
@@ -110,7 +103,8 @@ class Request {
     if (rc == CURLE_OPERATION_TIMEDOUT && status_ != 0)
       throw Error("the endpoint " + url_ + " stopped answering: " + (errbuf_[0] ? one_line(errbuf_) : "timed out"));
     if (rc != CURLE_OK)
-      throw Error("cannot reach the endpoint " + url_ + ": " + (errbuf_[0] ? one_line(errbuf_) : curl_easy_strerror(rc)));
+      throw Error("cannot reach the endpoint " + url_ + ": " +
+                  (errbuf_[0] ? one_line(errbuf_) : curl_easy_strerror(rc)));
     if (status_ == 200) return;
     if (status_ == 401 || status_ == 403)
       throw Error("the endpoint " + url_ + " refused the request (HTTP " + std::to_string(status_) + ": " +
@@ -277,14 +271,17 @@ RemoteBackend::RemoteBackend(EndpointOptions options) : options_(std::move(optio
   const Json* chosen = nullptr;
   std::string names;
   for (const Json& m : *data) {
-    const std::string id = m.is_object() ? m.value("id", "") : "";
+    if (!m.is_object() || !m.contains("id") || !m["id"].is_string()) continue;
+    const std::string id = m["id"].get<std::string>();
     names += (names.empty() ? "" : ", ") + id;
     if (!chosen && (options_.model.empty() || id == options_.model)) chosen = &m;
   }
+  if (!chosen && names.empty())
+    throw Error("the endpoint " + base_ + " lists no model at /models (is it an OpenAI-compatible server?)");
   if (!chosen)
-    throw Error("endpoint_model = \"" + options_.model + "\" is not served by " + base_ + " (it serves: " +
-                one_line(names) + ")");
-  if (options_.model.empty()) options_.model = chosen->value("id", "");
+    throw Error("endpoint_model = \"" + options_.model + "\" is not served by " + base_ +
+                " (it serves: " + one_line(names) + ")");
+  if (options_.model.empty()) options_.model = (*chosen)["id"].get<std::string>();
   if (options_.context <= 0) {
     const auto len = chosen->find("max_model_len");
     options_.context = len != chosen->end() && len->is_number_integer() && len->get<std::int64_t>() > 0
@@ -334,8 +331,8 @@ GenerationResult RemoteBackend::generate(const Tokenizer& tokenizer, std::span<c
     const int room = options_.context - static_cast<int>(sent.size());
     const int max_tokens = std::min(options.sampling.max_new_tokens - produced, room);
     if (max_tokens <= 0) {
-      g.end(FinishReason::Context, "the context of " + std::to_string(options_.context) +
-                                       " tokens is full (the endpoint's max_model_len)");
+      g.end(FinishReason::Context,
+            "the context of " + std::to_string(options_.context) + " tokens is full (the endpoint's max_model_len)");
       break;
     }
     const std::string body =
@@ -382,10 +379,12 @@ GenerationResult RemoteBackend::generate(const Tokenizer& tokenizer, std::span<c
                   (events.done() ? "" : " (the connection closed early)"));
     const int now = static_cast<int>(g.result().ids.size());
     if (finish == "length" && now < options.sampling.max_new_tokens && max_tokens == room)
-      g.end(FinishReason::Context, "the context of " + std::to_string(options_.context) +
-                                       " tokens is full (the endpoint's max_model_len)");
+      g.end(FinishReason::Context,
+            "the context of " + std::to_string(options_.context) + " tokens is full (the endpoint's max_model_len)");
     else if (finish == "length")
       g.end(FinishReason::Length);
+    else if (finish == "abort" || finish == "error")
+      throw Error("the endpoint " + base_ + " aborted the reply (finish_reason \"" + one_line(finish) + "\")");
     else if (finish == "repetition")
       g.end(FinishReason::Repetition, "the endpoint's repetition guard ended the reply");
     else

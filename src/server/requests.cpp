@@ -446,7 +446,8 @@ Prepared prepare_completion(const Engine& engine, const Settings& defaults, cons
   p.options.raw_text = true;
   logit_bias(body, p.options, engine.tokenizer().vocab_size());
   allowed_token_ids(engine, body, p);
-  p.return_token_ids = get_bool(body, "return_token_ids", false);
+  // A front (an engine on an endpoint) streams text without ids: it has none to return.
+  p.return_token_ids = get_bool(body, "return_token_ids", false) && !engine.remote();
   p.options.logprobs = p.top_logprobs;
   fit_context(p, layer, limits, "prompt");
   return p;

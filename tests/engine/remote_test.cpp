@@ -21,7 +21,7 @@
 #include "qwen3/endpoint.h"
 #include "qwen3/server.h"
 #include "qwen3/vocab.h"
-#include "server/server_fixture.h"
+#include "server/running_server.h"
 
 namespace qwen3 {
 namespace {
@@ -48,38 +48,10 @@ const Engine& backend_engine() {
   return engine;
 }
 
-// A server on a free port of 127.0.0.1 until the end of the scope; its
-// request log is kept.
-class Running {
+// A qwen3 serve on the backend engine (or another).
+class Running : public test::RunningServer {
  public:
-  explicit Running(const Engine& engine, ServerOptions o = {}) {
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      log_.push_back(line);
-    };
-    server_ = std::make_unique<Server>(engine, o);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Running() {
-    server_->stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int port() const { return port_; }
-  std::vector<std::string> log() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return log_;
-  }
-
- private:
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> log_;
+  explicit Running(const Engine& engine, ServerOptions o = {}) : RunningServer(std::move(o), engine) {}
 };
 
 std::vector<std::string> completion_lines(const std::vector<std::string>& log) {
@@ -90,8 +62,8 @@ std::vector<std::string> completion_lines(const std::vector<std::string>& log) {
 }
 
 Json generate(std::vector<std::string> extra, const std::vector<std::string>& env = {}) {
-  std::vector<std::string> args = {"generate", "--model",          fixture(), "--prompt", "Tell me about cats", "--seed",
-                                   "5",        "--max-new-tokens", "32",      "--json"};
+  std::vector<std::string> args = {"generate", "--model", fixture(),          "--prompt", "Tell me about cats",
+                                   "--seed",   "5",       "--max-new-tokens", "32",       "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_qwen3(args, "", env);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -124,6 +96,22 @@ TEST(RemoteCli, GenerateGivesTheSameReplyAsTheLocalModel) {
   const auto lines = completion_lines(server.log());
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find(" 200 "), std::string::npos) << lines[0];
+}
+
+TEST(RemoteCli, RawIdsGiveTheSameIdsAsTheLocalModel) {
+  Running server(backend_engine());
+  auto ids = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"generate",     "--model",          fixture(),
+                                     "--prompt-ids", "9707,1879,11",     "--greedy",
+                                     "--json",       "--max-new-tokens", "12"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_qwen3(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return r.status == 0 ? Json::parse(r.out)["ids"] : Json();
+  };
+  const Json local = ids({"--ctx", "512"});
+  EXPECT_EQ(local.size(), 12u);
+  EXPECT_EQ(ids({"--endpoint", server.url()}), local);
 }
 
 TEST(RemoteCli, ChatGivesTheSameRepliesAsTheLocalModelTurnAfterTurn) {
@@ -187,8 +175,9 @@ TEST(RemoteServe, AcceptsAllowedTokenIdsAndReturnsTokenIds) {
   Running server(backend_engine());
   httplib::Client c("127.0.0.1", server.port());
   const std::vector<int> allowed = {9707, 1879, 11, 13, 220, 151645};
-  Json body{{"prompt", "Hello"},      {"max_tokens", 12},          {"seed", 3}, {"ignore_eos", true},
-            {"allowed_token_ids", allowed}, {"return_token_ids", true}};
+  Json body{
+      {"prompt", "Hello"},       {"max_tokens", 12}, {"seed", 3}, {"ignore_eos", true}, {"allowed_token_ids", allowed},
+      {"return_token_ids", true}};
   auto r = c.Post("/v1/completions", body.dump(), "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -224,13 +213,28 @@ std::vector<TokenId> thinking_prompt(const Tokenizer& tok) {
   return tok.encode("<|im_start|>user\nWhy is the sky blue?<|im_end|>\n<|im_start|>assistant\n<think>\n");
 }
 
+// The thinking preset with this seed and length.
+GenerationOptions thinking_options(std::uint64_t seed, int max_new_tokens) {
+  GenerationOptions options = backend_engine().options_for(SamplingMode::Thinking);
+  options.sampling.seed = seed;
+  options.sampling.max_new_tokens = max_new_tokens;
+  return options;
+}
+
+// Settings as `qwen3 serve --model <fixture> --endpoint URL --repetition-guard 0`.
+Settings front_settings(const std::string& url) {
+  SettingsSources sources;
+  sources.command_line.model = fixture();  // the tokenizer and template
+  sources.command_line.endpoint = url;
+  sources.command_line.repetition_guard = 0;
+  return resolve(sources);
+}
+
 TEST(RemoteBackend, TheThinkingBudgetStopsTheFirstRequestAndContinuesInASecond) {
   Running server(backend_engine());
   const Engine& engine = backend_engine();
   const auto prompt = thinking_prompt(engine.tokenizer());
-  GenerationOptions options = engine.options_for(SamplingMode::Thinking);
-  options.sampling.seed = 21;
-  options.sampling.max_new_tokens = 60;
+  GenerationOptions options = thinking_options(21, 60);
   options.thinking_budget = 6;
 
   ModelRunner runner(engine.model());
@@ -269,16 +273,16 @@ TEST(RemoteBackend, TheThinkingBudgetStopsTheFirstRequestAndContinuesInASecond) 
   // client, which stops reading once it has all 60 tokens.)
   const std::string second = " 200 " + std::to_string(prompt.size() + head) + "+";
   EXPECT_TRUE(lines[0].find(second) != std::string::npos || lines[1].find(second) != std::string::npos)
-      << second << "\n" << lines[0] << "\n" << lines[1];
+      << second << "\n"
+      << lines[0] << "\n"
+      << lines[1];
 }
 
 TEST(RemoteBackend, ReasoningIsSplitByTokenIdAsLocally) {
   Running server(backend_engine());
   const Engine& engine = backend_engine();
   const auto prompt = thinking_prompt(engine.tokenizer());
-  GenerationOptions options = engine.options_for(SamplingMode::Thinking);
-  options.sampling.seed = 4;
-  options.sampling.max_new_tokens = 30;
+  GenerationOptions options = thinking_options(4, 30);
   // A bias on </think> closes the block after some reasoning: the first
   // bias (of a few) with which the local model does.
   ModelRunner runner(engine.model());
@@ -374,18 +378,13 @@ TEST(RemoteCli, AnUnknownEndpointModelNamesTheServedOnes) {
 // `qwen3 serve --endpoint`: a front with the same API, generating on another server.
 TEST(RemoteServe, AFrontAnswersAsTheServerItFronts) {
   Running backend(backend_engine());
-  SettingsSources sources;
-  sources.command_line.model = fixture();  // the tokenizer and template
-  sources.command_line.endpoint = backend.url();
-  sources.command_line.repetition_guard = 0;
-  const Engine front_engine(resolve(sources));
+  const Engine front_engine(front_settings(backend.url()));
   ASSERT_NE(front_engine.remote(), nullptr);
   EXPECT_EQ(front_engine.remote()->context_length(), 512);
   Running front(front_engine);
 
-  const Json body{{"messages", {{{"role", "user"}, {"content", "What is a prime number?"}}}},
-                  {"max_tokens", 24},
-                  {"seed", 13}};
+  const Json body{
+      {"messages", {{{"role", "user"}, {"content", "What is a prime number?"}}}}, {"max_tokens", 24}, {"seed", 13}};
   httplib::Client direct("127.0.0.1", backend.port()), fronted("127.0.0.1", front.port());
   direct.set_read_timeout(60);
   fronted.set_read_timeout(60);
@@ -417,13 +416,33 @@ TEST(RemoteServe, AFrontAnswersAsTheServerItFronts) {
   EXPECT_EQ(Json::parse(models->body)["data"][0]["id"], "tiny-qwen3-a");
 }
 
+// A server that returns text and no ids (here: a front, which has none; as
+// SGLang's and llama-server's completions): the text is re-tokenized, and
+// the reasoning and answer are the same.
+TEST(RemoteServe, TextWithoutIdsIsSplitTheSame) {
+  Running backend(backend_engine());
+  const Engine front_engine(front_settings(backend.url()));
+  Running front(front_engine);
+
+  const Engine& engine = backend_engine();
+  const auto prompt = thinking_prompt(engine.tokenizer());
+  GenerationOptions options = thinking_options(4, 30);
+  options.logit_bias = {{token::kThinkEnd, 40.0f}};
+  const GenerationResult direct = RemoteBackend({.url = backend.url()}).generate(engine.tokenizer(), prompt, options);
+  const GenerationResult text = RemoteBackend({.url = front.url()}).generate(engine.tokenizer(), prompt, options);
+  EXPECT_EQ(text.reasoning, direct.reasoning);
+  EXPECT_EQ(text.content, direct.content);
+  EXPECT_EQ(text.thinking_state, direct.thinking_state);
+  EXPECT_EQ(engine.tokenizer().decode(text.ids), engine.tokenizer().decode(direct.ids));
+}
+
 TEST(RemoteCli, ServeWithAnEndpointStartsAsAFront) {
   Running backend(backend_engine());
   // `qwen3 serve --endpoint URL --port P` in a child, stopped by SIGTERM.
   const std::string log = (std::filesystem::temp_directory_path() / "qwen3-front.log").string();
   const std::string cmd = test::shell_quote(test::qwen3_bin().string()) + " serve --model " +
-                          test::shell_quote(fixture()) + " --endpoint " + backend.url() +
-                          " --port 0 > /dev/null 2> " + test::shell_quote(log) + " & echo $!";
+                          test::shell_quote(fixture()) + " --endpoint " + backend.url() + " --port 0 > /dev/null 2> " +
+                          test::shell_quote(log) + " & echo $!";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   long pid = 0;
