@@ -240,7 +240,7 @@ void visit_general(S& s, Visitor&& v) {
     s.endpoint_model);
   v(OptionInfo{"api_key", "KEY",
                "API key: sent to the endpoint as \"Authorization: Bearer KEY\"; serve requires it from its clients "
-               "(but on GET /health). Never shown",
+               "(except GET /health). Never shown",
                OptionGroup::Endpoint},
     s.api_key);
 }
