@@ -96,6 +96,9 @@ struct GeneralFields {
   W<bool> ignore_eos;                        // keep going past <|im_end|> (fixed-length runs)
   W<int> repetition_guard;                   // end when a cycle of tokens repeats this many times; 0: off
   W<int> repetition_min_period;              // the shortest cycle (in tokens) the guard looks for
+  W<std::string> endpoint;        // an OpenAI-compatible server that generates (vLLM, SGLang, qwen3 serve); "": here
+  W<std::string> endpoint_model;  // the model name sent to it; "": the first its /v1/models lists
+  W<std::string> api_key;         // sent to the endpoint as a Bearer token; `serve` also requires it. Never shown
 };
 
 struct Settings : GeneralFields<Setting> {
@@ -143,6 +146,7 @@ enum class OptionGroup {
   Run,          // device, dtype, kv_dtype, threads, ctx
   Generation,   // thinking, budget, English-only, stop strings, ignore_eos
   Sampling,     // a preset's parameters
+  Endpoint,     // endpoint, endpoint_model, api_key: generation on a remote server
 };
 
 // What the user sees of an option. Converts to its key, so a visitor may
@@ -231,6 +235,20 @@ void visit_general(S& s, Visitor&& v) {
   v(OptionInfo{"repetition_min_period", "N", "The shortest cycle the repetition guard looks for, in tokens, 1..512 (4)",
                OptionGroup::Generation},
     s.repetition_min_period);
+  v(OptionInfo{"endpoint", "URL",
+               "Generate on this OpenAI-compatible server (vLLM, SGLang, llama-server, qwen3 serve: "
+               "http://HOST:PORT[/v1]); qwen3 renders the prompt and applies the rest (docs/scale-out.md)",
+               OptionGroup::Endpoint},
+    s.endpoint);
+  v(OptionInfo{"endpoint_model", "NAME",
+               "The model name sent to the endpoint (default: the first one its /v1/models lists)",
+               OptionGroup::Endpoint},
+    s.endpoint_model);
+  v(OptionInfo{"api_key", "KEY",
+               "API key: sent to the endpoint as \"Authorization: Bearer KEY\"; serve requires it from its clients "
+               "(except GET /health). Never shown",
+               OptionGroup::Endpoint},
+    s.api_key);
 }
 
 // v(info, member) for each parameter of a preset, with validate()'s names.

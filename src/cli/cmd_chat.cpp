@@ -61,8 +61,8 @@ class ChatSession {
   ChatSession(const Engine& engine, const ChatFlags& flags)
       : engine_(engine),
         flags_(flags),
-        runner_(engine.model()),
-        chat_(runner_, engine.tokenizer(), engine.chat_template()),
+        backend_(engine.backend()),
+        chat_(*backend_, engine.tokenizer(), engine.chat_template()),
         thinking_(engine.enable_thinking()) {
     const std::string system = read_text_argument(flags.system, "--system");
     if (!system.empty()) chat_.history().push_back(ChatMessage{Role::System, system, std::nullopt, {}, ""});
@@ -127,7 +127,7 @@ class ChatSession {
  private:
   const Engine& engine_;
   const ChatFlags& flags_;
-  ModelRunner runner_;
+  std::unique_ptr<Backend> backend_;  // this process's model, or the endpoint
   Chat chat_;
   std::optional<bool> thinking_;
 };

@@ -58,8 +58,8 @@ void run_raw(GenerateFlags flags) {
   options.ignore_eos = true;
   options.thinking_budget.reset();
   options.stop.clear();
-  ModelRunner runner(engine.model());
-  const GenerationResult result = generate(runner, engine.tokenizer(), prompt, options);
+  const auto backend = engine.backend();
+  const GenerationResult result = backend->generate(engine.tokenizer(), prompt, options);
   const RunReport report{mode, options, engine.settings().english_only.value};
   if (flags.json) {
     std::cout << dump_json({{"ids", result.ids}, {"seed", result.seed}}) << "\n";
@@ -85,8 +85,8 @@ void run_chat(GenerateFlags flags) {
   print_warnings(options, mode);
   const RunReport report{mode, options, engine.settings().english_only.value};
 
-  ModelRunner runner(engine.model());
-  Chat chat(runner, engine.tokenizer(), engine.chat_template());
+  const auto backend = engine.backend();  // this process's model, or the endpoint
+  Chat chat(*backend, engine.tokenizer(), engine.chat_template());
   ReplyPrinter printer(std::cout, isatty(STDOUT_FILENO), flags.hide_thinking);
   PieceCallback stream;
   if (flags.json_stream)

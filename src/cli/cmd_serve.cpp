@@ -1,7 +1,8 @@
 // `qwen3 serve`: the OpenAI- and Ollama-compatible HTTP server
 // (qwen3/server.h, docs/server.md). The options model gives every request's
 // defaults; SIGINT/SIGTERM stop accepting, let the requests in flight
-// finish, then exit.
+// finish, then exit. With --endpoint it is a front for that server
+// (docs/scale-out.md): the same API, generation there.
 #include <pthread.h>
 #include <signal.h>
 
@@ -11,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/options_flags.h"
+#include "qwen3/endpoint.h"
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 #include "qwen3/server.h"
@@ -24,8 +26,6 @@ struct ServeFlags {
 };
 
 void run(ServeFlags flags) {
-  if (flags.server.api_key.empty())
-    if (const char* key = std::getenv("QWEN3_API_KEY"); key && *key) flags.server.api_key = key;
   check_log_format(flags.server.log_format);
   // Signals go to one watcher thread (every thread started from here on
   // inherits the mask); a peer closing its socket is not a reason to die.
@@ -38,10 +38,17 @@ void run(ServeFlags flags) {
 
   const Engine engine(resolve_options(flags.options));
   for (const auto& w : engine.settings().warnings()) std::cerr << "qwen3: warning: " << w << "\n";
+  // The options' api_key: required from clients (and sent on to an endpoint).
+  flags.server.api_key = engine.settings().api_key.value;
   Server server(engine, flags.server);
   const int port = server.bind();
-  std::cerr << "qwen3 serve: listening on http://" << flags.server.host << ":" << port << " (" << flags.server.parallel
-            << " slots, context " << engine.model().options().ctx << " tokens each; Ctrl-C stops)" << std::endl;
+  std::cerr << "qwen3 serve: listening on http://" << flags.server.host << ":" << port << " (";
+  if (engine.remote())
+    std::cerr << "a front for " << engine.remote()->base_url() << ", model " << engine.remote()->model() << ", "
+              << flags.server.parallel << " requests at once";
+  else
+    std::cerr << flags.server.parallel << " slots, context " << engine.model().options().ctx << " tokens each";
+  std::cerr << "; Ctrl-C stops)" << std::endl;
 
   std::thread watcher([&server, stop_signals] {
     int sig = 0;
@@ -72,9 +79,6 @@ const CommandRegistration registration("serve", [](CLI::App& program) {
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--prefill-tokens", s.prefill_tokens, "Prompt tokens computed per step between decode steps (256)")
       ->check(CLI::Range(1, 1 << 20));
-  cmd->add_option("--api-key", s.api_key,
-                  "Require \"Authorization: Bearer KEY\" on every request but GET /health (or QWEN3_API_KEY)")
-      ->type_name("KEY");
   cmd->add_option("--log-format", s.log_format, "The request log on stderr: text or json (text)")->type_name("FORMAT");
   cmd->add_option("--max-body", s.max_body_bytes, "Largest request body in bytes; larger: 413 (8 MiB)")
       ->type_name("BYTES");

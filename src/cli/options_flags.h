@@ -20,9 +20,9 @@ struct OptionFlags {
 };
 
 // The groups every generating command offers, and the model-running ones.
-inline constexpr std::initializer_list<OptionGroup> kAllOptions = {OptionGroup::Model,       OptionGroup::Tokenizer,
-                                                                   OptionGroup::ModelConfig, OptionGroup::Run,
-                                                                   OptionGroup::Generation,  OptionGroup::Sampling};
+inline constexpr std::initializer_list<OptionGroup> kAllOptions = {
+    OptionGroup::Model,      OptionGroup::Tokenizer, OptionGroup::ModelConfig, OptionGroup::Run,
+    OptionGroup::Generation, OptionGroup::Sampling,  OptionGroup::Endpoint};
 inline constexpr std::initializer_list<OptionGroup> kModelOptions = {OptionGroup::Model, OptionGroup::ModelConfig,
                                                                      OptionGroup::Run};
 inline constexpr std::initializer_list<OptionGroup> kModelAndTokenizerOptions = {

@@ -20,7 +20,13 @@ SamplingMode mode_of(const ChatRequest& request, std::optional<int> thinking_bud
 }
 
 Chat::Chat(LanguageModel& model, const Tokenizer& tokenizer, ChatTemplate chat_template)
-    : model_(&model), tokenizer_(&tokenizer), template_(std::move(chat_template)) {}
+    : local_(std::make_shared<LocalBackend>(model)),
+      backend_(local_.get()),
+      tokenizer_(&tokenizer),
+      template_(std::move(chat_template)) {}
+
+Chat::Chat(Backend& backend, const Tokenizer& tokenizer, ChatTemplate chat_template)
+    : backend_(&backend), tokenizer_(&tokenizer), template_(std::move(chat_template)) {}
 
 std::vector<TokenId> Chat::prompt_ids(ChatRequest request, const GenerationOptions& options) const {
   const ChatRequest effective = effective_request(std::move(request), options.thinking_budget);
@@ -32,7 +38,7 @@ std::vector<TokenId> Chat::prompt_ids(ChatRequest request, const GenerationOptio
 
 GenerationResult Chat::reply(ChatRequest request, const GenerationOptions& options, const PieceCallback& on_piece) {
   const auto ids = prompt_ids(std::move(request), options);
-  return generate(*model_, *tokenizer_, ids, options, on_piece);
+  return backend_->generate(*tokenizer_, ids, options, on_piece);
 }
 
 GenerationResult Chat::say(const std::string& user_text, std::optional<bool> enable_thinking,
@@ -50,7 +56,7 @@ GenerationResult Chat::say(const std::string& user_text, std::optional<bool> ena
 
   // Room for the reply: drop the oldest turns (never a leading system
   // message, never the new one) until the prompt leaves it.
-  const int ctx = model_->context_length();
+  const int ctx = backend_->context_length();
   const int room = std::max(1, std::min(options.sampling.max_new_tokens, ctx / 4));
   const std::size_t first = !request.messages.empty() && request.messages.front().role == Role::System ? 1 : 0;
   int dropped = 0;
@@ -65,7 +71,7 @@ GenerationResult Chat::say(const std::string& user_text, std::optional<bool> ena
   }
 
   // The prompt is rendered and tokenized once; on error the history is unchanged.
-  auto result = generate(*model_, *tokenizer_, ids, options, on_piece);
+  auto result = backend_->generate(*tokenizer_, ids, options, on_piece);
   result.dropped_messages = dropped;
   if (result.finish_reason == FinishReason::Cancelled) return result;  // a cancelled answer is not kept
   history_.erase(history_.begin() + static_cast<std::ptrdiff_t>(first),

@@ -233,7 +233,25 @@ bool Generation::repeating() {
   return false;
 }
 
-bool Generation::accept_logits() {
+bool Generation::accept_logits() { return advance(std::nullopt); }
+
+bool Generation::accept_token(TokenId id) {
+  if (!finished_ && (id < 0 || id >= tokenizer_->vocab_size()))
+    throw Error("the endpoint returned token id " + std::to_string(id) +
+                ", which is not a token: expected ids from 0 to " + std::to_string(tokenizer_->vocab_size() - 1) +
+                " (is it serving another model?)");
+  return advance(id);
+}
+
+void Generation::end(FinishReason reason, std::string message) {
+  if (finished_) return;
+  result_.finish_reason = reason;
+  result_.message = std::move(message);
+  finish();
+}
+
+// One step: `given` (a remote server's sample) or a sample from logits().
+bool Generation::advance(std::optional<TokenId> given) {
   if (finished_) return true;
   const int ctx = model_->context_length();
   // The sampler sees only real tokens: padding rows can never be drawn.
@@ -253,13 +271,15 @@ bool Generation::accept_logits() {
       step = tokenizer_->encode(options_.budget_stop_text);
       step.resize(std::min<std::size_t>(step.size(), options_.sampling.max_new_tokens - produced));
     } else {
-      for (const auto& [id, bias] : options_.logit_bias) {
-        float& logit = sampled[static_cast<std::size_t>(id)];
-        logit = bias <= -100 ? -std::numeric_limits<float>::infinity() : logit + bias;
+      if (!given) {
+        for (const auto& [id, bias] : options_.logit_bias) {
+          float& logit = sampled[static_cast<std::size_t>(id)];
+          logit = bias <= -100 ? -std::numeric_limits<float>::infinity() : logit + bias;
+        }
+        // The model's own distribution, before sample() penalises the logits in place.
+        if (options_.logprobs) raw_logits_.assign(sampled.begin(), sampled.end());
       }
-      // The model's own distribution, before sample() penalises the logits in place.
-      if (options_.logprobs) raw_logits_.assign(sampled.begin(), sampled.end());
-      const TokenId next = sampler_->sample(sampled);
+      const TokenId next = given ? *given : sampler_->sample(sampled);
       if (produced == 0) {
         first_token_ns_ = now_ns();
         result_.usage.time_to_first_token_ms = static_cast<double>(first_token_ns_ - start_ns_) / 1e6;
@@ -268,7 +288,7 @@ bool Generation::accept_logits() {
         result_.finish_reason = FinishReason::Stop;
         break;
       }
-      if (options_.logprobs) record_logprobs(next);
+      if (options_.logprobs && !given) record_logprobs(next);
       step.push_back(next);
     }
     if (step.empty()) continue;

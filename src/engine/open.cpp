@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "common/gguf.h"
+#include "qwen3/endpoint.h"
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 #include "qwen3/hub.h"
@@ -127,7 +128,12 @@ struct Engine::Masks {
 };
 
 Engine::Engine(Settings settings) : settings_(std::move(settings)), masks_(std::make_unique<Masks>()) {
-  model_ = open_model(settings_);
+  if (settings_.endpoint.value.empty())
+    model_ = open_model(settings_);
+  else
+    remote_ = std::make_unique<RemoteBackend>(
+        EndpointOptions{settings_.endpoint.value, settings_.api_key.value, settings_.endpoint_model.value,
+                        settings_.ctx.source == Source::Builtin ? 0 : settings_.ctx.value});
   tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::load(tokenizer_dir(settings_)));
   template_ = std::make_unique<ChatTemplate>(chat_template_for(settings_));
   if (settings_.english_only.value != "off")
@@ -135,6 +141,35 @@ Engine::Engine(Settings settings) : settings_(std::move(settings)), masks_(std::
 }
 
 Engine::Engine(Engine&&) noexcept = default;
+
+const Model& Engine::model() const {
+  if (!model_)
+    throw Error("no local model: the endpoint option sends generation to " + remote_->base_url() +
+                " (the weights are that server's; unset endpoint to run the model here)");
+  return *model_;
+}
+
+namespace {
+// A ModelRunner that owns nothing else: a conversation's KV cache.
+class RunnerBackend final : public Backend {
+ public:
+  explicit RunnerBackend(const Model& model) : runner_(model), local_(runner_) {}
+  int context_length() const override { return local_.context_length(); }
+  GenerationResult generate(const Tokenizer& tokenizer, std::span<const TokenId> prompt,
+                            const GenerationOptions& options, const PieceCallback& on_piece) override {
+    return local_.generate(tokenizer, prompt, options, on_piece);
+  }
+
+ private:
+  ModelRunner runner_;
+  LocalBackend local_;
+};
+}  // namespace
+
+std::unique_ptr<Backend> Engine::backend() const {
+  if (remote_) return std::make_unique<RemoteBackend>(*remote_);
+  return std::make_unique<RunnerBackend>(*model_);
+}
 Engine::~Engine() = default;
 
 std::optional<bool> Engine::enable_thinking() const { return enable_thinking(settings_); }

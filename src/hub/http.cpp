@@ -13,13 +13,6 @@ namespace {
 constexpr std::size_t kMaxKeptBody = 64 * 1024;
 constexpr int kMaxRelativeRedirects = 5;
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl could not be initialised");
-  });
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -161,6 +154,13 @@ class Request {
 };
 
 }  // namespace
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error("libcurl could not be initialised");
+  });
+}
 
 std::string Response::header(std::string_view name) const {
   auto it = headers.find(std::string(name));

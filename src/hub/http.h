@@ -53,6 +53,9 @@ struct Client {
                     const std::function<void(const char* data, std::size_t size)>& on_data) const;
 };
 
+// curl_global_init, once per process (thread-safe); every libcurl user calls it first.
+void global_init();
+
 // "%2F" for '/' and every byte outside A-Z a-z 0-9 - _ . ~ (keep_slash: '/' kept).
 std::string url_escape(std::string_view text, bool keep_slash);
 

@@ -239,13 +239,16 @@ class OpenAICompletion final : public Reply {
       Json body = base("text_completion");
       body["choices"] = Json::array(
           {choice(asm_.reasoning + asm_.content, asm_.logprobs, offset, openai_finish_reason(job.result(), false))});
+      if (c_.return_token_ids) body["choices"][0]["token_ids"] = job.result().ids;
       body["usage"] = usage_json(job.result());
       return dump(body);
     }
     std::string out;
-    if (!d.content.empty() || !d.reasoning.empty()) {
+    const bool ids = c_.return_token_ids && !e.ids.empty();
+    if (!d.content.empty() || !d.reasoning.empty() || (ids && e.type != JobEvent::Type::Done)) {
       Json j = base("text_completion");
       j["choices"] = Json::array({choice(d.reasoning + d.content, d.logprobs, offset_, std::nullopt)});
+      if (c_.return_token_ids) j["choices"][0]["token_ids"] = e.ids;
       out += "data: " + dump(j) + "\n\n";
     }
     if (e.type != JobEvent::Type::Done) return out;
@@ -253,6 +256,8 @@ class OpenAICompletion final : public Reply {
       return out + "data: " + dump(openai_error(500, job.error(), "", "server_error")) + "\n\n" + "data: [DONE]\n\n";
     Json j = base("text_completion");
     j["choices"] = Json::array({choice("", {}, offset_, openai_finish_reason(job.result(), false))});
+    // The Done event's ids (their text, if any, went in the chunk above).
+    if (c_.return_token_ids && out.empty()) j["choices"][0]["token_ids"] = e.ids;
     out += "data: " + dump(j) + "\n\n";
     if (c_.include_usage) {
       Json u = base("text_completion");

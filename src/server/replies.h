@@ -23,6 +23,7 @@ struct ReplyContext {
   std::optional<int> top_logprobs;
   bool tools = false;
   SamplingMode mode = SamplingMode::Thinking;
+  bool return_token_ids = false;  // completions: each choice has the ids it carries (vLLM's token_ids)
 };
 
 class Reply {

@@ -307,6 +307,30 @@ void logit_bias(const Json& body, GenerationOptions& options, int vocab) {
   }
 }
 
+// vLLM's allowed_token_ids: only these ids can be generated (within the
+// English-only set too, when the request has one).
+void allowed_token_ids(const Engine& engine, const Json& body, Prepared& p) {
+  const Json* list = find(body, "allowed_token_ids");
+  if (!list) return;
+  if (!list->is_array() || list->empty())
+    bad("allowed_token_ids", "expected a non-empty array of token ids (got " + list->dump().substr(0, 40) + ")");
+  const int vocab = engine.tokenizer().vocab_size();
+  const int rows = engine.remote() ? vocab : static_cast<int>(engine.model().config().vocab_size);
+  std::vector<std::uint8_t> allowed(static_cast<std::size_t>(rows), 0);
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    int id = -1;
+    if (!from_json((*list)[i], id) || id < 0 || id >= vocab)
+      bad("allowed_token_ids[" + std::to_string(i) + "]", "expected a token id from 0 to " + std::to_string(vocab - 1));
+    if (!p.options.allowed || p.options.allowed->allows(id)) allowed[static_cast<std::size_t>(id)] = 1;
+  }
+  std::vector<TokenId> ids;
+  for (int id = 0; id < rows; ++id)
+    if (allowed[static_cast<std::size_t>(id)]) ids.push_back(id);
+  if (ids.empty()) bad("allowed_token_ids", "leaves no token to generate (none is in the English-only set)");
+  p.allowed = std::make_shared<const vocab::TokenMask>(std::move(allowed), std::move(ids));
+  p.options.allowed = p.allowed.get();
+}
+
 // The rendered chat prompt for `request` under settings `s`.
 void chat_prompt(const Engine& engine, const Settings& s, ChatRequest request, bool tools, Prepared& p) {
   request.enable_thinking = engine.enable_thinking(s);
@@ -387,6 +411,7 @@ Prepared prepare_chat(const Engine& engine, const Settings& defaults, const Json
   const Settings s = layer.apply(defaults);
   chat_prompt(engine, s, std::move(request), with_tools, p);
   logit_bias(body, p.options, engine.tokenizer().vocab_size());
+  allowed_token_ids(engine, body, p);
   p.options.logprobs = p.top_logprobs;
   fit_context(p, layer, limits, "messages");
   return p;
@@ -436,6 +461,9 @@ Prepared prepare_completion(const Engine& engine, const Settings& defaults, cons
   p.options = engine.options_for(p.mode, s);
   p.options.raw_text = true;
   logit_bias(body, p.options, engine.tokenizer().vocab_size());
+  allowed_token_ids(engine, body, p);
+  // A front (an engine on an endpoint) streams text without ids: it has none to return.
+  p.return_token_ids = get_bool(body, "return_token_ids", false) && !engine.remote();
   p.options.logprobs = p.top_logprobs;
   fit_context(p, layer, limits, "prompt");
   return p;

@@ -4,12 +4,14 @@
 // the engine takes the mode, preset and budget decisions, and every bad field
 // is an ApiError naming it.
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "qwen3/engine.h"
+#include "qwen3/vocab.h"
 
 namespace qwen3::server {
 
@@ -39,6 +41,9 @@ struct Prepared {
   std::optional<int> top_logprobs;  // logprobs asked (OpenAI): how many alternatives
   bool tools = false;               // <tool_call> blocks in the answer become tool calls
   bool raw = false;                 // a completion: the text as generated, no reasoning split
+  bool return_token_ids = false;    // vLLM's return_token_ids: each chunk says the ids it carries
+  // The request's own allowed set (vLLM's allowed_token_ids); options.allowed points into it.
+  std::shared_ptr<const vocab::TokenMask> allowed;
 };
 
 // The settings a request starts from: the engine's, with the server's own

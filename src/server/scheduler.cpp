@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "qwen3/endpoint.h"
 #include "qwen3/error.h"
 
 namespace qwen3::server {
@@ -14,8 +15,8 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 }
 }  // namespace
 
-Job::Job(std::vector<TokenId> prompt, GenerationOptions options)
-    : prompt_(std::move(prompt)), options_(std::move(options)), submitted_(Clock::now()) {}
+Job::Job(std::vector<TokenId> prompt, GenerationOptions options, std::shared_ptr<const void> keep)
+    : prompt_(std::move(prompt)), options_(std::move(options)), keep_(std::move(keep)), submitted_(Clock::now()) {}
 
 void Job::push(JobEvent event) {
   {
@@ -38,9 +39,13 @@ Scheduler::Scheduler(const Engine& engine, SchedulerOptions options) : engine_(&
   if (options_.queue < 0) throw Error("queue = " + std::to_string(options_.queue) + ": expected >= 0");
   if (options_.prefill_tokens < 1)
     throw Error("prefill_tokens = " + std::to_string(options_.prefill_tokens) + ": expected >= 1");
+  if (engine.remote()) {
+    for (int i = 0; i < options_.parallel; ++i) threads_.emplace_back([this] { remote_loop(); });
+    return;
+  }
   slots_.resize(static_cast<std::size_t>(options_.parallel));
   for (Slot& slot : slots_) slot.runner = std::make_unique<ModelRunner>(engine.model());
-  thread_ = std::thread([this] { loop(); });
+  threads_.emplace_back([this] { loop(); });
 }
 
 Scheduler::~Scheduler() {
@@ -49,13 +54,16 @@ Scheduler::~Scheduler() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  for (auto& thread : threads_) thread.join();
 }
 
-int Scheduler::context_length() const { return slots_.front().runner->context_length(); }
+int Scheduler::context_length() const {
+  return engine_->remote() ? engine_->remote()->context_length() : slots_.front().runner->context_length();
+}
 
-std::shared_ptr<Job> Scheduler::submit(std::vector<TokenId> prompt, GenerationOptions options) {
-  auto job = std::make_shared<Job>(std::move(prompt), std::move(options));
+std::shared_ptr<Job> Scheduler::submit(std::vector<TokenId> prompt, GenerationOptions options,
+                                       std::shared_ptr<const void> keep) {
+  auto job = std::make_shared<Job>(std::move(prompt), std::move(options), std::move(keep));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || static_cast<int>(queue_.size()) + stats_.active >= options_.parallel + options_.queue)
@@ -87,6 +95,56 @@ void Scheduler::loop() {
         finish(slot);
       }
     step();
+  }
+}
+
+void Scheduler::remote_loop() {
+  const std::unique_ptr<Backend> backend = engine_->backend();
+  for (;;) {
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and every job is done
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      stats_.queued = static_cast<int>(queue_.size());
+      ++stats_.active;
+    }
+    job->queue_ms_ = seconds_between(job->submitted_, Clock::now()) * 1000;
+    bool first = true;
+    auto on_piece = [&](const ReplyPiece& piece) {
+      if (first) {
+        first = false;
+        std::lock_guard<std::mutex> lock(mutex_);
+        stats_.ttft_seconds_sum += seconds_between(job->submitted_, Clock::now());
+        ++stats_.ttft_count;
+      }
+      job->push(JobEvent{JobEvent::Type::Piece, piece, {}, {}});
+      return !job->cancelled();
+    };
+    JobEvent done{JobEvent::Type::Done, {PieceKind::Content, ""}, {}, {}};
+    try {
+      if (job->options().logprobs) throw Error("logprobs are not available from a server on an endpoint");
+      // The pieces carry no ids (the backend streams text): a completion
+      // through this front says no token_ids, and its clients re-tokenize.
+      job->result_ = backend->generate(engine_->tokenizer(), job->prompt(), job->options(), on_piece);
+    } catch (const Error& e) {
+      job->error_ = e.what();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --stats_.active;
+      if (!job->error_.empty())
+        ++stats_.failed;
+      else if (job->result_.finish_reason == FinishReason::Cancelled)
+        ++stats_.cancelled;
+      else
+        ++stats_.completed;
+      stats_.prompt_tokens += job->prompt().size();
+      stats_.generated_tokens += job->result_.ids.size();
+    }
+    job->push(std::move(done));
   }
 }
 
@@ -125,10 +183,13 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Job> job) {
   slot.first_token_seen = false;
   Job* j = slot.job.get();
   auto on_piece = [this, &slot, j](const ReplyPiece& piece) {
-    JobEvent event{JobEvent::Type::Piece, piece, {}};
+    JobEvent event{JobEvent::Type::Piece, piece, {}, {}};
     const auto& logprobs = slot.generation->result().logprobs;
     event.logprobs.assign(logprobs.begin() + static_cast<std::ptrdiff_t>(j->logprobs_sent_), logprobs.end());
     j->logprobs_sent_ = logprobs.size();
+    const auto& ids = slot.generation->result().ids;
+    event.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(j->ids_sent_), ids.end());
+    j->ids_sent_ = ids.size();
     j->push(std::move(event));
     return !j->cancelled();
   };
@@ -146,11 +207,13 @@ void Scheduler::start(Slot& slot, std::shared_ptr<Job> job) {
 
 void Scheduler::finish(Slot& slot) {
   Job& job = *slot.job;
-  JobEvent done{JobEvent::Type::Done, {PieceKind::Content, ""}, {}};
+  JobEvent done{JobEvent::Type::Done, {PieceKind::Content, ""}, {}, {}};
   if (slot.generation) {
     job.result_ = slot.generation->result();
     const auto& logprobs = job.result_.logprobs;
     done.logprobs.assign(logprobs.begin() + static_cast<std::ptrdiff_t>(job.logprobs_sent_), logprobs.end());
+    const auto& ids = job.result_.ids;
+    done.ids.assign(ids.begin() + static_cast<std::ptrdiff_t>(job.ids_sent_), ids.end());
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);

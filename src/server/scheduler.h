@@ -6,7 +6,8 @@
 // long prompt is thus prefilled in chunks between decode steps. Requests wait
 // in a bounded queue; a new one takes the free slot whose cache shares the
 // longest prefix with its prompt (the next turn of a chat pays only for the
-// new tokens). A cancelled job leaves its slot at the next step.
+// new tokens). A cancelled job leaves its slot at the next step. With an
+// engine on an endpoint, the slots are remote requests instead.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -27,11 +28,13 @@ struct JobEvent {
   Type type = Type::Piece;
   ReplyPiece piece{PieceKind::Content, ""};
   std::vector<TokenLogprob> logprobs;  // of the tokens produced since the last event
+  std::vector<TokenId> ids;            // the tokens produced since the last event
 };
 
 class Job {
  public:
-  Job(std::vector<TokenId> prompt, GenerationOptions options);
+  // `keep` stays alive as long as the job (what options point into).
+  Job(std::vector<TokenId> prompt, GenerationOptions options, std::shared_ptr<const void> keep = {});
 
   // Blocks until there are events (or the timeout passes) and takes them.
   std::vector<JobEvent> wait(std::chrono::milliseconds timeout);
@@ -53,6 +56,7 @@ class Job {
 
   std::vector<TokenId> prompt_;
   GenerationOptions options_;
+  std::shared_ptr<const void> keep_;
   std::atomic<bool> cancelled_{false};
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -62,6 +66,7 @@ class Job {
   double queue_ms_ = 0;
   std::chrono::steady_clock::time_point submitted_;
   std::size_t logprobs_sent_ = 0;  // scheduler thread only
+  std::size_t ids_sent_ = 0;
 };
 
 struct SchedulerOptions {
@@ -92,7 +97,8 @@ class Scheduler {
   ~Scheduler();
 
   // Queues a job; nullptr when the queue is full. Throws nothing.
-  std::shared_ptr<Job> submit(std::vector<TokenId> prompt, GenerationOptions options);
+  std::shared_ptr<Job> submit(std::vector<TokenId> prompt, GenerationOptions options,
+                              std::shared_ptr<const void> keep = {});
   SchedulerStats stats() const;
   const SchedulerOptions& options() const { return options_; }
   int context_length() const;
@@ -107,6 +113,9 @@ class Scheduler {
   };
 
   void loop();
+  // An engine on an endpoint: `parallel` threads, each running one job at a
+  // time as a remote request (the server batches; nothing runs here).
+  void remote_loop();
   bool admit();  // a queued job into a free slot; false when none could
   void start(Slot& slot, std::shared_ptr<Job> job);
   void finish(Slot& slot);
@@ -121,7 +130,7 @@ class Scheduler {
   SchedulerStats stats_;
   std::uint64_t clock_ = 0;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace qwen3::server

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "qwen3/endpoint.h"
 #include "qwen3/error.h"
 #include "server/replies.h"
 #include "server/requests.h"
@@ -72,7 +73,8 @@ struct Server::Impl {
       throw Error("port = " + std::to_string(options.port) + ": expected 0 .. 65535");
     if (options.max_messages < 1)
       throw Error("max_messages = " + std::to_string(options.max_messages) + ": expected >= 1");
-    if (options.model_name.empty()) options.model_name = default_model_name(e.settings());
+    if (options.model_name.empty())
+      options.model_name = e.remote() ? e.remote()->model() : default_model_name(e.settings());
     if (!options.log) options.log = [](const std::string& line) { std::cerr << line << std::endl; };
     scheduler = std::make_unique<server::Scheduler>(
         engine, server::SchedulerOptions{options.parallel, options.queue, options.prefill_tokens});
@@ -110,9 +112,10 @@ struct Server::Impl {
   void run_job(server::Prepared p, server::Api api, httplib::Response& res) {
     t_record.prompt_tokens = static_cast<int>(p.prompt.size());
     server::ReplyContext context{
-        api, options.model_name, &engine.tokenizer(), p.stream, p.include_usage, p.top_logprobs, p.tools, p.mode};
+        api,    options.model_name, &engine.tokenizer(), p.stream, p.include_usage, p.top_logprobs, p.tools,
+        p.mode, p.return_token_ids};
     std::shared_ptr<server::Reply> reply = server::make_reply(context);
-    auto job = scheduler->submit(std::move(p.prompt), std::move(p.options));
+    auto job = scheduler->submit(std::move(p.prompt), std::move(p.options), std::move(p.allowed));
     if (!job) throw ApiError(503, "the server is busy: every slot is in use and the queue is full; retry later");
     res.status = 200;
     res.set_chunked_content_provider(
@@ -226,17 +229,21 @@ struct Server::Impl {
   }
 
   Json model_card() const {
+    Json card{{"id", options.model_name},
+              {"object", "model"},
+              {"created", 0},
+              {"owned_by", "qwen3"},
+              {"max_model_len", limits.context}};
+    if (engine.remote()) return card;  // the model's details are the endpoint's
     const ModelConfig& c = engine.model().config();
-    return Json{{"id", options.model_name},
-                {"object", "model"},
-                {"created", 0},
-                {"owned_by", "qwen3"},
-                {"max_model_len", limits.context},
-                {"num_hidden_layers", c.num_hidden_layers},
-                {"hidden_size", c.hidden_size}};
+    card["num_hidden_layers"] = c.num_hidden_layers;
+    card["hidden_size"] = c.hidden_size;
+    return card;
   }
 
   Json ollama_details() const {
+    if (engine.remote())
+      return Json{{"parent_model", ""}, {"format", "remote"}, {"family", "qwen3"}, {"families", {"qwen3"}}};
     char size[32];
     std::snprintf(size, sizeof size, "%.1fB",
                   static_cast<double>(engine.model().weight_bytes()) /
@@ -324,7 +331,7 @@ struct Server::Impl {
       Json m{{"name", options.model_name},
              {"model", options.model_name},
              {"modified_at", "1970-01-01T00:00:00Z"},
-             {"size", engine.model().weight_bytes()},
+             {"size", engine.remote() ? 0 : engine.model().weight_bytes()},
              {"digest", engine.chat_template().sha256()},
              {"details", ollama_details()}};
       res.set_content(dump(Json{{"models", Json::array({m})}}), "application/json");
@@ -335,13 +342,14 @@ struct Server::Impl {
         const std::string name = body.value("model", body.value("name", options.model_name));
         if (name != options.model_name && name != options.model_name + ":latest")
           throw ApiError(404, "model \"" + name + "\" not found", "model");
-        const ModelConfig& c = engine.model().config();
-        Json info{{"general.architecture", "qwen3"},
-                  {"qwen3.context_length", limits.context},
-                  {"qwen3.embedding_length", c.hidden_size},
-                  {"qwen3.block_count", c.num_hidden_layers},
-                  {"qwen3.attention.head_count", c.num_attention_heads},
-                  {"qwen3.attention.head_count_kv", c.num_key_value_heads}};
+        Json info{{"general.architecture", "qwen3"}, {"qwen3.context_length", limits.context}};
+        if (!engine.remote()) {
+          const ModelConfig& c = engine.model().config();
+          info["qwen3.embedding_length"] = c.hidden_size;
+          info["qwen3.block_count"] = c.num_hidden_layers;
+          info["qwen3.attention.head_count"] = c.num_attention_heads;
+          info["qwen3.attention.head_count_kv"] = c.num_key_value_heads;
+        }
         res.set_content(dump(Json{{"modelfile", ""},
                                   {"parameters", ""},
                                   {"template", "(the Qwen3 chat template, rendered natively)"},

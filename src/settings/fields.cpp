@@ -172,6 +172,19 @@ void validate_options(const Settings& s) {
   };
   either("special_tokens_in_content", s.special_tokens_in_content.value, "parse", "text");
   either("activations", s.activations.value, "f32", "bf16");
+  if (!s.endpoint.value.empty()) {
+    const std::string& url = s.endpoint.value;
+    const std::size_t scheme = url.rfind("http://", 0) == 0 ? 7 : url.rfind("https://", 0) == 0 ? 8 : 0;
+    const std::size_t host_end = scheme ? url.find_first_of("/?#", scheme) : 0;
+    const std::string host =
+        scheme ? url.substr(scheme, host_end == std::string::npos ? std::string::npos : host_end - scheme) : "";
+    if (!scheme || host.empty() || host.front() == ':' || host.find_first_of(" \t@") != std::string::npos ||
+        url.find_first_of(" \t\r\n") != std::string::npos)
+      throw Error("endpoint = " + to_toml(url) +
+                  " is not a server URL: expected http://HOST[:PORT][/v1] or https://HOST[:PORT][/v1]");
+  }
+  if (s.api_key.value.find_first_of("\r\n") != std::string::npos)
+    throw Error("api_key: a line break in the key (expected one line; the key is not shown)");
   if (s.english_only.value != "off") {
     try {
       vocab::Policy::parse(s.english_only.value);

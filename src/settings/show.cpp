@@ -73,6 +73,9 @@ std::string settings_to_toml(const Settings& s) {
   visit_general(s, [&](std::string_view key, const auto& setting) {
     if (key == "model" && setting.source == Source::Builtin)
       w.raw("# model: not set (QWEN3_MODEL, model = \"...\" in the config file, or the command line)");
+    else if (key == "api_key")  // a secret: whether it is set and where, never the key
+      w.raw(setting.source == Source::Builtin ? "# api_key: not set"
+                                              : "# api_key: set, not shown (" + describe_source(setting) + ")");
     else
       w.line(key, setting);
   });
@@ -88,7 +91,13 @@ std::string settings_to_json(const Settings& s) {
   Json j;
   j["config_file"] = s.config_file ? Json(s.config_file->string()) : Json(nullptr);
   j["generation_config"] = s.generation_config ? Json(s.generation_config->string()) : Json(nullptr);
-  visit_general(s, [&](std::string_view key, const auto& setting) { j[std::string(key)] = json_setting(setting); });
+  visit_general(s, [&](std::string_view key, const auto& setting) {
+    j[std::string(key)] = json_setting(setting);
+    if (key == "api_key") {  // a secret: whether it is set, never the key
+      j[std::string(key)].erase("value");
+      j[std::string(key)]["set"] = setting.source != Source::Builtin;
+    }
+  });
   if (s.model.source == Source::Builtin) j["model"]["value"] = nullptr;
   for (auto mode : {SamplingMode::Thinking, SamplingMode::NonThinking}) {
     auto& table = j["sampling"][mode == SamplingMode::Thinking ? "thinking" : "non_thinking"];
