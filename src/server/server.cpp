@@ -438,13 +438,24 @@ int Server::bind() {
 
 void Server::run() {
   Impl& s = *impl_;
+  bool stopped_first = false;
   {
     std::lock_guard<std::mutex> lock(s.state_mutex);
     if (!s.bound) throw Error("Server::run: call bind() first");
-    if (s.stop_requested) return;
+    stopped_first = s.stop_requested;
     s.running = true;
   }
+  // stop() came before run(): listen and stop at once all the same, as only
+  // a listening server closes its socket (returning without it would leave
+  // the port bound, and clients hanging in its backlog).
+  std::thread stopper;
+  if (stopped_first)
+    stopper = std::thread([&s] {
+      for (int i = 0; i < 500 && !s.http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      s.http.stop();
+    });
   s.http.listen_after_bind();  // returns once stop() closed the socket and the requests in flight are done
+  if (stopper.joinable()) stopper.join();
   std::lock_guard<std::mutex> lock(s.state_mutex);
   s.running = false;
 }

@@ -61,9 +61,27 @@ TEST(Http, ChatCompletionAndTheRequestLog) {
   EXPECT_EQ(j["choices"][0]["message"]["role"], "assistant");
   EXPECT_EQ(j["usage"]["completion_tokens"], 6);
   EXPECT_TRUE(j["usage"]["completion_tokens_details"].contains("reasoning_tokens"));
-  const auto log = s.log();
+  const auto log = s.log_lines(1);
   ASSERT_FALSE(log.empty());
   EXPECT_NE(log.back().find("POST /v1/chat/completions 200 9+6 tokens"), std::string::npos) << log.back();
+}
+
+// stop() before run(): run() returns and the port is closed, so a client is
+// refused at once instead of waiting in the listening socket's backlog.
+TEST(Http, StopBeforeRunClosesThePort) {
+  ServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  Server server(test::fixture_engine(), o);
+  const int port = server.bind();
+  server.stop();
+  server.run();
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(5);
+  c.set_read_timeout(5);
+  const auto r = c.Get("/health");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), httplib::Error::Connection) << httplib::to_string(r.error());
 }
 
 TEST(Http, StreamingIsServerSentEventsEndingWithDone) {

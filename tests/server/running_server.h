@@ -3,6 +3,7 @@
 // own thread, until the end of the scope; its request log is kept.
 #include <httplib.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,18 @@ class RunningServer {
   std::vector<std::string> log() {
     std::lock_guard<std::mutex> lock(mutex_);
     return log_;
+  }
+  // The log once it has at least n lines (or after 10 s): the server writes
+  // a request's line after the response has been sent, so a client that has
+  // its answer may look before the line is there.
+  std::vector<std::string> log_lines(std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto lines = log();
+    while (lines.size() < n && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      lines = log();
+    }
+    return lines;
   }
   Server& server() { return *server_; }
 
