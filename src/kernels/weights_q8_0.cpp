@@ -10,20 +10,18 @@ float dot_q8_0(const BlockQ8_0* row, std::int64_t blocks, const QuantizedActs& x
   const float* xd = x.scale(b);
 #if defined(QWEN3_QUANT_VNNI)
   // vpdpbusd multiplies unsigned by signed bytes: |w| times x with w's sign.
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  std::int64_t k = 0;
-  const auto block = [&](std::int64_t k, __m256 acc) {
+  // One accumulator of 8 lanes (lane j: the block's values 4j .. 4j + 3),
+  // blocks in order, then the fixed horizontal sum: ggml's own order
+  // (ggml_vec_dot_q8_0_q8_0 and llamafile's tinyBLAS_Q0_AVX), so the
+  // products have llama.cpp's bits.
+  __m256 acc = _mm256_setzero_ps();
+  for (std::int64_t k = 0; k < blocks; ++k) {
     const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[k].qs));
     const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * k));
     const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
-    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_f32(row[k].d) * xd[k]), _mm256_cvtepi32_ps(p), acc);
-  };
-  for (; k + 2 <= blocks; k += 2) {
-    acc0 = block(k, acc0);
-    acc1 = block(k + 1, acc1);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_to_f32(row[k].d) * xd[k]), _mm256_cvtepi32_ps(p), acc);
   }
-  if (k < blocks) acc0 = block(k, acc0);
-  return hsum(_mm256_add_ps(acc0, acc1));
+  return hsum(acc);
 #else
   float sum = 0.f;
   for (std::int64_t k = 0; k < blocks; ++k) {

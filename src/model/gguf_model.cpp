@@ -200,6 +200,7 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
     *std::get<kernels::Matrix*>(slot) = m;
   });
   if (config.tie_word_embeddings) w->lm_head = w->embed_tokens;
+  w->ggml_arithmetic = true;
   auto model = std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
   model->source_ = path.string();
   return model;

@@ -24,7 +24,8 @@ struct Weights {
   std::vector<LayerWeights> layers;
   std::vector<float> norm;
 
-  std::uint64_t bytes = 0;                                     // all tensors as held
+  std::uint64_t bytes = 0;       // all tensors as held
+  bool ggml_arithmetic = false;  // read from GGUF: float operations as ggml's (model/arithmetic.h)
   std::vector<std::unique_ptr<model::SafetensorsFile>> files;  // keep the mappings alive
   std::vector<std::unique_ptr<gguf::File>> gguf_files;         // likewise
   std::vector<std::unique_ptr<std::byte[]>> owned;             // converted or generated tensors

@@ -1,0 +1,202 @@
+// ggml's CPU arithmetic, operation by operation (see ggml_arith.h). Every
+// multiply-add that ggml fuses is a std::fma here and every one it rounds
+// twice is two operations (this file is compiled without FMA contraction);
+// sums follow ggml's lane layout: 16 lanes (one AVX-512 register) reduced by
+// the fixed tree of GCC's _mm512_reduce_add_ps.
+#include "kernels/ggml_arith.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/convert.h"
+
+namespace qwen3::kernels::ggml {
+namespace {
+
+constexpr int kLanes = 16;     // one AVX-512 register of f32
+constexpr int kKeyBlock = 32;  // the cache's key block (kKvBlock)
+
+// _mm512_reduce_add_ps: halves of 8, of 4, then pairs (0+2, 1+3), then the two.
+inline float reduce16(const float* a) {
+  float t3[8], t6[4];
+  for (int i = 0; i < 8; ++i) t3[i] = a[8 + i] + a[i];
+  for (int i = 0; i < 4; ++i) t6[i] = t3[4 + i] + t3[i];
+  return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+// e^x for 16 values at a time, as ggml_vec_soft_max_f32 / ggml_v_silu do.
+void expf16(const float* x, float* y) {
+  for (int l = 0; l < kLanes; ++l) y[l] = ggml::expf(x[l]);
+}
+
+}  // namespace
+
+float expf(float x) {
+  if (std::isnan(x)) return x;
+  // n = round(x / ln 2) by the 1.5 * 2^23 shift; b = x - n ln 2 in two parts.
+  const float shift = 0x1.8p23f;
+  const float z = std::fma(x, 0x1.715476p+0f, shift);
+  const float n = z - shift;
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  if (std::fabs(n) > 192.f) return n <= 0.f ? 0.f : std::numeric_limits<float>::infinity();
+  const float u = b * b;
+  const float j =
+      std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+               std::fma(0x1.ffffecp-1f, b, 1.0f));
+  // vscalefps: j * 2^n with one rounding (exact unless the result is subnormal).
+  return std::ldexp(j, static_cast<int>(n));
+}
+
+void rmsnorm(float* out, const float* x, const float* w, int n, int batch, float eps) {
+  const auto one = [&](std::int64_t b) {
+    const float* xb = x + b * n;
+    float* ob = out + b * n;
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) sum += static_cast<double>(xb[i] * xb[i]);
+    const float mean = static_cast<float>(sum / n);
+    const float scale = 1.0f / std::sqrt(mean + eps);
+    for (int i = 0; i < n; ++i) ob[i] = xb[i] * scale * w[i];
+  };
+  if (static_cast<std::int64_t>(batch) * n < (1 << 16)) {
+    for (int b = 0; b < batch; ++b) one(b);
+    return;
+  }
+  parallel_for(batch, [&](std::int64_t b, int) { one(b); });
+}
+
+void swiglu(float* out, const float* gate, const float* up, std::int64_t rows, std::int64_t cols) {
+  const auto row = [&](std::int64_t r) {
+    const float* g = gate + r * cols;
+    const float* u = up + r * cols;
+    float* o = out + r * cols;
+    std::int64_t i = 0;
+    float neg[kLanes], e[kLanes];
+    for (; i + kLanes <= cols; i += kLanes) {
+      for (int l = 0; l < kLanes; ++l) neg[l] = 0.0f - g[i + l];
+      expf16(neg, e);
+      for (int l = 0; l < kLanes; ++l) o[i + l] = (g[i + l] / (1.0f + e[l])) * u[i + l];
+    }
+    // ggml_silu_f32 with libm's expf for the tail.
+    for (; i < cols; ++i) o[i] = (g[i] / (1.0f + std::exp(-g[i]))) * u[i];
+  };
+  if (rows * cols < (1 << 16)) {
+    for (std::int64_t r = 0; r < rows; ++r) row(r);
+    return;
+  }
+  parallel_for(rows, [&](std::int64_t r, int) { row(r); });
+}
+
+void rope_cos_sin(float base, int head_dim, int pos, float* cos_sin) {
+  const int half = head_dim / 2;
+  const float theta_scale = std::pow(base, -2.0f / static_cast<float>(head_dim));
+  float theta = static_cast<float>(pos);
+  for (int i = 0; i < half; ++i) {
+    cos_sin[i] = std::cos(theta);
+    cos_sin[half + i] = std::sin(theta);
+    theta *= theta_scale;
+  }
+}
+
+void rope(float* x, int head_dim, const float* cos_sin) {
+  const int half = head_dim / 2;
+  for (int i = 0; i < half; ++i) {
+    const float c = cos_sin[i], s = cos_sin[half + i];
+    const float x0 = x[i], x1 = x[half + i];
+    x[i] = std::fma(x0, c, -(x1 * s));
+    x[half + i] = std::fma(x0, s, x1 * c);
+  }
+}
+
+void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, int T, float* out) {
+  const int D = kv.head_dim;
+  const int group = n_heads / kv.kv_heads;
+  const bool f32 = kv.type == KvType::F32;
+  const int Dp = static_cast<int>((D + 31) / 32 * 32);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  const int steps = D / 64, tail0 = steps * 64;
+  const int max_n = first_pos + T;
+  parallel_for(static_cast<std::int64_t>(n_heads) * T, [&](std::int64_t item, int) {
+    const int h = static_cast<int>(item / T), t = static_cast<int>(item % T);
+    const int kvh = h / group;
+    const int n = first_pos + t + 1;  // keys this query sees
+    const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * D;
+    const std::size_t head = static_cast<std::size_t>(kvh) * kv.head_stride;
+    thread_local std::vector<float> scores, block, acc;
+    scores.assign(static_cast<std::size_t>((n + kLanes - 1) / kLanes * kLanes), 0.0f);
+    block.resize(static_cast<std::size_t>(kKeyBlock) * std::max(D, 64));
+    // Scores, a key block (32 positions) at a time: the keys are stored
+    // dimension-major per block, so the sums run across positions in step.
+    for (int p0 = 0; p0 < n; p0 += kKeyBlock) {
+      const int m = std::min(kKeyBlock, n - p0);
+      const float* K;  // K[i * kKeyBlock + j]: dimension i of position p0 + j
+      if (f32) {
+        K = static_cast<const float*>(kv.keys) + head + static_cast<std::size_t>(p0 / kKeyBlock) * Dp * kKeyBlock;
+      } else {
+        std::vector<float> rows(static_cast<std::size_t>(m) * D);
+        kv_gather(kv, false, kvh, p0, m, rows.data());
+        for (int i = 0; i < D; ++i)
+          for (int j = 0; j < kKeyBlock; ++j) block[i * kKeyBlock + j] = j < m ? rows[j * D + i] : 0.0f;
+        K = block.data();
+      }
+      // ggml_vec_dot_f32: sum[a][l] over steps of 64 (a = 16-lane group), then
+      // (sum0 + sum2) + (sum1 + sum3) per lane, reduce16, then a scalar tail.
+      float s4[4][kLanes][kKeyBlock] = {};
+      for (int st = 0; st < steps; ++st)
+        for (int a = 0; a < 4; ++a)
+          for (int l = 0; l < kLanes; ++l) {
+            const int i = st * 64 + a * kLanes + l;
+            const float qi = qh[i];
+            const float* Ki = K + static_cast<std::size_t>(i) * kKeyBlock;
+            for (int j = 0; j < kKeyBlock; ++j) s4[a][l][j] = std::fma(Ki[j], qi, s4[a][l][j]);
+          }
+      for (int j = 0; j < m; ++j) {
+        float lanes[kLanes];
+        for (int l = 0; l < kLanes; ++l) lanes[l] = (s4[0][l][j] + s4[2][l][j]) + (s4[1][l][j] + s4[3][l][j]);
+        float s = reduce16(lanes);
+        for (int i = tail0; i < D; ++i) s = std::fma(K[static_cast<std::size_t>(i) * kKeyBlock + j], qh[i], s);
+        scores[p0 + j] = s * scale;
+      }
+    }
+    // Softmax as ggml_compute_forward_soft_max_f32 (masked entries are 0).
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int j = 0; j < n; ++j) mx = std::max(mx, scores[j]);
+    double sum = 0.0;
+    const int padded = static_cast<int>(scores.size());
+    for (int j0 = 0; j0 < padded; j0 += kLanes) {
+      float x[kLanes], e[kLanes];
+      for (int l = 0; l < kLanes; ++l)
+        x[l] = j0 + l < n ? scores[j0 + l] - mx : -std::numeric_limits<float>::infinity();
+      expf16(x, e);
+      for (int l = 0; l < kLanes; ++l) scores[j0 + l] = e[l];
+      sum += static_cast<double>(reduce16(e));
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int j = 0; j < n; ++j) scores[j] *= inv;
+    // sum_j p_j v_j as tinyBLAS: lane j % 16 accumulates positions in order.
+    acc.assign(static_cast<std::size_t>(kLanes) * D, 0.0f);
+    std::vector<float> vrow(f32 ? 0 : D);
+    for (int j = 0; j < n; ++j) {
+      const float* V;
+      if (f32) {
+        V = static_cast<const float*>(kv.values) + head + static_cast<std::size_t>(j) * Dp;
+      } else {
+        kv_gather(kv, true, kvh, j, 1, vrow.data());
+        V = vrow.data();
+      }
+      float* a = acc.data() + static_cast<std::size_t>(j % kLanes) * D;
+      const float p = scores[j];
+      for (int d = 0; d < D; ++d) a[d] = std::fma(V[d], p, a[d]);
+    }
+    float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * D;
+    for (int d = 0; d < D; ++d) {
+      float lanes[kLanes];
+      for (int l = 0; l < kLanes; ++l) lanes[l] = acc[static_cast<std::size_t>(l) * D + d];
+      o[d] = reduce16(lanes);
+    }
+  });
+  (void)max_n;
+}
+
+}  // namespace qwen3::kernels::ggml
