@@ -191,7 +191,11 @@ void visit_general(S& s, Visitor&& v) {
                OptionGroup::Tokenizer},
     s.chat_template);
   v(OptionInfo{"device", "NAME", "Where to run: cpu (the only backend so far)", OptionGroup::Run}, s.device);
-  v(OptionInfo{"dtype", "TYPE", "Weights in memory: auto (as stored), bf16, f32", OptionGroup::Run}, s.dtype);
+  v(OptionInfo{"dtype", "TYPE",
+               "Weights in memory: auto (as stored), bf16, f32, or q8_0 / q4_0 (quantized while loading, as "
+               "llama-quantize does)",
+               OptionGroup::Run},
+    s.dtype);
   v(OptionInfo{"kv_dtype", "TYPE", "KV cache keys and values: f32 (exact), bf16 (half the memory, logits off by ~1%)",
                OptionGroup::Run},
     s.kv_dtype);
@@ -296,7 +300,7 @@ inline std::string_view expected<std::uint64_t>() {
 }
 template <>
 inline std::string_view expected<WeightDType>() {
-  return "\"auto\", \"bf16\" or \"f32\"";
+  return "\"auto\", \"bf16\", \"f32\", \"q8_0\" or \"q4_0\"";
 }
 template <>
 inline std::string_view expected<KvDType>() {
