@@ -12,6 +12,10 @@
 
 #include "kernels/convert.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace qwen3::kernels::ggml {
 namespace {
 
@@ -26,9 +30,34 @@ inline float reduce16(const float* a) {
   return (t6[0] + t6[2]) + (t6[1] + t6[3]);
 }
 
-// e^x for 16 values at a time, as ggml_vec_soft_max_f32 / ggml_v_silu do.
+// e^x for 16 values at a time, as ggml_vec_soft_max_f32 / ggml_v_silu do:
+// ggml::expf lane by lane, in one AVX-512 register where there is one (the
+// same operations, so the same bits: GgmlArith tests compare the two).
 void expf16(const float* x, float* y) {
+#if defined(__AVX512F__)
+  const __m512 v = _mm512_loadu_ps(x);
+  const __m512 shift = _mm512_set1_ps(0x1.8p23f);
+  const __m512 z = _mm512_fmadd_ps(v, _mm512_set1_ps(0x1.715476p+0f), shift);
+  const __m512 n = _mm512_sub_ps(z, shift);
+  const __m512 b =
+      _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f), _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), v));
+  const __m512 u = _mm512_mul_ps(b, b);
+  const __m512 hi = _mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f));
+  const __m512 mid = _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f));
+  const __m512 lo = _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f));
+  const __m512 j = _mm512_fmadd_ps(_mm512_fmadd_ps(hi, u, mid), u, lo);
+  __m512 res = _mm512_scalef_ps(j, n);
+  const __mmask16 out_of_range = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192.f), _CMP_GT_OQ);
+  if (out_of_range) {
+    const __mmask16 low = _mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ);
+    const __m512 ends =
+        _mm512_mask_blend_ps(low, _mm512_set1_ps(std::numeric_limits<float>::infinity()), _mm512_setzero_ps());
+    res = _mm512_mask_blend_ps(out_of_range, res, ends);
+  }
+  _mm512_storeu_ps(y, res);
+#else
   for (int l = 0; l < kLanes; ++l) y[l] = ggml::expf(x[l]);
+#endif
 }
 
 }  // namespace
@@ -151,10 +180,16 @@ void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, in
             const float* Ki = K + static_cast<std::size_t>(i) * kKeyBlock;
             for (int j = 0; j < kKeyBlock; ++j) s4[a][l][j] = std::fma(Ki[j], qi, s4[a][l][j]);
           }
+      // The same adds as reduce16 for each position, the positions in step.
+      float t8[8][kKeyBlock], t4[4][kKeyBlock];
+      for (int i = 0; i < 8; ++i)
+        for (int j = 0; j < kKeyBlock; ++j)
+          t8[i][j] = ((s4[0][8 + i][j] + s4[2][8 + i][j]) + (s4[1][8 + i][j] + s4[3][8 + i][j])) +
+                     ((s4[0][i][j] + s4[2][i][j]) + (s4[1][i][j] + s4[3][i][j]));
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < kKeyBlock; ++j) t4[i][j] = t8[4 + i][j] + t8[i][j];
       for (int j = 0; j < m; ++j) {
-        float lanes[kLanes];
-        for (int l = 0; l < kLanes; ++l) lanes[l] = (s4[0][l][j] + s4[2][l][j]) + (s4[1][l][j] + s4[3][l][j]);
-        float s = reduce16(lanes);
+        float s = (t4[0][j] + t4[2][j]) + (t4[1][j] + t4[3][j]);
         for (int i = tail0; i < D; ++i) s = std::fma(K[static_cast<std::size_t>(i) * kKeyBlock + j], qh[i], s);
         scores[p0 + j] = s * scale;
       }
@@ -190,11 +225,19 @@ void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, in
       for (int d = 0; d < D; ++d) a[d] = std::fma(V[d], p, a[d]);
     }
     float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * D;
-    for (int d = 0; d < D; ++d) {
-      float lanes[kLanes];
-      for (int l = 0; l < kLanes; ++l) lanes[l] = acc[static_cast<std::size_t>(l) * D + d];
-      o[d] = reduce16(lanes);
+    // reduce16 over the lanes for every dimension, the dimensions in step.
+    const auto lane = [&](int l) { return acc.data() + static_cast<std::size_t>(l) * D; };
+    for (int i = 0; i < 8; ++i) {
+      float* a = lane(i);
+      const float* b = lane(8 + i);
+      for (int d = 0; d < D; ++d) a[d] = b[d] + a[d];
     }
+    for (int i = 0; i < 4; ++i) {
+      float* a = lane(i);
+      const float* b = lane(4 + i);
+      for (int d = 0; d < D; ++d) a[d] = b[d] + a[d];
+    }
+    for (int d = 0; d < D; ++d) o[d] = (lane(0)[d] + lane(2)[d]) + (lane(1)[d] + lane(3)[d]);
   });
   (void)max_n;
 }

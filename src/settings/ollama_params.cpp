@@ -10,43 +10,11 @@
 #include "common/file.h"
 #include "qwen3/error.h"
 #include "settings/fields.h"
+#include "settings/json_values.h"
 
 namespace qwen3::settings {
 namespace {
-
 using Json = nlohmann::json;
-
-bool read(const Json& j, float& out) {
-  if (!j.is_number()) return false;
-  out = j.get<float>();
-  return true;
-}
-bool read(const Json& j, int& out) {
-  if (!j.is_number_integer()) return false;
-  const auto v = j.get<long long>();
-  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return false;
-  out = static_cast<int>(v);
-  return true;
-}
-bool read(const Json& j, std::uint64_t& out) {
-  if (!j.is_number_unsigned()) return false;
-  out = j.get<std::uint64_t>();
-  return true;
-}
-bool read(const Json& j, std::vector<std::string>& out) {
-  if (j.is_string()) {
-    out = {j.get<std::string>()};
-    return true;
-  }
-  if (!j.is_array()) return false;
-  out.clear();
-  for (const Json& e : j) {
-    if (!e.is_string()) return false;
-    out.push_back(e.get<std::string>());
-  }
-  return true;
-}
-
 }  // namespace
 
 std::filesystem::path apply_ollama_params(Settings& s, const std::filesystem::path& path) {
@@ -62,7 +30,7 @@ std::filesystem::path apply_ollama_params(Settings& s, const std::filesystem::pa
   auto value_of = [&]<typename T>(const char* key, T& out) {
     const auto it = doc.find(key);
     if (it == doc.end() || it->is_null()) return false;
-    if (!read(*it, out))
+    if (!read_json(*it, out))
       throw Error(origin + ": Ollama params \"" + key + "\" = " + it->dump() + ": expected " +
                   std::string(expected<T>()));
     return true;

@@ -22,9 +22,9 @@ using test::random_vector;
 // Inputs with the edge cases of a block: all zero, ties at .5, one large value.
 std::vector<float> inputs() {
   auto x = random_vector(32 * 64, 11, -3.f, 3.f);
-  for (int j = 0; j < 32; ++j) x[j] = 0.f;                     // block 0: zeros
-  for (int j = 0; j < 32; ++j) x[32 + j] = (j - 16) * 0.5f;    // block 1: halves
-  x[64 + 5] = 100.f;                                           // block 2: one outlier
+  for (int j = 0; j < 32; ++j) x[j] = 0.f;                          // block 0: zeros
+  for (int j = 0; j < 32; ++j) x[32 + j] = (j - 16) * 0.5f;         // block 1: halves
+  x[64 + 5] = 100.f;                                                // block 2: one outlier
   for (int j = 0; j < 32; ++j) x[96 + j] = -static_cast<float>(j);  // block 3: negative max
   return x;
 }
