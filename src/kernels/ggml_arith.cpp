@@ -145,16 +145,19 @@ void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, in
   const int Dp = static_cast<int>((D + 31) / 32 * 32);
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
   const int steps = D / 64, tail0 = steps * 64;
-  const int max_n = first_pos + T;
-  parallel_for(static_cast<std::int64_t>(n_heads) * T, [&](std::int64_t item, int) {
-    const int h = static_cast<int>(item / T), t = static_cast<int>(item % T);
-    const int kvh = h / group;
+  // One item: a query position and the query heads of one key/value head,
+  // so that each key and value is loaded once for all of them; each head's
+  // arithmetic is its own, as ggml computes it head by head.
+  parallel_for(static_cast<std::int64_t>(kv.kv_heads) * T, [&](std::int64_t item, int) {
+    const int kvh = static_cast<int>(item / T), t = static_cast<int>(item % T);
     const int n = first_pos + t + 1;  // keys this query sees
-    const float* qh = q + (static_cast<std::size_t>(t) * n_heads + h) * D;
+    const int padded = (n + kLanes - 1) / kLanes * kLanes;
     const std::size_t head = static_cast<std::size_t>(kvh) * kv.head_stride;
-    thread_local std::vector<float> scores, block, acc;
-    scores.assign(static_cast<std::size_t>((n + kLanes - 1) / kLanes * kLanes), 0.0f);
+    const auto query = [&](int g) { return q + (static_cast<std::size_t>(t) * n_heads + kvh * group + g) * D; };
+    thread_local std::vector<float> scores, block, acc, vrow, s4;
+    scores.assign(static_cast<std::size_t>(group) * padded, 0.0f);
     block.resize(static_cast<std::size_t>(kKeyBlock) * std::max(D, 64));
+    s4.resize(static_cast<std::size_t>(4) * kLanes * kKeyBlock);
     // Scores, a key block (32 positions) at a time: the keys are stored
     // dimension-major per block, so the sums run across positions in step.
     for (int p0 = 0; p0 < n; p0 += kKeyBlock) {
@@ -169,49 +172,56 @@ void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, in
           for (int j = 0; j < kKeyBlock; ++j) block[i * kKeyBlock + j] = j < m ? rows[j * D + i] : 0.0f;
         K = block.data();
       }
-      // ggml_vec_dot_f32: sum[a][l] over steps of 64 (a = 16-lane group), then
-      // (sum0 + sum2) + (sum1 + sum3) per lane, reduce16, then a scalar tail.
-      float s4[4][kLanes][kKeyBlock] = {};
-      for (int st = 0; st < steps; ++st)
-        for (int a = 0; a < 4; ++a)
-          for (int l = 0; l < kLanes; ++l) {
-            const int i = st * 64 + a * kLanes + l;
-            const float qi = qh[i];
-            const float* Ki = K + static_cast<std::size_t>(i) * kKeyBlock;
-            for (int j = 0; j < kKeyBlock; ++j) s4[a][l][j] = std::fma(Ki[j], qi, s4[a][l][j]);
-          }
-      // The same adds as reduce16 for each position, the positions in step.
-      float t8[8][kKeyBlock], t4[4][kKeyBlock];
-      for (int i = 0; i < 8; ++i)
-        for (int j = 0; j < kKeyBlock; ++j)
-          t8[i][j] = ((s4[0][8 + i][j] + s4[2][8 + i][j]) + (s4[1][8 + i][j] + s4[3][8 + i][j])) +
-                     ((s4[0][i][j] + s4[2][i][j]) + (s4[1][i][j] + s4[3][i][j]));
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < kKeyBlock; ++j) t4[i][j] = t8[4 + i][j] + t8[i][j];
-      for (int j = 0; j < m; ++j) {
-        float s = (t4[0][j] + t4[2][j]) + (t4[1][j] + t4[3][j]);
-        for (int i = tail0; i < D; ++i) s = std::fma(K[static_cast<std::size_t>(i) * kKeyBlock + j], qh[i], s);
-        scores[p0 + j] = s * scale;
+      for (int g = 0; g < group; ++g) {
+        const float* qh = query(g);
+        // ggml_vec_dot_f32: sum[a][l] over steps of 64 (a = 16-lane group),
+        // then (sum0 + sum2) + (sum1 + sum3) per lane, reduce16, a scalar tail.
+        const auto sum = [&](int a, int l) { return s4.data() + (a * kLanes + l) * kKeyBlock; };
+        std::fill(s4.begin(), s4.end(), 0.0f);
+        for (int st = 0; st < steps; ++st)
+          for (int a = 0; a < 4; ++a)
+            for (int l = 0; l < kLanes; ++l) {
+              const int i = st * 64 + a * kLanes + l;
+              const float qi = qh[i];
+              const float* Ki = K + static_cast<std::size_t>(i) * kKeyBlock;
+              float* acc4 = sum(a, l);
+              for (int j = 0; j < kKeyBlock; ++j) acc4[j] = std::fma(Ki[j], qi, acc4[j]);
+            }
+        // The same adds as reduce16 for each position, the positions in step.
+        float t8[8][kKeyBlock], t4[4][kKeyBlock];
+        for (int i = 0; i < 8; ++i)
+          for (int j = 0; j < kKeyBlock; ++j)
+            t8[i][j] = ((sum(0, 8 + i)[j] + sum(2, 8 + i)[j]) + (sum(1, 8 + i)[j] + sum(3, 8 + i)[j])) +
+                       ((sum(0, i)[j] + sum(2, i)[j]) + (sum(1, i)[j] + sum(3, i)[j]));
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < kKeyBlock; ++j) t4[i][j] = t8[4 + i][j] + t8[i][j];
+        float* sc = scores.data() + static_cast<std::size_t>(g) * padded;
+        for (int j = 0; j < m; ++j) {
+          float s = (t4[0][j] + t4[2][j]) + (t4[1][j] + t4[3][j]);
+          for (int i = tail0; i < D; ++i) s = std::fma(K[static_cast<std::size_t>(i) * kKeyBlock + j], qh[i], s);
+          sc[p0 + j] = s * scale;
+        }
       }
     }
     // Softmax as ggml_compute_forward_soft_max_f32 (masked entries are 0).
-    float mx = -std::numeric_limits<float>::infinity();
-    for (int j = 0; j < n; ++j) mx = std::max(mx, scores[j]);
-    double sum = 0.0;
-    const int padded = static_cast<int>(scores.size());
-    for (int j0 = 0; j0 < padded; j0 += kLanes) {
-      float x[kLanes], e[kLanes];
-      for (int l = 0; l < kLanes; ++l)
-        x[l] = j0 + l < n ? scores[j0 + l] - mx : -std::numeric_limits<float>::infinity();
-      expf16(x, e);
-      for (int l = 0; l < kLanes; ++l) scores[j0 + l] = e[l];
-      sum += static_cast<double>(reduce16(e));
+    for (int g = 0; g < group; ++g) {
+      float* sc = scores.data() + static_cast<std::size_t>(g) * padded;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int j = 0; j < n; ++j) mx = std::max(mx, sc[j]);
+      double total = 0.0;
+      for (int j0 = 0; j0 < padded; j0 += kLanes) {
+        float x[kLanes], e[kLanes];
+        for (int l = 0; l < kLanes; ++l) x[l] = j0 + l < n ? sc[j0 + l] - mx : -std::numeric_limits<float>::infinity();
+        expf16(x, e);
+        for (int l = 0; l < kLanes; ++l) sc[j0 + l] = e[l];
+        total += static_cast<double>(reduce16(e));
+      }
+      const float inv = static_cast<float>(1.0 / total);
+      for (int j = 0; j < n; ++j) sc[j] *= inv;
     }
-    const float inv = static_cast<float>(1.0 / sum);
-    for (int j = 0; j < n; ++j) scores[j] *= inv;
     // sum_j p_j v_j as tinyBLAS: lane j % 16 accumulates positions in order.
-    acc.assign(static_cast<std::size_t>(kLanes) * D, 0.0f);
-    std::vector<float> vrow(f32 ? 0 : D);
+    acc.assign(static_cast<std::size_t>(group) * kLanes * D, 0.0f);
+    vrow.resize(D);
     for (int j = 0; j < n; ++j) {
       const float* V;
       if (f32) {
@@ -220,26 +230,29 @@ void attention(const KvLayer& kv, const float* q, int n_heads, int first_pos, in
         kv_gather(kv, true, kvh, j, 1, vrow.data());
         V = vrow.data();
       }
-      float* a = acc.data() + static_cast<std::size_t>(j % kLanes) * D;
-      const float p = scores[j];
-      for (int d = 0; d < D; ++d) a[d] = std::fma(V[d], p, a[d]);
+      for (int g = 0; g < group; ++g) {
+        float* a = acc.data() + (static_cast<std::size_t>(g) * kLanes + j % kLanes) * D;
+        const float p = scores[static_cast<std::size_t>(g) * padded + j];
+        for (int d = 0; d < D; ++d) a[d] = std::fma(V[d], p, a[d]);
+      }
     }
-    float* o = out + (static_cast<std::size_t>(t) * n_heads + h) * D;
-    // reduce16 over the lanes for every dimension, the dimensions in step.
-    const auto lane = [&](int l) { return acc.data() + static_cast<std::size_t>(l) * D; };
-    for (int i = 0; i < 8; ++i) {
-      float* a = lane(i);
-      const float* b = lane(8 + i);
-      for (int d = 0; d < D; ++d) a[d] = b[d] + a[d];
+    for (int g = 0; g < group; ++g) {
+      // reduce16 over the lanes for every dimension, the dimensions in step.
+      const auto lane = [&](int l) { return acc.data() + (static_cast<std::size_t>(g) * kLanes + l) * D; };
+      for (int i = 0; i < 8; ++i) {
+        float* a = lane(i);
+        const float* b = lane(8 + i);
+        for (int d = 0; d < D; ++d) a[d] = b[d] + a[d];
+      }
+      for (int i = 0; i < 4; ++i) {
+        float* a = lane(i);
+        const float* b = lane(4 + i);
+        for (int d = 0; d < D; ++d) a[d] = b[d] + a[d];
+      }
+      float* o = out + (static_cast<std::size_t>(t) * n_heads + kvh * group + g) * D;
+      for (int d = 0; d < D; ++d) o[d] = (lane(0)[d] + lane(2)[d]) + (lane(1)[d] + lane(3)[d]);
     }
-    for (int i = 0; i < 4; ++i) {
-      float* a = lane(i);
-      const float* b = lane(4 + i);
-      for (int d = 0; d < D; ++d) a[d] = b[d] + a[d];
-    }
-    for (int d = 0; d < D; ++d) o[d] = (lane(0)[d] + lane(2)[d]) + (lane(1)[d] + lane(3)[d]);
   });
-  (void)max_n;
 }
 
 }  // namespace qwen3::kernels::ggml
