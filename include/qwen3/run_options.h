@@ -9,9 +9,12 @@ namespace qwen3 {
 // thread with a stack (a count like 100000 would exhaust memory).
 inline constexpr int kMaxThreads = 1024;
 
-enum class WeightDType { Auto, BF16, F32 };  // Auto: as stored in the checkpoint
-enum class KvDType { BF16, F32 };            // the KV cache's keys and values
-enum class ActivationDType { F32, BF16 };    // what the matrix products multiply the weights with
+// Auto: as stored in the checkpoint. Q8_0 / Q4_0: float matrices quantized
+// while loading, block by block exactly as llama.cpp's llama-quantize does
+// (ggml's quantize_row_q8_0_ref / quantize_row_q4_0_ref); norms stay f32.
+enum class WeightDType { Auto, BF16, F32, Q8_0, Q4_0 };
+enum class KvDType { BF16, F32 };          // the KV cache's keys and values
+enum class ActivationDType { F32, BF16 };  // what the matrix products multiply the weights with
 
 struct RunOptions {
   std::string device = "cpu";  // only "cpu" until another backend exists

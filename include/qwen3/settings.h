@@ -11,7 +11,9 @@
 //   3. environment variables (QWEN3_MODEL, QWEN3_THREADS, QWEN3_TEMPERATURE, ...)
 //   4. the TOML config file (--config FILE, else $QWEN3_CONFIG, else
 //      $XDG_CONFIG_HOME/qwen3/config.toml or ~/.config/qwen3/config.toml)
-//   5. the model folder's generation_config.json (the thinking preset only)
+//   5. the model folder's generation_config.json (the thinking preset only),
+//      or for an Ollama model (model = "ollama:NAME:TAG") its params layer
+//      (both presets; qwen3/ollama.h)
 //   6. the built-in values (below, qwen3/sampling.h's presets, RunOptions)
 // Ranges are checked as each value is set (validate_options() and
 // qwen3::validate()), so an error names where the bad value was written.
@@ -31,9 +33,9 @@
 
 namespace qwen3 {
 
-enum class Source { Builtin, GenerationConfig, ConfigFile, Environment, CommandLine, Request };
+enum class Source { Builtin, GenerationConfig, OllamaParams, ConfigFile, Environment, CommandLine, Request };
 
-// "builtin", "generation_config", "config_file", "environment", "command_line", "request".
+// "builtin", "generation_config", "ollama_params", "config_file", "environment", "command_line", "request".
 std::string_view source_name(Source source);
 
 template <typename T>
@@ -75,7 +77,7 @@ struct SamplingSettings : SamplingFields<Setting> {
 // The options that are not sampling parameters, held in W.
 template <template <typename> class W>
 struct GeneralFields {
-  W<std::string> model;                 // a checkpoint folder or a hub name (Qwen/Qwen3-4B); empty: none given
+  W<std::string> model;                 // a checkpoint folder, GGUF file, hub name or ollama:NAME:TAG; empty: none
   W<bool> offline;                      // never reach the hub: hub names from the cache only (or HF_HUB_OFFLINE)
   W<std::string> model_config;          // a carried name (qwen3-4b), a config.json or its folder
   W<bool> dummy_weights;                // run model_config on qwen3-dummy-v1 weights
@@ -107,6 +109,10 @@ struct Settings : GeneralFields<Setting> {
 
   std::optional<std::filesystem::path> config_file;        // the config file read, if any
   std::optional<std::filesystem::path> generation_config;  // the generation_config.json read, if any
+  std::optional<std::filesystem::path> ollama_params;      // an Ollama model's params blob read, if any
+  // Ollama's store as the environment given to resolve() names it
+  // ($OLLAMA_MODELS, else ~/.ollama/models); use ollama_store(settings).
+  std::filesystem::path ollama_models;
   // Where the Hugging Face hub and its cache are, as the environment given to
   // resolve() names them (HF_HUB_CACHE, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE,
   // ...: hub::options_from_environment). Use hub_options(settings).
@@ -164,8 +170,9 @@ struct OptionInfo {
 template <typename S, typename Visitor>
 void visit_general(S& s, Visitor&& v) {
   v(OptionInfo{"model", "DIR|NAME",
-               "Model: a Hugging Face checkpoint folder, or a hub name (Qwen/Qwen3-4B[@REVISION], "
-               "OWNER/NAME-GGUF:QUANT) kept in the Hugging Face cache",
+               "Model: a Hugging Face checkpoint folder, a GGUF file, a hub name (Qwen/Qwen3-4B[@REVISION], "
+               "OWNER/NAME-GGUF:QUANT) kept in the Hugging Face cache, or ollama:NAME[:TAG] from Ollama's store "
+               "($OLLAMA_MODELS or ~/.ollama/models)",
                OptionGroup::Model},
     s.model);
   v(OptionInfo{"offline", "", "Never reach the hub: a hub name uses the cached files only (as HF_HUB_OFFLINE=1)",
@@ -189,7 +196,11 @@ void visit_general(S& s, Visitor&& v) {
                OptionGroup::Tokenizer},
     s.chat_template);
   v(OptionInfo{"device", "NAME", "Where to run: cpu (the only backend so far)", OptionGroup::Run}, s.device);
-  v(OptionInfo{"dtype", "TYPE", "Weights in memory: auto (as stored), bf16, f32", OptionGroup::Run}, s.dtype);
+  v(OptionInfo{"dtype", "TYPE",
+               "Weights in memory: auto (as stored), bf16, f32, or q8_0 / q4_0 (quantized while loading, as "
+               "llama-quantize does)",
+               OptionGroup::Run},
+    s.dtype);
   v(OptionInfo{"kv_dtype", "TYPE", "KV cache keys and values: f32 (exact), bf16 (half the memory, logits off by ~1%)",
                OptionGroup::Run},
     s.kv_dtype);
@@ -313,7 +324,7 @@ inline std::string_view expected<std::uint64_t>() {
 }
 template <>
 inline std::string_view expected<WeightDType>() {
-  return "\"auto\", \"bf16\" or \"f32\"";
+  return "\"auto\", \"bf16\", \"f32\", \"q8_0\" or \"q4_0\"";
 }
 template <>
 inline std::string_view expected<KvDType>() {
@@ -388,6 +399,10 @@ void apply_overrides(Settings& settings, const SettingOverrides& overrides, Sour
 // settings did not come from resolve()), offline also when the settings'
 // offline option is on.
 hub::HubOptions hub_options(const Settings& settings);
+
+// Where an "ollama:" model is looked for: settings.ollama_models, else this
+// process's OLLAMA_MODELS or ~/.ollama/models.
+std::filesystem::path ollama_store(const Settings& settings);
 
 // `qwen3 config show`: every value with its source, as TOML with comments
 // (valid as a config file) or as JSON (keys in the order above).

@@ -26,11 +26,15 @@ void print_info(const Settings& s) {
     dtype = model->weight_dtype();
     weight_bytes = model->weight_bytes();
   } else {
-    // Dummy weights are not generated just to be described: bf16 unless --dtype f32.
+    // Dummy weights are not generated just to be described: bf16 unless --dtype
+    // f32, q8_0 or q4_0 (34 or 18 bytes per block of 32).
     const bool f32 = o.dtype == WeightDType::F32;
-    dtype = f32 ? "f32" : "bf16";
+    const bool q8 = o.dtype == WeightDType::Q8_0, q4 = o.dtype == WeightDType::Q4_0;
+    dtype = f32 ? "f32" : q8 ? "q8_0" : q4 ? "q4_0" : "bf16";
     const std::int64_t norms = std::int64_t{c.num_hidden_layers} * (2 * c.hidden_size + 2 * c.head_dim) + c.hidden_size;
-    weight_bytes = static_cast<std::uint64_t>((c.parameter_count() - norms) * (f32 ? 4 : 2) + norms * 4);
+    const double per_weight = f32 ? 4 : q8 ? 34.0 / 32 : q4 ? 18.0 / 32 : 2;
+    weight_bytes =
+        static_cast<std::uint64_t>(static_cast<double>(c.parameter_count() - norms) * per_weight + norms * 4);
   }
   const std::int64_t params = c.parameter_count();
   std::printf("architecture      Qwen3ForCausalLM (dense)%s\n", dummy ? ", qwen3-dummy-v1 weights" : "");

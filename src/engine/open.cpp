@@ -10,6 +10,7 @@
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 #include "qwen3/hub.h"
+#include "qwen3/ollama.h"
 #include "qwen3/vocab.h"
 
 namespace qwen3 {
@@ -24,10 +25,11 @@ fs::path default_tokenizer_dir() {
 
 namespace {
 
-// The local path the model setting names: itself, or for a hub name the
-// snapshot folder (or chosen .gguf file) in the Hugging Face cache, with
-// `files` fetched first.
+// The local path the model setting names: itself, for "ollama:NAME:TAG" the
+// GGUF blob in Ollama's store, or for a hub name the snapshot folder (or
+// chosen .gguf file) in the Hugging Face cache, with `files` fetched first.
 fs::path local_model(const Settings& s, hub::Files files) {
+  if (const auto ref = ollama::parse(s.model.value)) return ollama::resolve(*ref, ollama_store(s)).model;
   if (const auto name = hub::hub_model(s.model.value)) return hub::fetch(*name, files, hub_options(s)).model_path();
   return s.model.value;
 }

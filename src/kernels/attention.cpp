@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "kernels/convert.h"
+#include "kernels/ggml_arith.h"
 #include "kernels/kernels.h"
 #include "qwen3/error.h"
 
@@ -278,6 +279,26 @@ void kv_store(const KvLayer& kv, int pos, int T, const float* k, const float* v)
         for (int j = 0; j < Dp; ++j) K[(block * Dp + j) * kBlock + ks] = j < D ? detail::f32_to_bf16(kh[j]) : 0;
         for (int j = 0; j < Dp; ++j) V[p * Dp + (j / 32) * 32 + slot(j % 32)] = j < D ? detail::f32_to_bf16(vh[j]) : 0;
       }
+    }
+  }
+}
+
+void kv_gather(const KvLayer& kv, bool value, int kv_head, int pos, int n, float* out) {
+  const std::size_t head = static_cast<std::size_t>(kv_head) * kv.head_stride;
+  const int D = kv.head_dim, Dp = padded_dim(D);
+  for (int t = 0; t < n; ++t) {
+    const std::size_t p = static_cast<std::size_t>(pos + t);
+    float* o = out + static_cast<std::size_t>(t) * D;
+    if (kv.type == KvType::F32) {
+      const float* base = static_cast<const float*>(value ? kv.values : kv.keys) + head;
+      if (value) {
+        std::memcpy(o, base + p * Dp, sizeof(float) * D);
+      } else {
+        const float* k = base + (p / kBlock) * Dp * kBlock + p % kBlock;
+        for (int i = 0; i < D; ++i) o[i] = k[static_cast<std::size_t>(i) * kBlock];
+      }
+    } else {
+      for (int i = 0; i < D; ++i) o[i] = kv_load(kv, value, kv_head, static_cast<int>(p), i);
     }
   }
 }

@@ -125,6 +125,11 @@ void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
 void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride);
 
+// ggml's reference quantizers (llama-quantize's, with no importance matrix)
+// for n elements (a multiple of 32) into blocks at out.
+void quantize_q8_0(const float* x, std::int64_t n, void* out);
+void quantize_q4_0(const float* x, std::int64_t n, void* out);
+
 // ggml's to_float for n elements (a multiple of the block) starting at a block.
 void dequantize_q8_0(const void* src, std::int64_t n, float* out);
 void dequantize_q4_0(const void* src, std::int64_t n, float* out);

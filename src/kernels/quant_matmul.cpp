@@ -117,6 +117,22 @@ void dequantize(const void* src, WeightType type, std::int64_t n, float* out) {
   }
 }
 
+}  // namespace detail
+
+void quantize(const float* x, WeightType type, std::int64_t n, void* out) {
+  if (n % 32 != 0) throw Error("kernels::quantize: " + std::to_string(n) + " values are not whole blocks of 32");
+  switch (type) {
+    case WeightType::Q8_0:
+      return detail::quantize_q8_0(x, n, out);
+    case WeightType::Q4_0:
+      return detail::quantize_q4_0(x, n, out);
+    default:
+      throw Error(std::string("kernels::quantize: no quantizer for ") + weight_type_name(type) +
+                  " (expected q8_0 or q4_0)");
+  }
+}
+
+namespace detail {
 int act_block(WeightType t) { return block_elements(t) == 32 ? 32 : 256; }
 
 void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {

@@ -1,6 +1,9 @@
 // Q4_0 weights: blocks of 32 four-bit values (offset 8) and an f16 scale,
 // multiplied with Q8_0 activations: sum((q - 8) x) = sum(q x) - 8 sum(x),
 // with sum(x) kept by the activation quantizer.
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/quant.h"
 
 namespace qwen3::kernels::detail {
@@ -42,6 +45,29 @@ float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x
 void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
   dot_rows_quant<BlockQ4_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q4_0);
+}
+
+// quantize_row_q4_0_ref: d = (the value of largest magnitude) / -8, stored as
+// f16; each value times 1 / d (the f32 d), plus 8.5, truncated, at most 15.
+void quantize_q4_0(const float* x, std::int64_t n, void* out) {
+  auto* blocks = static_cast<BlockQ4_0*>(out);
+  for (std::int64_t k = 0; k < n / 32; ++k) {
+    const float* xb = x + k * 32;
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < 32; ++j)
+      if (amax < std::fabs(xb[j])) {
+        amax = std::fabs(xb[j]);
+        max = xb[j];
+      }
+    const float d = max / -8;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    blocks[k].d = f32_to_f16(d);
+    for (int j = 0; j < 16; ++j) {
+      const int lo = std::min(15, static_cast<int>(static_cast<std::int8_t>(xb[j] * id + 8.5f)));
+      const int hi = std::min(15, static_cast<int>(static_cast<std::int8_t>(xb[16 + j] * id + 8.5f)));
+      blocks[k].qs[j] = static_cast<std::uint8_t>(lo | (hi << 4));
+    }
+  }
 }
 
 void dequantize_q4_0(const void* src, std::int64_t n, float* out) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "model/arithmetic.h"
 #include "model/attention.h"
 #include "model/rope.h"
 #include "model/weights.h"
@@ -42,41 +43,42 @@ void Model::forward_batch(std::span<const BatchEntry> entries) const {
   std::vector<float> x(rows * H), h(rows * H), q(rows * NQ * D), k(rows * NKV * D), v(rows * NKV * D), a(rows * NQ * D),
       gate(rows * I), up(rows * I), cos_sin(rows * D);
   const model::RopeParameters rope{inv_freq_, attention_scaling_};
+  const model::Arithmetic ar(w.ggml_arithmetic, config_, rope);
   for (std::size_t e = 0; e < entries.size(); ++e)
     for (int t = 0; t < static_cast<int>(entries[e].tokens.size()); ++t) {
       const int r = first[e] + t;
       kernels::embedding_row(w.embed_tokens, entries[e].tokens[t], &x[static_cast<std::size_t>(r) * H]);
-      model::rope_cos_sin(rope, entries[e].session->position() + t, &cos_sin[static_cast<std::size_t>(r) * D]);
+      ar.rope_cos_sin(entries[e].session->position() + t, D, &cos_sin[static_cast<std::size_t>(r) * D]);
     }
 
   for (int l = 0; l < config_.num_hidden_layers; ++l) {
     const detail::LayerWeights& L = w.layers[l];
-    kernels::rmsnorm(h.data(), x.data(), L.input_layernorm.data(), H, R, eps);
+    ar.rmsnorm(h.data(), x.data(), L.input_layernorm.data(), H, R, eps);
     kernels::matmul(L.q_proj, h.data(), R, q.data());
     kernels::matmul(L.k_proj, h.data(), R, k.data());
     kernels::matmul(L.v_proj, h.data(), R, v.data());
-    kernels::rmsnorm(q.data(), q.data(), L.q_norm.data(), D, R * NQ, eps);
-    kernels::rmsnorm(k.data(), k.data(), L.k_norm.data(), D, R * NKV, eps);
+    ar.rmsnorm(q.data(), q.data(), L.q_norm.data(), D, R * NQ, eps);
+    ar.rmsnorm(k.data(), k.data(), L.k_norm.data(), D, R * NKV, eps);
     for (std::size_t e = 0; e < entries.size(); ++e) {
       Session& s = *entries[e].session;
       const int T = static_cast<int>(entries[e].tokens.size());
       for (int t = 0; t < T; ++t) {
         const std::size_t r = static_cast<std::size_t>(first[e] + t);
-        for (int hq = 0; hq < NQ; ++hq) model::apply_rope(&q[(r * NQ + hq) * D], D, &cos_sin[r * D]);
-        for (int hk = 0; hk < NKV; ++hk) model::apply_rope(&k[(r * NKV + hk) * D], D, &cos_sin[r * D]);
+        for (int hq = 0; hq < NQ; ++hq) ar.apply_rope(&q[(r * NQ + hq) * D], D, &cos_sin[r * D]);
+        for (int hk = 0; hk < NKV; ++hk) ar.apply_rope(&k[(r * NKV + hk) * D], D, &cos_sin[r * D]);
       }
       // The same cache writes and attention as the one-sequence forward pass.
       const std::size_t r0 = static_cast<std::size_t>(first[e]);
       const kernels::KvLayer cache = kv_layer(s, l);
       kernels::kv_store(cache, s.position(), T, &k[r0 * NKV * D], &v[r0 * NKV * D]);
-      kernels::attention(cache, &q[r0 * NQ * D], NQ, s.position(), T, &a[r0 * NQ * D]);
+      ar.attention(cache, &q[r0 * NQ * D], NQ, s.position(), T, &a[r0 * NQ * D]);
     }
     kernels::matmul(L.o_proj, a.data(), R, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
-    kernels::rmsnorm(h.data(), x.data(), L.post_attention_layernorm.data(), H, R, eps);
+    ar.rmsnorm(h.data(), x.data(), L.post_attention_layernorm.data(), H, R, eps);
     kernels::matmul(L.gate_proj, h.data(), R, gate.data());
     kernels::matmul(L.up_proj, h.data(), R, up.data());
-    kernels::swiglu(gate.data(), gate.data(), up.data(), static_cast<std::int64_t>(rows) * I);
+    ar.swiglu(gate.data(), gate.data(), up.data(), static_cast<std::int64_t>(rows), I);
     kernels::matmul(L.down_proj, gate.data(), R, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
   }
@@ -96,8 +98,8 @@ void Model::forward_batch(std::span<const BatchEntry> entries) const {
       }
     const int n = static_cast<int>(group.size());
     for (int g = 0; g < n; ++g)
-      kernels::rmsnorm(&h[static_cast<std::size_t>(g) * H], &x[static_cast<std::size_t>(first[group[g] + 1] - 1) * H],
-                       w.norm.data(), H, 1, eps);
+      ar.rmsnorm(&h[static_cast<std::size_t>(g) * H], &x[static_cast<std::size_t>(first[group[g] + 1] - 1) * H],
+                 w.norm.data(), H, 1, eps);
     if (!allowed) {
       std::vector<float> out(static_cast<std::size_t>(n) * config_.vocab_size);
       kernels::matmul(w.lm_head, h.data(), n, out.data());

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "kernels/convert.h"
@@ -116,6 +117,13 @@ namespace {
 // The supported tensor types, for messages.
 constexpr const char* kSupported = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
 
+// The type dtype q8_0 / q4_0 quantizes float matrices to; nullopt otherwise.
+std::optional<kernels::WeightType> quantize_to(WeightDType d) {
+  if (d == WeightDType::Q8_0) return kernels::WeightType::Q8_0;
+  if (d == WeightDType::Q4_0) return kernels::WeightType::Q4_0;
+  return std::nullopt;
+}
+
 // A quantized (or 16-bit) matrix widened into an owned buffer of `to`.
 kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::Weights& w) {
   kernels::Matrix r = m;
@@ -170,10 +178,18 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
       if (shape != spec.shape)
         f.fail("tensor " + name + " has shape " + model::shape_string(shape) + "; the metadata implies " +
                model::shape_string(spec.shape));
-      const bool widened = opts.dtype != WeightDType::Auto && !model::is_norm(slot);
+      const auto quant = quantize_to(opts.dtype);
+      const bool is_float =
+          *type == kernels::WeightType::F32 || *type == kernels::WeightType::F16 || *type == kernels::WeightType::BF16;
+      if (quant && !model::is_norm(slot) && !is_float && *type != *quant)
+        f.fail("tensor " + name + " is already quantized (" + gguf::type_name(t->type) + "); dtype " +
+               kernels::weight_type_name(*quant) + " quantizes float weights only (use dtype auto)");
+      const bool widened = opts.dtype != WeightDType::Auto && !model::is_norm(slot) && !quant;
       held += model::is_norm(slot) ? spec.elements() * sizeof(float)
               : widened            ? spec.elements() * (opts.dtype == WeightDType::F32 ? 4 : 2)
-                                   : t->bytes;
+              : quant && is_float
+                  ? static_cast<std::uint64_t>(spec.shape[0]) * kernels::row_bytes(*quant, spec.shape[1])
+                  : t->bytes;
       expected.insert(name);
     });
   }
@@ -192,7 +208,9 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
       return;
     }
     kernels::Matrix m{t.data, type, spec.shape[0], spec.shape[1]};
-    if (opts.dtype == WeightDType::BF16 && type != kernels::WeightType::BF16)
+    if (const auto quant = quantize_to(opts.dtype); quant && type != *quant)
+      m = detail::quantized_copy(m, *quant, *w, model::gguf_tensor_name(spec.name));
+    else if (opts.dtype == WeightDType::BF16 && type != kernels::WeightType::BF16)
       m = widen(m, kernels::WeightType::BF16, *w);
     else if (opts.dtype == WeightDType::F32 && type != kernels::WeightType::F32)
       m = widen(m, kernels::WeightType::F32, *w);
@@ -200,6 +218,7 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
     *std::get<kernels::Matrix*>(slot) = m;
   });
   if (config.tie_word_embeddings) w->lm_head = w->embed_tokens;
+  w->ggml_arithmetic = true;  // llama.cpp's file: its arithmetic too
   auto model = std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
   model->source_ = path.string();
   return model;

@@ -51,8 +51,19 @@ WeightType held_type(WeightDType wanted, WeightType stored) {
       return WeightType::BF16;
     case WeightDType::F32:
       return WeightType::F32;
+    case WeightDType::Q8_0:
+      return WeightType::Q8_0;
+    case WeightDType::Q4_0:
+      return WeightType::Q4_0;
   }
   return stored;
+}
+
+bool quantized(WeightDType d) { return d == WeightDType::Q8_0 || d == WeightDType::Q4_0; }
+
+// Bytes of a rows x cols matrix held as t.
+std::uint64_t matrix_bytes(WeightType t, std::int64_t rows, std::int64_t cols) {
+  return static_cast<std::uint64_t>(rows) * kernels::row_bytes(t, cols);
 }
 
 // Converts n values between weight types (through f32), multithreaded.
@@ -106,6 +117,11 @@ Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType
   m.rows = spec.shape[0];
   m.cols = spec.shape[1];
   m.type = held_type(wanted, src.type);
+  if (quantized(wanted)) {
+    m = detail::quantized_copy({src.data, src.type, m.rows, m.cols}, m.type, w, spec.name);
+    w.bytes += matrix_bytes(m.type, m.rows, m.cols);
+    return m;
+  }
   const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
   if (m.type == src.type && aligned) {
     m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
@@ -220,8 +236,8 @@ std::uint64_t check_tensors(const ModelConfig& config, const fs::path& config_fi
     if (v.shape != spec.shape)
       throw Error(where + " has shape " + model::shape_string(v.shape) + "; " + config_file.string() + " implies " +
                   model::shape_string(spec.shape));
-    held += static_cast<std::uint64_t>(spec.elements()) *
-            (model::is_norm(slot) ? sizeof(float) : type_size(held_type(wanted, stored_type(v.dtype))));
+    held += model::is_norm(slot) ? static_cast<std::uint64_t>(spec.elements()) * sizeof(float)
+                                 : matrix_bytes(held_type(wanted, stored_type(v.dtype)), spec.shape[0], spec.shape[1]);
     expected.insert(spec.name);
   });
   for (const auto& [name, loc] : found)
@@ -236,12 +252,41 @@ std::uint64_t dummy_held_bytes(const ModelConfig& config, WeightType target) {
   detail::Weights table;  // only for the slots: tells matrices from norms
   std::uint64_t held = 0;
   model::for_each_tensor(config, table, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
-    held += static_cast<std::uint64_t>(spec.elements()) * (model::is_norm(slot) ? sizeof(float) : type_size(target));
+    held += model::is_norm(slot) ? static_cast<std::uint64_t>(spec.elements()) * sizeof(float)
+                                 : matrix_bytes(target, spec.shape[0], spec.shape[1]);
   });
   return held;
 }
 
 }  // namespace
+
+namespace detail {
+
+Matrix quantized_copy(const Matrix& src, WeightType to, Weights& w, const std::string& name) {
+  if (src.cols % 32 != 0)
+    throw Error("tensor " + name + " has rows of " + std::to_string(src.cols) + " values; dtype " +
+                kernels::weight_type_name(to) + " needs a multiple of 32");
+  Matrix m = src;
+  m.type = to;
+  const std::uint64_t row = kernels::row_bytes(to, m.cols);
+  const std::uint64_t in_row = kernels::row_bytes(src.type, src.cols);
+  auto buf = std::unique_ptr<std::byte[]>(new std::byte[matrix_bytes(to, m.rows, m.cols)]);
+  std::byte* dst = buf.get();
+#pragma omp parallel
+  {
+    std::vector<float> tmp(static_cast<std::size_t>(m.cols));
+#pragma omp for schedule(static)
+    for (std::int64_t r = 0; r < m.rows; ++r) {
+      kernels::to_f32(static_cast<const std::byte*>(src.data) + r * in_row, src.type, m.cols, tmp.data());
+      kernels::quantize(tmp.data(), to, m.cols, dst + r * row);
+    }
+  }
+  m.data = buf.get();
+  w.owned.push_back(std::move(buf));
+  return m;
+}
+
+}  // namespace detail
 
 RunOptions validate_run_options(const RunOptions& o, const ModelConfig& c, const std::string& source) {
   if (o.device != "cpu")
@@ -304,6 +349,7 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
   } catch (const Error& e) {
     throw Error(dir.string() + ": " + e.what());
   }
+  w->ggml_arithmetic = quantized(opts.dtype);  // quantized as llama.cpp does: its arithmetic too
   auto model = std::unique_ptr<Model>(new Model(std::move(config), opts, std::move(w)));
   model->source_ = dir.string();
   return model;
@@ -313,18 +359,21 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
                                     const RunOptions& options) {
   RunOptions opts = validate_run_options(options, config, "config");
   kernels::set_num_threads(opts.threads);
-  const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32 : WeightType::BF16;
+  const WeightType target = opts.dtype == WeightDType::F32 ? WeightType::F32
+                            : quantized(opts.dtype)        ? held_type(opts.dtype, WeightType::BF16)
+                                                           : WeightType::BF16;
   model::require_kinds(manifest, config, "dummy-weight manifest");
   const int checked = std::min(opts.ctx, kKvCheckTokens);
   model::check_memory(dummy_held_bytes(config, target), kv_cache_bytes(config, checked, opts.kv_dtype), checked,
                       opts.ctx);
 
   auto w = std::make_unique<detail::Weights>();
-  std::vector<std::uint16_t> scratch;  // bf16 draws of a tensor that is then widened
-  assemble(config, *w, opts.dtype == WeightDType::F32 ? WeightDType::F32 : WeightDType::Auto,
+  std::vector<std::uint16_t> scratch;                 // bf16 draws of a tensor that is then widened
+  const bool converted = target != WeightType::BF16;  // the draws are bf16: a scratch copy to convert from
+  assemble(config, *w, opts.dtype == WeightDType::BF16 ? WeightDType::Auto : opts.dtype,
            [&](const model::TensorSpec& spec, model::TensorSlot slot) {
              const std::int64_t n = spec.elements();
-             if (model::is_norm(slot) || target == WeightType::F32) {
+             if (model::is_norm(slot) || converted) {
                scratch.resize(n);
                model::generate_dummy_bf16(manifest, spec.name, n, scratch.data());
                return Source{scratch.data(), WeightType::BF16};
@@ -335,6 +384,7 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
              w->owned.push_back(std::move(buf));
              return Source{p, WeightType::BF16};
            });
+  w->ggml_arithmetic = quantized(opts.dtype);
   auto model = std::unique_ptr<Model>(new Model(config, opts, std::move(w)));
   model->source_ = "qwen3-dummy-v1 weights";
   return model;

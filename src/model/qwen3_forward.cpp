@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "model/arithmetic.h"
 #include "model/rope.h"
 #include "model/weights.h"
 #include "qwen3/model.h"
@@ -51,42 +52,43 @@ void Model::run_chunk(std::span<const TokenId> tokens, Session& session, float* 
 
   for (int t = 0; t < T; ++t) kernels::embedding_row(w.embed_tokens, tokens[t], &x[t * H]);
   const model::RopeParameters rope{inv_freq_, attention_scaling_};
-  for (int t = 0; t < T; ++t) model::rope_cos_sin(rope, p0 + t, &cos_sin[t * D]);
+  const model::Arithmetic ar(w.ggml_arithmetic, config_, rope);
+  for (int t = 0; t < T; ++t) ar.rope_cos_sin(p0 + t, D, &cos_sin[t * D]);
 
   for (int l = 0; l < config_.num_hidden_layers; ++l) {
     const detail::LayerWeights& L = w.layers[l];
     // Self-attention block.
-    kernels::rmsnorm(h.data(), x.data(), L.input_layernorm.data(), H, T, eps);
+    ar.rmsnorm(h.data(), x.data(), L.input_layernorm.data(), H, T, eps);
     const kernels::Matrix qkv[] = {L.q_proj, L.k_proj, L.v_proj};
     float* const qkv_out[] = {q.data(), k.data(), v.data()};
     kernels::matmul_many(qkv, 3, h.data(), T, qkv_out);
-    kernels::rmsnorm(q.data(), q.data(), L.q_norm.data(), D, T * NQ, eps);  // QK-norm, per head
-    kernels::rmsnorm(k.data(), k.data(), L.k_norm.data(), D, T * NKV, eps);
+    ar.rmsnorm(q.data(), q.data(), L.q_norm.data(), D, T * NQ, eps);  // QK-norm, per head
+    ar.rmsnorm(k.data(), k.data(), L.k_norm.data(), D, T * NKV, eps);
     for (int t = 0; t < T; ++t) {
-      for (int hq = 0; hq < NQ; ++hq) model::apply_rope(&q[(t * NQ + hq) * D], D, &cos_sin[t * D]);
-      for (int hk = 0; hk < NKV; ++hk) model::apply_rope(&k[(t * NKV + hk) * D], D, &cos_sin[t * D]);
+      for (int hq = 0; hq < NQ; ++hq) ar.apply_rope(&q[(t * NQ + hq) * D], D, &cos_sin[t * D]);
+      for (int hk = 0; hk < NKV; ++hk) ar.apply_rope(&k[(t * NKV + hk) * D], D, &cos_sin[t * D]);
     }
     const kernels::KvLayer cache = kv_layer(session, l);
     kernels::kv_store(cache, p0, T, k.data(), v.data());
-    kernels::attention(cache, q.data(), NQ, p0, T, a.data());
+    ar.attention(cache, q.data(), NQ, p0, T, a.data());
     kernels::matmul(L.o_proj, a.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
     // MLP block.
-    kernels::rmsnorm(h.data(), x.data(), L.post_attention_layernorm.data(), H, T, eps);
+    ar.rmsnorm(h.data(), x.data(), L.post_attention_layernorm.data(), H, T, eps);
     const kernels::Matrix gate_up[] = {L.gate_proj, L.up_proj};
     float* const gate_up_out[] = {gate.data(), up.data()};
     kernels::matmul_many(gate_up, 2, h.data(), T, gate_up_out);
-    kernels::swiglu(gate.data(), gate.data(), up.data(), static_cast<std::int64_t>(rows) * I);
+    ar.swiglu(gate.data(), gate.data(), up.data(), static_cast<std::int64_t>(rows), I);
     kernels::matmul(L.down_proj, gate.data(), T, h.data());
     kernels::add_inplace(x.data(), h.data(), static_cast<std::int64_t>(rows) * H);
   }
   session.position_ = p0 + T;
 
   if (which == Logits::All) {
-    kernels::rmsnorm(h.data(), x.data(), w.norm.data(), H, T, eps);
+    ar.rmsnorm(h.data(), x.data(), w.norm.data(), H, T, eps);
     kernels::matmul(w.lm_head, h.data(), T, logits);
   } else if (which == Logits::Last) {
-    kernels::rmsnorm(h.data(), &x[(T - 1) * H], w.norm.data(), H, 1, eps);
+    ar.rmsnorm(h.data(), &x[(T - 1) * H], w.norm.data(), H, 1, eps);
     if (!allowed_rows) {
       kernels::matmul(w.lm_head, h.data(), 1, logits);
       return;

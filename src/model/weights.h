@@ -4,6 +4,7 @@
 // here after a dtype conversion or dummy generation), norm weights in f32.
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/gguf.h"
@@ -24,10 +25,16 @@ struct Weights {
   std::vector<LayerWeights> layers;
   std::vector<float> norm;
 
-  std::uint64_t bytes = 0;                                     // all tensors as held
+  std::uint64_t bytes = 0;       // all tensors as held
+  bool ggml_arithmetic = false;  // read from GGUF: float operations as ggml's (model/arithmetic.h)
   std::vector<std::unique_ptr<model::SafetensorsFile>> files;  // keep the mappings alive
   std::vector<std::unique_ptr<gguf::File>> gguf_files;         // likewise
   std::vector<std::unique_ptr<std::byte[]>> owned;             // converted or generated tensors
 };
+
+// A copy of the float matrix `src` (F32, F16 or BF16) quantized to `to`
+// (Q8_0 or Q4_0) row by row, owned by `w`; `name` for errors (rows must be
+// whole blocks of 32).
+kernels::Matrix quantized_copy(const kernels::Matrix& src, kernels::WeightType to, Weights& w, const std::string& name);
 
 }  // namespace qwen3::detail

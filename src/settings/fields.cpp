@@ -61,6 +61,8 @@ bool parse_text(std::string_view text, WeightDType& out) {
   if (t == "auto") return out = WeightDType::Auto, true;
   if (t == "bf16") return out = WeightDType::BF16, true;
   if (t == "f32") return out = WeightDType::F32, true;
+  if (t == "q8_0") return out = WeightDType::Q8_0, true;
+  if (t == "q4_0") return out = WeightDType::Q4_0, true;
   return false;
 }
 bool parse_text(std::string_view text, KvDType& out) {
@@ -129,6 +131,10 @@ std::string to_toml(WeightDType v) {
       return "\"bf16\"";
     case WeightDType::F32:
       return "\"f32\"";
+    case WeightDType::Q8_0:
+      return "\"q8_0\"";
+    case WeightDType::Q4_0:
+      return "\"q4_0\"";
     case WeightDType::Auto:
       break;
   }

@@ -12,29 +12,11 @@
 #include "qwen3/error.h"
 #include "settings/fields.h"
 #include "settings/generation_config.h"
+#include "settings/json_values.h"
 
 namespace qwen3::settings {
 namespace {
-
 using Json = nlohmann::json;
-
-bool read_json(const Json& j, float& out) {
-  if (!j.is_number()) return false;
-  out = j.get<float>();
-  return true;
-}
-bool read_json(const Json& j, int& out) {
-  if (!j.is_number_integer()) return false;
-  const auto v = j.get<long long>();
-  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return false;
-  out = static_cast<int>(v);
-  return true;
-}
-template <typename T>
-bool read_json(const Json&, T&) {  // seed: never taken from generation_config.json
-  return false;
-}
-
 }  // namespace
 
 std::optional<std::filesystem::path> apply_generation_config(Settings& s, const std::filesystem::path& model_dir) {

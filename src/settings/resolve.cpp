@@ -7,10 +7,12 @@
 
 #include "common/environment.h"
 #include "qwen3/error.h"
+#include "qwen3/ollama.h"
 #include "qwen3/reasoning.h"
 #include "settings/config_file.h"
 #include "settings/fields.h"
 #include "settings/generation_config.h"
+#include "settings/ollama_params.h"
 
 namespace qwen3 {
 
@@ -18,6 +20,8 @@ std::string_view source_name(Source source) {
   switch (source) {
     case Source::GenerationConfig:
       return "generation_config";
+    case Source::OllamaParams:
+      return "ollama_params";
     case Source::ConfigFile:
       return "config_file";
     case Source::Environment:
@@ -78,7 +82,7 @@ Environment process_environment() {
   return environment_variables([](const std::string& name) {
     return name.rfind("QWEN3_", 0) == 0 || name == "XDG_CONFIG_HOME" || name == "HOME" || name.rfind("HF_", 0) == 0 ||
            name == "HUGGING_FACE_HUB_TOKEN" || name == "HUGGINGFACE_HUB_CACHE" || name == "TRANSFORMERS_OFFLINE" ||
-           name == "XDG_CACHE_HOME";
+           name == "XDG_CACHE_HOME" || name == "OLLAMA_MODELS";
   });
 }
 
@@ -209,23 +213,40 @@ Settings resolve(const SettingsSources& sources) {
   // file to read depends on the model those higher sources name: resolve
   // them once to learn it, then build the result in precedence order.
   const hub::HubOptions hub_from_environment = hub::options_from_environment(env);
+  const std::filesystem::path ollama_models = ollama::models_dir(env);
   std::optional<std::filesystem::path> model_dir = sources.model_dir;
-  if (!model_dir) {
+  std::optional<std::filesystem::path> params;  // an Ollama model's params blob
+  {
     Settings probe = builtin_settings();
     probe.hub = hub_from_environment;
     apply_user_sources(probe);
-    if (!probe.model.value.empty() && std::filesystem::is_directory(probe.model.value, ec))
-      model_dir = probe.model.value;
-    else if (const auto name = hub::hub_model(probe.model.value); name && !name->gguf())
-      model_dir = hub_generation_config_dir(*name, hub_options(probe));
+    if (const auto ref = ollama::parse(probe.model.value)) {
+      // A model missing from the store is reported by the command that opens
+      // it (`config show` still works); a malformed params blob, here.
+      try {
+        params = ollama::resolve(*ref, ollama_models).params;
+      } catch (const Error&) {
+      }
+    } else if (!model_dir) {
+      if (!probe.model.value.empty() && std::filesystem::is_directory(probe.model.value, ec))
+        model_dir = probe.model.value;
+      else if (const auto name = hub::hub_model(probe.model.value); name && !name->gguf())
+        model_dir = hub_generation_config_dir(*name, hub_options(probe));
+    }
   }
 
   Settings s = builtin_settings();
   s.hub = hub_from_environment;
+  s.ollama_models = ollama_models;
   if (model_dir) s.generation_config = apply_generation_config(s, *model_dir);
+  if (params) s.ollama_params = apply_ollama_params(s, *params);
   apply_user_sources(s);
   if (config) s.config_file = config->path;
   return s;
+}
+
+std::filesystem::path ollama_store(const Settings& settings) {
+  return settings.ollama_models.empty() ? ollama::models_dir(process_environment()) : settings.ollama_models;
 }
 
 hub::HubOptions hub_options(const Settings& settings) {

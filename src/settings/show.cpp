@@ -66,9 +66,10 @@ Json json_setting(const Setting<T>& s) {
 std::string settings_to_toml(const Settings& s) {
   TomlWriter w;
   w.raw("# qwen3 effective settings; each value's source in the comment.");
-  w.raw("# Precedence: command_line > environment > config_file > generation_config > builtin.");
+  w.raw("# Precedence: command_line > environment > config_file > generation_config or ollama_params > builtin.");
   w.raw("# config file: " + path_or(s.config_file, "none"));
   w.raw("# generation_config.json: " + path_or(s.generation_config, "none"));
+  if (s.ollama_params) w.raw("# Ollama params: " + s.ollama_params->string());
   w.raw("");
   visit_general(s, [&](std::string_view key, const auto& setting) {
     if (key == "model" && setting.source == Source::Builtin)
@@ -91,6 +92,7 @@ std::string settings_to_json(const Settings& s) {
   Json j;
   j["config_file"] = s.config_file ? Json(s.config_file->string()) : Json(nullptr);
   j["generation_config"] = s.generation_config ? Json(s.generation_config->string()) : Json(nullptr);
+  j["ollama_params"] = s.ollama_params ? Json(s.ollama_params->string()) : Json(nullptr);
   visit_general(s, [&](std::string_view key, const auto& setting) {
     j[std::string(key)] = json_setting(setting);
     if (key == "api_key") {  // a secret: whether it is set, never the key

@@ -4,10 +4,11 @@
 // difference between llama.cpp and a float64 forward pass on the same
 // dequantized weights ("llama.cpp arithmetic only"), and we must stay within
 // twice its worst RMS at every position and twice its worst maximum; the
-// median position, where our activations round exactly as llama.cpp's do,
-// within 1e-2 RMS (issue 11; not yet asserted: the float parts, attention,
-// RoPE, norms and SiLU, still differ from ggml's in the last bits, which flips
-// an activation rounding every few dozen positions; the figure is printed).
+// median position within 1e-2 RMS: with ggml's arithmetic in the float parts
+// (kernels/ggml_arith.h) our activations round to the same int8 steps as
+// llama.cpp's, so most positions agree to the last bits (a position after a
+// rounding that went the other way can differ by the float-activation figure,
+// hence the median rather than every position).
 // Greedy continuations equal the file's own greedy_ids,
 // a divergence accepted only where the reference's top-1/top-2 gap is below
 // the maximum bound.
@@ -99,8 +100,10 @@ TEST_P(GgufParity, PromptLogitsWithinLlamaCppBounds) {
     EXPECT_LE(std::sqrt(ss / V), bound.rms) << fx.name << " " << p.name << " last position, full vocabulary";
     EXPECT_LE(test::max_abs_diff(ours, last.data(), V), bound.max) << fx.name << " " << p.name << " last position";
   }
+  ASSERT_FALSE(position_rms.empty());
   std::nth_element(position_rms.begin(), position_rms.begin() + position_rms.size() / 2, position_rms.end());
   const double median = position_rms[position_rms.size() / 2];
+  EXPECT_LE(median, 1e-2) << fx.name << ": median position RMS";
   std::printf("[ %s ] %zu positions: median RMS %.3g, worst RMS %.3g (bound %.3g), worst max %.3g (bound %.3g)\n",
               fx.name.c_str(), position_rms.size(), median, worst_rms, bound.rms, worst_max, bound.max);
 }

@@ -103,7 +103,7 @@ TEST_F(SettingsTest, WrongTypesNameFileLineKeyAndWhatWasExpected) {
   EXPECT_EQ(error_of(with_config("enable_thinking = 1\n")),
             config_path() + ":1: enable_thinking = 1: expected true or false");
   EXPECT_EQ(error_of(with_config("dtype = \"fp16\"\n")),
-            config_path() + ":1: dtype = \"fp16\": expected \"auto\", \"bf16\" or \"f32\"");
+            config_path() + ":1: dtype = \"fp16\": expected \"auto\", \"bf16\", \"f32\", \"q8_0\" or \"q4_0\"");
   EXPECT_EQ(error_of(with_config("[sampling.thinking]\nseed = -3\n")),
             config_path() +
                 ":2: sampling.thinking.seed = -3: expected an integer from 0 to 18446744073709551614, or \"random\"");

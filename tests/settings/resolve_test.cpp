@@ -325,7 +325,7 @@ TEST_F(SettingsTest, EnvironmentValuesAreParsedStrictly) {
   EXPECT_EQ(error_of(with_env("QWEN3_ENABLE_THINKING", "maybe")),
             "QWEN3_ENABLE_THINKING = \"maybe\": expected true or false");
   EXPECT_EQ(error_of(with_env("QWEN3_DTYPE", "fp16")),
-            "QWEN3_DTYPE = \"fp16\": expected \"auto\", \"bf16\" or \"f32\"");
+            "QWEN3_DTYPE = \"fp16\": expected \"auto\", \"bf16\", \"f32\", \"q8_0\" or \"q4_0\"");
   EXPECT_EQ(error_of(with_env("QWEN3_SEED", "-1")),
             "QWEN3_SEED = \"-1\": expected an integer from 0 to 18446744073709551614, or \"random\"");
   EXPECT_EQ(error_of(with_env("QWEN3_TOP_P", "1.5")),
