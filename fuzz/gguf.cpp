@@ -15,7 +15,8 @@ QWEN3_FUZZ_TARGET(gguf) {
   const auto path = fuzz::write_temp("model.gguf", fuzz::as_text(data, size));
   std::optional<gguf::File> f;
   if (!fuzz::returns_or_errs([&] { f.emplace(path); })) return 0;
-  for (const auto& [key, value] : f->metadata()) {
+  for (const auto& entry : f->metadata()) {
+    const std::string& key = entry.first;
     fuzz::returns_or_errs([&] { (void)f->optional_string(key); });
     fuzz::returns_or_errs([&] { (void)f->optional_integer(key); });
     fuzz::returns_or_errs([&] { (void)f->optional_number(key); });

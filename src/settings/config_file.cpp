@@ -153,7 +153,9 @@ std::vector<std::string_view> sampling_keys() {
 void apply_preset(SamplingSettings& preset, const ConfigFile& file, std::string_view table_name,
                   const toml::table& table) {
   const std::string prefix = "sampling." + std::string(table_name) + ".";
-  for (auto&& [key, node] : table) {
+  for (auto&& entry : table) {
+    const auto& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const toml::node& node = entry.second;
     bool known = false;
     visit_sampling(preset, [&](std::string_view name, auto& setting) {
       if (known || key.str() != name) return;
@@ -200,7 +202,9 @@ ConfigFile load_config_file(const std::filesystem::path& path) {
 void apply_config_file(Settings& s, const ConfigFile& file) {
   std::vector<std::string_view> known{"sampling"};
   visit_general(s, [&](std::string_view name, auto&) { known.push_back(name); });
-  for (auto&& [key, node] : file.table) {
+  for (auto&& entry : file.table) {
+    const auto& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const toml::node& node = entry.second;
     if (key.str() == "sampling") {
       apply_sampling(s, file, node);
       continue;

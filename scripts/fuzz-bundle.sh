@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Packs the fuzz targets into one folder that runs on another x86-64-v3
+# Linux machine with glibc (no compiler, no qwen3 checkout):
+#
+#   scripts/fuzz-bundle.sh [BUILD_DIR] OUT_DIR       (BUILD_DIR: build-san, from scripts/sanitize.sh asan)
+#
+# OUT_DIR gets fuzz_all (ASan+UBSan+libFuzzer, -march=x86-64-v3), lib/
+# (the shared libraries it needs beyond glibc: libstdc++, ICU, PCRE2,
+# Highway, simdjson, toml++, libomp, libcurl and its own; libstdc++ is not
+# linked statically because the shared C++ libraries need the shared one,
+# and exceptions crossing two C++ runtimes abort),
+# corpus/ and dict/ (the seeds and dictionaries), data/ (the Qwen3 tokenizer
+# and the tiny fixture's config, which the targets read) and fuzz-run.sh.
+# There:   ./fuzz-run.sh . SECONDS OUTDIR     (LD_LIBRARY_PATH is set by it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=build-san
+if [ $# -eq 2 ]; then BUILD="$1"; shift; fi
+[ $# -eq 1 ] || { echo "usage: $0 [BUILD_DIR] OUT_DIR" >&2; exit 2; }
+OUT="$1"
+BIN="$BUILD/fuzz/fuzz_all"
+[ -x "$BIN" ] || { echo "fuzz-bundle: no $BIN: run scripts/sanitize.sh asan first" >&2; exit 2; }
+TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
+SHARED="$(grep -oP '^QWEN3_SHARED_DIR:PATH=\K.*' "$BUILD/CMakeCache.txt")"
+
+rm -rf "$OUT"
+mkdir -p "$OUT/lib" "$OUT/data/tokenizer" "$OUT/data/tiny-qwen3-a"
+cp "$BIN" "$OUT/fuzz_all"
+cp -r fuzz/corpus fuzz/dict "$OUT/"
+cp scripts/fuzz-run.sh "$OUT/"
+cp "$TOKENIZER_DIR/tokenizer.json" "$TOKENIZER_DIR/tokenizer_config.json" "$OUT/data/tokenizer/"
+cp "$SHARED/fixtures/tiny-qwen3-a/"{config.json,dummy.json,generation_config.json} "$OUT/data/tiny-qwen3-a/"
+
+# Every shared library fuzz_all loads, except glibc's own (the machine has those).
+ldd "$BIN" | awk '/=> \// {print $1, $3}' | while read -r name path; do
+  case "$name" in
+    libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.* | ld-linux* | libresolv.so.* | libutil.so.*) ;;
+    *) cp -L "$path" "$OUT/lib/$name" ;;
+  esac
+done
+echo "fuzz-bundle: $OUT: $(du -sh "$OUT" | cut -f1) ($(ls "$OUT/lib" | wc -l) libraries: $(ls "$OUT/lib" | tr '\n' ' '))"
+# The bundle alone: every library found inside it.
+if LD_LIBRARY_PATH="$OUT/lib" ldd "$OUT/fuzz_all" | grep -q 'not found'; then
+  echo "fuzz-bundle: missing libraries:" >&2
+  LD_LIBRARY_PATH="$OUT/lib" ldd "$OUT/fuzz_all" | grep 'not found' >&2
+  exit 1
+fi

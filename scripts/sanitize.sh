@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The sanitizer and fuzzing checks CI runs after the ordinary build
+# (.ci/run; docs/reliability.md), one command locally:
+#
+#   scripts/sanitize.sh [asan] [fuzz] [tsan]     (default: all three)
+#
+# asan  one clang build in build-san/ with -fsanitize=address,undefined
+#       (-fno-sanitize-recover=undefined) and libFuzzer's coverage
+#       instrumentation, -O1, no benchmarks: the whole test suite runs there.
+# fuzz  the same build's fuzz programs, each for $QWEN3_FUZZ_SECONDS (10) on
+#       its seed corpus (fuzz/corpus/TARGET, copied: the seeds stay as they
+#       are) with its dictionary; a finding stops the script with the input
+#       left in build-san/fuzz-findings/.
+# tsan  test_server (the scheduler, the HTTP server and their threads) built
+#       with -fsanitize=thread in build-tsan/, and run.
+#
+# QWEN3_JOBS (2) sets the build's parallelism. The compiler cache (ccache)
+# is used when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS="${QWEN3_JOBS:-2}"
+SECONDS_PER_TARGET="${QWEN3_FUZZ_SECONDS:-10}"
+STEPS=("$@")
+((${#STEPS[@]})) || STEPS=(asan fuzz tsan)
+TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
+LAUNCHER=()
+command -v ccache >/dev/null 2>&1 && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# -O1 with line tables: sanitizer reports with file:line, a third of -O2's build time.
+COMMON=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only"
+        -DQWEN3_BUILD_BENCH=OFF -DQWEN3_TOKENIZER_DIR="$TOKENIZER_DIR" "${LAUNCHER[@]}")
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+
+want() { [[ " ${STEPS[*]} " == *" $1 "* ]]; }
+
+san_build() {
+  # x86-64-v3 (AVX2) rather than native: the same build makes the portable
+  # fuzz bundle (scripts/fuzz-bundle.sh).
+  cmake -S . -B build-san "${COMMON[@]}" -DCMAKE_CXX_COMPILER=clang++ -DQWEN3_NATIVE=OFF \
+    -DCMAKE_CXX_FLAGS=-march=x86-64-v3 -DQWEN3_SANITIZE=address,undefined -DQWEN3_FUZZ=ON >/dev/null
+  cmake --build build-san -j"$JOBS"
+}
+
+if want asan || want fuzz; then
+  echo "sanitize: building build-san (clang, ASan+UBSan, libFuzzer)"
+  san_build
+fi
+
+if want asan; then
+  echo "sanitize: the test suite under ASan+UBSan"
+  ctest --test-dir build-san --output-on-failure -j"$JOBS"
+fi
+
+if want fuzz; then
+  echo "sanitize: each fuzz target for ${SECONDS_PER_TARGET}s"
+  ./scripts/fuzz-run.sh --build build-san "$SECONDS_PER_TARGET" build-san/fuzz-findings
+fi
+
+if want tsan; then
+  echo "sanitize: test_server under TSan"
+  cmake -S . -B build-tsan "${COMMON[@]}" -DQWEN3_SANITIZE=thread >/dev/null
+  cmake --build build-tsan -j"$JOBS" --target test_server qwen3_cli
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp" \
+    ctest --test-dir build-tsan --output-on-failure -j"$JOBS" -R '^(ChatRequest|Completion|Ollama|Scheduler|Http|Server|ToolCall)'
+fi
+echo "sanitize: done"
