@@ -11,7 +11,12 @@
 # and exceptions crossing two C++ runtimes abort),
 # corpus/ and dict/ (the seeds and dictionaries), data/ (the Qwen3 tokenizer
 # and the tiny fixture's config, which the targets read) and fuzz-run.sh.
+# Files over 1 MB are gzipped (the bundle is about 25 MB, not 90: ICU's data
+# alone is 30 MB); fuzz-run.sh unpacks them in place on its first run.
 # There:   ./fuzz-run.sh . SECONDS OUTDIR     (LD_LIBRARY_PATH is set by it)
+# fuzz_all is stripped of its line tables: symbolize a report's
+# (fuzz_all+0xOFFSET) frames here with
+#   llvm-symbolizer-14 --obj=BUILD_DIR/fuzz/fuzz_all 0xOFFSET
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build-san
@@ -25,7 +30,7 @@ SHARED="$(grep -oP '^QWEN3_SHARED_DIR:PATH=\K.*' "$BUILD/CMakeCache.txt")"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/lib" "$OUT/data/tokenizer" "$OUT/data/tiny-qwen3-a"
-cp "$BIN" "$OUT/fuzz_all"
+objcopy --strip-debug "$BIN" "$OUT/fuzz_all"
 cp -r fuzz/corpus fuzz/dict "$OUT/"
 cp scripts/fuzz-run.sh "$OUT/"
 cp "$TOKENIZER_DIR/tokenizer.json" "$TOKENIZER_DIR/tokenizer_config.json" "$OUT/data/tokenizer/"
@@ -38,10 +43,11 @@ ldd "$BIN" | awk '/=> \// {print $1, $3}' | while read -r name path; do
     *) cp -L "$path" "$OUT/lib/$name" ;;
   esac
 done
-echo "fuzz-bundle: $OUT: $(du -sh "$OUT" | cut -f1) ($(ls "$OUT/lib" | wc -l) libraries: $(ls "$OUT/lib" | tr '\n' ' '))"
 # The bundle alone: every library found inside it.
 if LD_LIBRARY_PATH="$OUT/lib" ldd "$OUT/fuzz_all" | grep -q 'not found'; then
   echo "fuzz-bundle: missing libraries:" >&2
   LD_LIBRARY_PATH="$OUT/lib" ldd "$OUT/fuzz_all" | grep 'not found' >&2
   exit 1
 fi
+find "$OUT" -type f -size +1M -exec gzip -9 {} +
+echo "fuzz-bundle: $OUT: $(du -sh "$OUT" | cut -f1) ($(ls "$OUT/lib" | wc -l) libraries: $(ls "$OUT/lib" | tr '\n' ' '))"

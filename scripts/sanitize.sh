@@ -7,10 +7,10 @@
 # asan  one clang build in build-san/ with -fsanitize=address,undefined
 #       (-fno-sanitize-recover=undefined) and libFuzzer's coverage
 #       instrumentation, -O1, no benchmarks: the whole test suite runs there.
-# fuzz  the same build's fuzz programs, each for $QWEN3_FUZZ_SECONDS (10) on
-#       its seed corpus (fuzz/corpus/TARGET, copied: the seeds stay as they
-#       are) with its dictionary; a finding stops the script with the input
-#       left in build-san/fuzz-findings/.
+# fuzz  the same build's fuzz programs, each for $QWEN3_FUZZ_SECONDS (10),
+#       $QWEN3_JOBS at a time, from its seed corpus (fuzz/corpus/TARGET, only
+#       read) with its dictionary (scripts/fuzz-run.sh); a finding fails the
+#       script, the input left in build-san/fuzz-findings/TARGET/.
 # tsan  test_server (the scheduler, the HTTP server and their threads) built
 #       with -fsanitize=thread in build-tsan/, and run.
 #
@@ -33,17 +33,17 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 
 want() { [[ " ${STEPS[*]} " == *" $1 "* ]]; }
 
-san_build() {
+if want asan || want fuzz; then
+  echo "sanitize: building build-san (clang, ASan+UBSan, libFuzzer)"
   # x86-64-v3 (AVX2) rather than native: the same build makes the portable
   # fuzz bundle (scripts/fuzz-bundle.sh).
   cmake -S . -B build-san "${COMMON[@]}" -DCMAKE_CXX_COMPILER=clang++ -DQWEN3_NATIVE=OFF \
     -DCMAKE_CXX_FLAGS=-march=x86-64-v3 -DQWEN3_SANITIZE=address,undefined -DQWEN3_FUZZ=ON >/dev/null
-  cmake --build build-san -j"$JOBS"
-}
-
-if want asan || want fuzz; then
-  echo "sanitize: building build-san (clang, ASan+UBSan, libFuzzer)"
-  san_build
+  if want asan; then
+    cmake --build build-san -j"$JOBS"  # the tests, the program they run and the fuzz programs
+  else
+    cmake --build build-san -j"$JOBS" --target fuzz
+  fi
 fi
 
 if want asan; then
@@ -53,7 +53,7 @@ fi
 
 if want fuzz; then
   echo "sanitize: each fuzz target for ${SECONDS_PER_TARGET}s"
-  ./scripts/fuzz-run.sh --build build-san "$SECONDS_PER_TARGET" build-san/fuzz-findings
+  ./scripts/fuzz-run.sh --jobs "$JOBS" --build build-san "$SECONDS_PER_TARGET" build-san/fuzz-findings
 fi
 
 if want tsan; then
