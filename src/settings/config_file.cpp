@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/utf8.h"
 #include "qwen3/error.h"
 #include "settings/config_file.h"
 #include "settings/fields.h"
@@ -116,7 +117,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 [[noreturn]] void unknown_key(const ConfigFile& file, const toml::key& key, std::string_view table,
                               const std::vector<std::string_view>& known, std::string_view hint = {}) {
   std::string message =
-      where(file.path, key.source()) + ": unknown key \"" + std::string(table) + std::string(key.str()) + "\"";
+      where(file.path, key.source()) + ": unknown key \"" + one_line(std::string(table) + std::string(key.str())) + "\"";
   std::string_view best;
   std::size_t best_distance = 3;  // suggest only close spellings
   for (auto k : known) {
