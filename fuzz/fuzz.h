@@ -73,14 +73,14 @@ std::vector<TokenId> ids_from(std::span<const std::uint8_t> bytes, std::uint32_t
 #ifdef QWEN3_FUZZ_ALL
 #define QWEN3_FUZZ_ENTRY(name)
 #else
-#define QWEN3_FUZZ_ENTRY(name)                                                      \
+#define QWEN3_FUZZ_ENTRY(name)                                                        \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
-    return QWEN3_FUZZ_CONCAT(fuzz_target_, name)(data, size);                        \
+    return QWEN3_FUZZ_CONCAT(fuzz_target_, name)(data, size);                         \
   }
 #endif
-#define QWEN3_FUZZ_TARGET(name)                                                                           \
-  static int QWEN3_FUZZ_CONCAT(fuzz_target_, name)(const std::uint8_t* data, std::size_t size);         \
-  [[maybe_unused]] static const bool QWEN3_FUZZ_CONCAT(fuzz_registered_, name) =                          \
-      ::qwen3::fuzz::register_target(#name, QWEN3_FUZZ_CONCAT(fuzz_target_, name));                       \
-  QWEN3_FUZZ_ENTRY(name)                                                                                  \
+#define QWEN3_FUZZ_TARGET(name)                                                                 \
+  static int QWEN3_FUZZ_CONCAT(fuzz_target_, name)(const std::uint8_t* data, std::size_t size); \
+  [[maybe_unused]] static const bool QWEN3_FUZZ_CONCAT(fuzz_registered_, name) =                \
+      ::qwen3::fuzz::register_target(#name, QWEN3_FUZZ_CONCAT(fuzz_target_, name));             \
+  QWEN3_FUZZ_ENTRY(name)                                                                        \
   static int QWEN3_FUZZ_CONCAT(fuzz_target_, name)(const std::uint8_t* data, std::size_t size)

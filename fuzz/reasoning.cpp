@@ -60,7 +60,9 @@ QWEN3_FUZZ_TARGET(reasoning) {
   if (stream.state() != batch.state)
     fuzz::fail("thinking state: stream " + std::string(thinking_state_name(stream.state())) + ", batch " +
                std::string(thinking_state_name(batch.state)));
-  if (reasoning != batch.reasoning) fuzz::fail("reasoning differs: stream \"" + reasoning + "\", batch \"" + batch.reasoning + "\"");
-  if (content != batch.content) fuzz::fail("content differs: stream \"" + content + "\", batch \"" + batch.content + "\"");
+  if (reasoning != batch.reasoning)
+    fuzz::fail("reasoning differs: stream \"" + reasoning + "\", batch \"" + batch.reasoning + "\"");
+  if (content != batch.content)
+    fuzz::fail("content differs: stream \"" + content + "\", batch \"" + batch.content + "\"");
   return 0;
 }

@@ -2,7 +2,10 @@
 # Packs the fuzz targets into one folder that runs on another x86-64-v3
 # Linux machine with glibc (no compiler, no qwen3 checkout):
 #
-#   scripts/fuzz-bundle.sh [BUILD_DIR] OUT_DIR       (BUILD_DIR: build-san, from scripts/sanitize.sh asan)
+#   scripts/fuzz-bundle.sh OUT_DIR
+#
+# It builds fuzz_all in build-fuzz-v3/ (clang, ASan+UBSan, libFuzzer,
+# -march=x86-64-v3 rather than this machine's CPU, -O1) and packs it.
 #
 # OUT_DIR gets fuzz_all (ASan+UBSan+libFuzzer, -march=x86-64-v3), lib/
 # (the shared libraries it needs beyond glibc: libstdc++, ICU, PCRE2,
@@ -16,16 +19,21 @@
 # There:   ./fuzz-run.sh . SECONDS OUTDIR     (LD_LIBRARY_PATH is set by it)
 # fuzz_all is stripped of its line tables: symbolize a report's
 # (fuzz_all+0xOFFSET) frames here with
-#   llvm-symbolizer-14 --obj=BUILD_DIR/fuzz/fuzz_all 0xOFFSET
+#   llvm-symbolizer-14 --obj=build-fuzz-v3/fuzz/fuzz_all 0xOFFSET
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=build-san
-if [ $# -eq 2 ]; then BUILD="$1"; shift; fi
-[ $# -eq 1 ] || { echo "usage: $0 [BUILD_DIR] OUT_DIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
 OUT="$1"
+BUILD=build-fuzz-v3
 BIN="$BUILD/fuzz/fuzz_all"
-[ -x "$BIN" ] || { echo "fuzz-bundle: no $BIN: run scripts/sanitize.sh asan first" >&2; exit 2; }
 TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
+LAUNCHER=()
+command -v ccache >/dev/null 2>&1 && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
+  -DQWEN3_BUILD_BENCH=OFF -DQWEN3_BUILD_TESTS=OFF -DQWEN3_TOKENIZER_DIR="$TOKENIZER_DIR" "${LAUNCHER[@]}" \
+  -DCMAKE_CXX_COMPILER=clang++ -DQWEN3_NATIVE=OFF -DCMAKE_CXX_FLAGS=-march=x86-64-v3 \
+  -DQWEN3_SANITIZE=address,undefined -DQWEN3_FUZZ=ON >/dev/null
+cmake --build "$BUILD" -j"${QWEN3_JOBS:-2}" --target fuzz_all
 SHARED="$(grep -oP '^QWEN3_SHARED_DIR:PATH=\K.*' "$BUILD/CMakeCache.txt")"
 
 rm -rf "$OUT"

@@ -116,8 +116,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 [[noreturn]] void unknown_key(const ConfigFile& file, const toml::key& key, std::string_view table,
                               const std::vector<std::string_view>& known, std::string_view hint = {}) {
-  std::string message =
-      where(file.path, key.source()) + ": unknown key \"" + one_line(std::string(table) + std::string(key.str())) + "\"";
+  std::string message = where(file.path, key.source()) + ": unknown key \"" +
+                        one_line(std::string(table) + std::string(key.str())) + "\"";
   std::string_view best;
   std::size_t best_distance = 3;  // suggest only close spellings
   for (auto k : known) {
