@@ -11,10 +11,9 @@
 #       $QWEN3_JOBS at a time, from its seed corpus (fuzz/corpus/TARGET, only
 #       read) with its dictionary (scripts/fuzz-run.sh); a finding fails the
 #       script, the input left in build-san/fuzz-findings/TARGET/.
-# tsan  test_server (the scheduler, the HTTP server and their threads) and
-#       the qwen3 program built with -fsanitize=thread in build-tsan/, and the
-#       server's tests run (with node, also the official clients against
-#       `qwen3 serve`).
+# tsan  test_server (the scheduler, the HTTP server and their threads)
+#       built with -fsanitize=thread in build-tsan/, and its tests run
+#       (all but those TSAN_SKIP names).
 #
 # QWEN3_JOBS (2) sets the build's parallelism. The compiler cache (ccache)
 # is used when present.
@@ -60,12 +59,17 @@ if want fuzz; then
   ./scripts/fuzz-run.sh --jobs "$JOBS" --build build-san "$SECONDS_PER_TARGET" build-san/fuzz-findings
 fi
 
+# Not under TSan: the official clients (node, against a TSan-built `qwen3
+# serve`: minutes), and AFullQueueIs503WithRetryAfter, whose holder retries
+# its 30,000-token completion after its client stops, which under TSan's
+# slowdown runs for many minutes.
+TSAN_SKIP='^(ServerClients\.|Http\.AFullQueueIs503WithRetryAfter$)'
 if want tsan; then
   echo "sanitize: test_server under TSan"
   # clang's libomp tells TSan about its barriers (GCC's libgomp does not).
   cmake -S . -B build-tsan "${COMMON[@]}" -DCMAKE_CXX_COMPILER=clang++ -DQWEN3_SANITIZE=thread >/dev/null
-  cmake --build build-tsan -j"$JOBS" --target test_server qwen3_cli
+  cmake --build build-tsan -j"$JOBS" --target test_server
   TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp" \
-    ctest --test-dir build-tsan/tests/server --output-on-failure -j"$JOBS"
+    ctest --test-dir build-tsan/tests/server --output-on-failure -j"$JOBS" -E "$TSAN_SKIP"
 fi
 echo "sanitize: done"
