@@ -24,15 +24,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 1 ] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
 OUT="$1"
-BUILD=build-fuzz-v3
+BUILD="${QWEN3_FUZZ_BUILD:-build-fuzz-v3}"
 BIN="$BUILD/fuzz/fuzz_all"
 TOKENIZER_DIR="$(./scripts/fetch-tokenizer.sh --print-dir)"
 LAUNCHER=()
 command -v ccache >/dev/null 2>&1 && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
+# QWEN3_FUZZ_BUILD=DIR: that tree's configuration is kept (it must already be
+# an x86-64-v3 fuzz build); only fuzz_all is brought up to date.
+[ -n "${QWEN3_FUZZ_BUILD:-}" ] || cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
   -DQWEN3_BUILD_BENCH=OFF -DQWEN3_BUILD_TESTS=OFF -DQWEN3_TOKENIZER_DIR="$TOKENIZER_DIR" "${LAUNCHER[@]}" \
   -DCMAKE_CXX_COMPILER=clang++ -DQWEN3_NATIVE=OFF -DCMAKE_CXX_FLAGS=-march=x86-64-v3 \
   -DQWEN3_SANITIZE=address,undefined -DQWEN3_FUZZ=ON >/dev/null
+grep -q 'CMAKE_CXX_FLAGS:STRING=-march=x86-64-v3' "$BUILD/CMakeCache.txt" ||
+  { echo "fuzz-bundle: $BUILD is not an x86-64-v3 build" >&2; exit 2; }
 cmake --build "$BUILD" -j"${QWEN3_JOBS:-2}" --target fuzz_all
 SHARED="$(grep -oP '^QWEN3_SHARED_DIR:PATH=\K.*' "$BUILD/CMakeCache.txt")"
 

@@ -40,7 +40,7 @@ if want asan || want fuzz; then
   # machine's kernels (on x86-64-v3, Bf16ActivationsMode falls back to exact
   # products and its tests fail). The portable bundle has its own build
   # (scripts/fuzz-bundle.sh).
-  cmake -S . -B build-san "${COMMON[@]}" -DCMAKE_CXX_COMPILER=clang++ \
+  cmake -S . -B build-san "${COMMON[@]}" -DCMAKE_CXX_COMPILER=clang++ -DQWEN3_NATIVE=ON -DCMAKE_CXX_FLAGS= \
     -DQWEN3_SANITIZE=address,undefined -DQWEN3_FUZZ=ON >/dev/null
   if want asan; then
     cmake --build build-san -j"$JOBS"  # the tests, the program they run and the fuzz programs
@@ -51,7 +51,8 @@ fi
 
 if want asan; then
   echo "sanitize: the test suite under ASan+UBSan"
-  ctest --test-dir build-san --output-on-failure -j"$JOBS"
+  # QWEN3_ASAN_SKIP: a CTest regex of tests to leave out (CI time; docs/reliability.md).
+  ctest --test-dir build-san --output-on-failure -j"$JOBS" ${QWEN3_ASAN_SKIP:+-E "$QWEN3_ASAN_SKIP"}
 fi
 
 if want fuzz; then
