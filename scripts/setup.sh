@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
   clang-format          # the style check (scripts/check-format.sh)
+  clang libclang-rt-14-dev libomp-dev  # sanitizer and fuzz builds (scripts/sanitize.sh: ASan, UBSan, TSan, libFuzzer)
   libgtest-dev libgmock-dev libbenchmark-dev
   libhwy-dev            # SIMD kernels
   libsimdjson-dev       # fast parse of the 11 MB tokenizer.json and safetensors headers

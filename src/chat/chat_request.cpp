@@ -12,7 +12,8 @@ namespace qwen3 {
 namespace {
 
 [[noreturn]] void fail(std::string_view source, const std::string& field, const std::string& what) {
-  throw Error(std::string(source) + ": " + field + " " + what);
+  // What the request said (a role, a key) may hold line breaks: one line still.
+  throw Error(std::string(source) + ": " + one_line(field + " " + what));
 }
 
 std::string type_name(const OrderedJson& v) { return v.type_name(); }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 
+#include "common/utf8.h"
 #include "qwen3/error.h"
 
 namespace qwen3::gguf {
@@ -244,7 +245,8 @@ bool is_gguf_file(const std::filesystem::path& path) {
   return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
-void File::fail(const std::string& what) const { throw Error(path().string() + ": " + what); }
+// Keys and tensor names are the file's bytes: escaped, so the message stays one line.
+void File::fail(const std::string& what) const { throw Error(path().string() + ": " + one_line(what)); }
 
 File::File(const std::filesystem::path& path) : file_(path) {
   Cursor c(*this, file_.data(), file_.size());

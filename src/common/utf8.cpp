@@ -41,3 +41,39 @@ std::size_t utf8_valid_prefix(std::string_view s) {
 }
 
 }  // namespace qwen3
+
+namespace qwen3 {
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [&](unsigned char b) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    out += "\\x";
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  };
+  while (!text.empty()) {
+    const std::size_t valid = utf8_valid_prefix(text);
+    for (unsigned char c : text.substr(0, valid)) {
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c < 0x20 || c == 0x7F)
+        hex(c);
+      else
+        out += static_cast<char>(c);
+    }
+    text.remove_prefix(valid);
+    if (!text.empty()) {
+      hex(static_cast<unsigned char>(text[0]));
+      text.remove_prefix(1);
+    }
+  }
+  return out;
+}
+
+}  // namespace qwen3

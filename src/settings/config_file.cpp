@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/utf8.h"
 #include "qwen3/error.h"
 #include "settings/config_file.h"
 #include "settings/fields.h"
@@ -115,8 +116,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 [[noreturn]] void unknown_key(const ConfigFile& file, const toml::key& key, std::string_view table,
                               const std::vector<std::string_view>& known, std::string_view hint = {}) {
-  std::string message =
-      where(file.path, key.source()) + ": unknown key \"" + std::string(table) + std::string(key.str()) + "\"";
+  std::string message = where(file.path, key.source()) + ": unknown key \"" +
+                        one_line(std::string(table) + std::string(key.str())) + "\"";
   std::string_view best;
   std::size_t best_distance = 3;  // suggest only close spellings
   for (auto k : known) {
@@ -153,7 +154,9 @@ std::vector<std::string_view> sampling_keys() {
 void apply_preset(SamplingSettings& preset, const ConfigFile& file, std::string_view table_name,
                   const toml::table& table) {
   const std::string prefix = "sampling." + std::string(table_name) + ".";
-  for (auto&& [key, node] : table) {
+  for (auto&& entry : table) {
+    const auto& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const toml::node& node = entry.second;
     bool known = false;
     visit_sampling(preset, [&](std::string_view name, auto& setting) {
       if (known || key.str() != name) return;
@@ -200,7 +203,9 @@ ConfigFile load_config_file(const std::filesystem::path& path) {
 void apply_config_file(Settings& s, const ConfigFile& file) {
   std::vector<std::string_view> known{"sampling"};
   visit_general(s, [&](std::string_view name, auto&) { known.push_back(name); });
-  for (auto&& [key, node] : file.table) {
+  for (auto&& entry : file.table) {
+    const auto& key = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const toml::node& node = entry.second;
     if (key.str() == "sampling") {
       apply_sampling(s, file, node);
       continue;

@@ -66,7 +66,9 @@ class SpecParser {
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw Error("vocab policy \"" + std::string(whole_) + "\": " + why + " (accepted terms: " + accepted_terms() + ")");
+    // The spec is what the user typed (a request, a file): one line still.
+    throw Error(one_line("vocab policy \"" + std::string(whole_) + "\": " + why) +
+                " (accepted terms: " + accepted_terms() + ")");
   }
 
   static bool starts_code_point(std::string_view s, std::size_t i) {

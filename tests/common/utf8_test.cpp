@@ -30,3 +30,14 @@ TEST(Utf8, PrefixStopsAtFirstBadByte) {
                               "b\x80"),
             4u);
 }
+
+TEST(Utf8, OneLineEscapesControlsAndBadBytesOnly) {
+  using qwen3::one_line;
+  EXPECT_EQ(one_line("plain h\xC3\xA9llo \xE4\xBD\xA0"), "plain h\xC3\xA9llo \xE4\xBD\xA0");
+  EXPECT_EQ(one_line("a\nb\r\tc"), "a\\nb\\r\\tc");
+  EXPECT_EQ(one_line(std::string("x\0y\x7F", 4)), "x\\x00y\\x7F");
+  EXPECT_EQ(one_line("\xFF\xC3(\xE4\xBD"), "\\xFF\\xC3(\\xE4\\xBD");
+  const std::string escaped = one_line("line one\nline two\xC0");
+  EXPECT_EQ(escaped.find('\n'), std::string::npos);
+  EXPECT_TRUE(qwen3::is_valid_utf8(escaped));
+}
