@@ -27,33 +27,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 
-class Running {
- public:
-  explicit Running(ServerOptions o, const Engine& engine = test::fixture_engine()) {
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.log = [](const std::string&) {};
-    server_ = std::make_unique<Server>(engine, o);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Running() {
-    server_->stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(60);
-    return c;
-  }
-  std::string metrics() const { return client().Get("/metrics")->body; }
-
- private:
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-};
+using test::Running;
 
 // A raw TCP connection to the server.
 class Conn {

@@ -15,42 +15,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// A server on a free port, running on its own thread until the test ends.
-class Running {
- public:
-  explicit Running(ServerOptions o, const Engine& engine = test::fixture_engine()) {
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      log_.push_back(line);
-    };
-    server_ = std::make_unique<Server>(engine, o);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Running() {
-    server_->stop();
-    thread_.join();
-  }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(60);
-    return c;
-  }
-  std::vector<std::string> log() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return log_;
-  }
-  Server& server() { return *server_; }
-
- private:
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> log_;
-};
+using test::Running;
 
 const char* kChat = R"({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 6, "seed": 1})";
 
