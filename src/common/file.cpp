@@ -20,7 +20,7 @@ namespace {
 // forever). O_NONBLOCK keeps the open itself from waiting on a pipe.
 int open_regular(const std::filesystem::path& path, struct stat& st) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw Error("cannot open " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   if (::fstat(fd, &st) != 0) {
     const int e = errno;
     ::close(fd);
