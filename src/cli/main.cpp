@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -35,6 +36,12 @@ int run_program(int argc, char** argv) {
   } catch (const qwen3::Error& e) {
     std::cout.flush();
     std::cerr << "qwen3: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path that cannot be looked at (a loop of links, a permission): the
+    // input's fault, named like every other input error.
+    std::cout.flush();
+    std::cerr << "qwen3: error: " << e.path1().string() << ": " << e.code().message() << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cout.flush();

@@ -7,32 +7,63 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "qwen3/error.h"
 
 namespace qwen3 {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) throw Error("cannot read " + path.string() + ": read error");
-  return std::move(out).str();
-}
+namespace {
 
-MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open " + path.string() + ": " + std::strerror(errno));
-  struct stat st {};
+// Opens a regular file for reading, or throws naming what it is instead: a
+// folder, a device (/dev/zero never ends) or a pipe (a read would wait
+// forever). O_NONBLOCK keeps the open itself from waiting on a pipe.
+int open_regular(const std::filesystem::path& path, struct stat& st) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw Error("cannot read " + path.string() + ": " + std::strerror(errno));
   if (::fstat(fd, &st) != 0) {
-    int e = errno;
+    const int e = errno;
     ::close(fd);
     throw Error("cannot stat " + path.string() + ": " + std::strerror(e));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const char* what = S_ISDIR(st.st_mode)                          ? "a folder"
+                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                       : S_ISFIFO(st.st_mode)                       ? "a pipe"
+                       : S_ISSOCK(st.st_mode)                       ? "a socket"
+                                                                    : "not a file";
+    throw Error("cannot read " + path.string() + ": it is " + what + ", not a regular file");
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::string read_file(const std::filesystem::path& path) {
+  struct stat st {};
+  const int fd = open_regular(path, st);
+  std::string out;
+  out.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      throw Error("cannot read " + path.string() + ": " + std::strerror(e));
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
+  struct stat st {};
+  const int fd = open_regular(path, st);
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);

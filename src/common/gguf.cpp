@@ -156,7 +156,9 @@ void skip_array(Cursor& c, const File& f, const std::string& key, int depth) {
     for (std::uint64_t i = 0; i < n; ++i) skip_array(c, f, key, depth + 1);
   } else {
     const std::uint64_t s = scalar_size(t);
-    if (n > c.left() / s) c.need(std::numeric_limits<std::uint64_t>::max(), "array");
+    if (n > c.left() / s)
+      f.fail("metadata " + key + ": array of " + std::to_string(n) + " " + std::string(value_type_name(t)) +
+             " exceeds the file");
     c.skip(n * s, "array");
   }
 }
@@ -240,6 +242,9 @@ std::int64_t Tensor::elements() const {
 bool is_gguf_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return false;
+  // Named .gguf: meant as one, so that a truncated or foreign file is
+  // refused as a GGUF ("no GGUF magic"), not read as a tokenizer.json.
+  if (path.extension() == ".gguf") return true;
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;

@@ -99,7 +99,8 @@ struct Tensor {
   std::int64_t elements() const;
 };
 
-// First bytes are "GGUF" (a regular file; false when it cannot be read).
+// A regular file named *.gguf or whose first bytes are "GGUF" (false when it
+// cannot be read): one to open as a gguf::File, which checks the rest.
 bool is_gguf_file(const std::filesystem::path& path);
 
 class File {

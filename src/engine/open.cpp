@@ -49,7 +49,10 @@ fs::path tokenizer_dir(const Settings& s) {
   // A checkpoint without tokenizer files uses the fetched Qwen3 tokenizer
   // (the dense Qwen3 family shares it); any other folder or file is read as
   // the tokenizer itself, so its errors name it.
-  const bool bare_checkpoint = fs::is_directory(model, ec) && !fs::exists(model / "tokenizer.json", ec) &&
+  // A tokenizer.json of any kind (a broken link too) is the folder's own: its
+  // errors are named, not silently replaced by the fetched tokenizer.
+  const bool bare_checkpoint = fs::is_directory(model, ec) &&
+                               !fs::exists(fs::symlink_status(model / "tokenizer.json", ec)) &&
                                (from_hub || fs::exists(model / "config.json", ec));
   return bare_checkpoint ? default_tokenizer_dir() : model;
 }

@@ -5,6 +5,7 @@
 #include "model/gguf_model.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -95,9 +96,14 @@ ModelConfig gguf_model_config(const gguf::File& f) {
     f.fail("metadata " + p + "attention.value_length: " + std::to_string(*v) + " differs from " + p +
            "attention.key_length (not supported)");
   if (auto n = f.optional_integer(p + "expert_count"); n && *n > 0) j["num_experts"] = *n;
-  if (const gguf::Tensor* embd = f.tensor("token_embd.weight"); embd && embd->ne.size() == 2)
+  if (const gguf::Tensor* embd = f.tensor("token_embd.weight"); embd && embd->ne.size() == 2) {
     j["vocab_size"] = embd->ne[1];
-  else if (auto v = f.optional_integer(p + "vocab_size"))
+    // One embedding row per token, as llama.cpp requires.
+    if (const gguf::Value* tokens = f.find("tokenizer.ggml.tokens");
+        tokens && tokens->type == gguf::ValueType::Array && static_cast<std::int64_t>(tokens->count) != embd->ne[1])
+      f.fail("tensor token_embd.weight has " + std::to_string(embd->ne[1]) + " rows but tokenizer.ggml.tokens lists " +
+             std::to_string(tokens->count) + " tokens (expected one row per token)");
+  } else if (auto v = f.optional_integer(p + "vocab_size"))
     j["vocab_size"] = *v;
   j["tie_word_embeddings"] = f.tensor("output.weight") == nullptr;
   if (auto type = f.optional_string(p + "rope.scaling.type"); type && *type != "none") {
@@ -204,6 +210,10 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
     if (auto* norm = std::get_if<std::vector<float>*>(&slot)) {
       (*norm)->resize(spec.elements());
       kernels::to_f32(t.data, type, spec.elements(), (*norm)->data());
+      for (std::int64_t i = 0; i < spec.elements(); ++i)  // as for safetensors: a NaN norm poisons every logit
+        if (!std::isfinite((**norm)[i]))
+          f.fail("tensor " + t.name + " holds " + (std::isnan((**norm)[i]) ? "NaN" : "Inf") + " at element " +
+                 std::to_string(i) + " (expected finite weights: a corrupt file?)");
       w->bytes += spec.elements() * sizeof(float);
       return;
     }

@@ -177,7 +177,9 @@ CheckpointFiles read_index(const fs::path& index) {
   for (const auto& [name, file] : j["weight_map"].items()) {
     if (!file.is_string()) throw Error(index.string() + ": weight_map." + name + ": expected a file name");
     const std::string f = file.get<std::string>();
-    if (f.find('/') != std::string::npos) throw Error(index.string() + ": weight_map." + name + ": bad file " + f);
+    if (f.empty() || f == "." || f == ".." || f.find('/') != std::string::npos)
+      throw Error(index.string() + ": weight_map." + name + ": \"" + f +
+                  "\" is not the name of a file in the model folder");
     r.weight_map[name] = f;
     if (std::find(r.files.begin(), r.files.end(), f) == r.files.end()) r.files.push_back(f);
   }
@@ -190,9 +192,14 @@ CheckpointFiles read_index(const fs::path& index) {
 std::map<std::string, Located> open_checkpoint(const fs::path& dir, detail::Weights& w) {
   const fs::path index = dir / "model.safetensors.index.json";
   CheckpointFiles checkpoint;
-  if (fs::exists(dir / "model.safetensors"))
+  // Present as any kind of entry, a broken link included: opening it then says what is wrong.
+  auto present = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::exists(fs::symlink_status(p, ec));
+  };
+  if (present(dir / "model.safetensors"))
     checkpoint.files = {"model.safetensors"};
-  else if (fs::exists(index))
+  else if (present(index))
     checkpoint = read_index(index);
   else
     throw Error("no weights in " + dir.string() + ": expected model.safetensors or model.safetensors.index.json");

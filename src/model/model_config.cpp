@@ -172,7 +172,9 @@ ModelConfig ModelConfig::parse(const std::string& text, const std::string& sourc
 }
 
 ModelConfig ModelConfig::load(const std::filesystem::path& file) {
-  if (!std::filesystem::exists(file)) throw Error("missing model configuration " + file.string());
+  std::error_code ec;  // a link to nowhere or a loop is for read_file to name
+  if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec)))
+    throw Error("missing model configuration " + file.string());
   if (gguf::is_gguf_file(file)) return model::gguf_model_config(gguf::File(file));
   return parse(read_file(file), file.string());
 }

@@ -1,6 +1,7 @@
 #include "model/safetensors.h"
 
 #include <algorithm>
+#include <set>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -23,7 +24,8 @@ std::size_t dtype_size(const std::string& d) {
 
 SafetensorsFile::SafetensorsFile(const fs::path& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error("missing weights file " + path.string());
+  // (A loop of links sets ec: opening it below names the loop.)
+  if (!fs::exists(path, ec) && !ec) throw Error("missing weights file " + path.string());
   if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a folder, expected a safetensors file");
   file_ = MappedFile(path);
   const std::string where = path.string();
@@ -35,9 +37,16 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) {
     throw Error(where + ": truncated or corrupt safetensors file: header length " + std::to_string(header_len) +
                 " exceeds the file size " + std::to_string(size));
   json header;
+  // A name given twice would silently be the last one's: refused.
+  std::set<std::string> names;
+  auto once = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key && !names.insert(parsed.get<std::string>()).second)
+      throw Error(where + ": corrupt safetensors header: \"" + parsed.get<std::string>() + "\" appears twice");
+    return true;
+  };
   try {
     header = json::parse(reinterpret_cast<const char*>(file_.data()) + 8,
-                         reinterpret_cast<const char*>(file_.data()) + 8 + header_len);
+                         reinterpret_cast<const char*>(file_.data()) + 8 + header_len, once);
   } catch (const json::exception& e) {
     throw Error(where + ": corrupt safetensors header (not valid JSON): " + e.what());
   }
@@ -46,7 +55,10 @@ SafetensorsFile::SafetensorsFile(const fs::path& path) {
   const std::uint64_t data_size = size - 8 - header_len;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   for (const auto& [name, t] : header.items()) {
-    if (name == "__metadata__") continue;
+    if (name == "__metadata__") {
+      if (!t.is_object()) throw Error(where + ": __metadata__: expected an object of strings");
+      continue;
+    }
     const std::string tw = where + ": tensor " + name;
     if (!t.is_object() || !t.contains("dtype") || !t["dtype"].is_string() || !t.contains("shape") ||
         !t["shape"].is_array() || !t.contains("data_offsets") || !t["data_offsets"].is_array() ||

@@ -345,8 +345,16 @@ void chat_prompt(const Engine& engine, const Settings& s, ChatRequest request, b
 
 Json parse_body(const std::string& body) {
   Json j;
+  // Parsing is iterative but copying a value recurses once per level: a body
+  // of 100,000 nested arrays overflowed the stack of the thread serving it.
+  auto shallow = [](int depth, Json::parse_event_t event, Json&) {
+    if (depth > kMaxBodyDepth &&
+        (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start))
+      throw ApiError(400, "the body nests objects and arrays deeper than " + std::to_string(kMaxBodyDepth) + " levels");
+    return true;
+  };
   try {
-    j = Json::parse(body);
+    j = Json::parse(body, shallow);
   } catch (const Json::exception& e) {
     throw ApiError(400, std::string("the body is not valid JSON: ") + e.what());
   }

@@ -61,6 +61,8 @@ Prepared prepare_ollama_generate(const Engine& engine, const Settings& defaults,
                                  const Limits& limits);
 
 // The body as a JSON object, or a 400 saying why it is not one.
+// Objects and arrays nested deeper than kMaxBodyDepth are refused (400).
+inline constexpr int kMaxBodyDepth = 128;
 Json parse_body(const std::string& body);
 
 }  // namespace qwen3::server

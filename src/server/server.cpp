@@ -4,6 +4,7 @@
 #include "qwen3/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -91,6 +92,50 @@ struct Server::Impl {
     const Json body =
         is_ollama(req.path) ? Json{{"error", message}} : server::openai_error(status, message, param, type);
     res.set_content(dump(body), "application/json");
+  }
+
+  // Refuses a request body before httplib reads it (the pre-routing handler
+  // runs between the headers and the body): httplib would read a body it
+  // refuses with 413 to its end (a client could send a gigabyte), and one
+  // without a Content-Length (chunked, or until the connection closes) with
+  // no bound at all. The connection is closed after the answer, so that the
+  // unread body is not taken for the next request.
+  bool refuse_body(const httplib::Request& req, httplib::Response& res) {
+    if (req.method != "POST" && req.method != "PUT" && req.method != "PATCH" && req.method != "DELETE") return false;
+    int status = 0;
+    std::string message;
+    const std::string length = req.get_header_value("Content-Length");
+    if (req.has_header("Transfer-Encoding") || !req.has_header("Content-Length")) {
+      status = 411;
+      message = "the request body needs a Content-Length header (a chunked body or one without a length is refused)";
+    } else if (length.empty() || length.size() > 19 || length.find_first_not_of("0123456789") != std::string::npos) {
+      status = 400;
+      message = "Content-Length \"" + length.substr(0, 32) + "\": expected a number of bytes";
+    } else if (std::stoull(length) > options.max_body_bytes) {
+      status = 413;
+      message = "the request body of " + length + " bytes exceeds " + std::to_string(options.max_body_bytes) +
+                " bytes (refused before reading it)";
+    }
+    if (!status) return false;
+    send_error(req, res, status, message);
+    close_after(res);
+    return true;
+  }
+
+  // Closes the connection once `res` is sent, leaving a body the request
+  // carries unread (else it would be parsed as the next request). httplib
+  // closes a connection whose content provider fails: this one writes the
+  // whole answer, then fails.
+  static void close_after(httplib::Response& res) {
+    const std::string body = std::move(res.body), type = res.get_header_value("Content-Type");
+    res.body.clear();
+    res.headers.erase("Content-Type");
+    res.set_header("Connection", "close");
+    res.set_content_provider(body.size(), type,
+                             [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                               sink.write(body.data() + offset, length);
+                               return false;
+                             });
   }
 
   // Runs a handler, turning what it throws into the error response.
@@ -259,24 +304,33 @@ struct Server::Impl {
       return new httplib::ThreadPool(n);
     };
     http.set_payload_max_length(options.max_body_bytes);
+    // httplib listens with a backlog of 5: under a burst of connections the
+    // kernel drops SYNs and clients wait seconds to connect. The listening
+    // socket is noted here and given the system's backlog in bind().
+    http.set_socket_options([this](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listen_fd = sock;
+    });
     http.set_keep_alive_timeout(5);
     http.set_read_timeout(30);
     http.set_write_timeout(30);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_record = RequestRecord{Clock::now(), 0, 0, ""};
+      if (refuse_body(req, res)) return httplib::Server::HandlerResponse::Handled;
       if (options.api_key.empty() || (req.method == "GET" && req.path == "/health"))
         return httplib::Server::HandlerResponse::Unhandled;
       if (req.get_header_value("Authorization") == "Bearer " + options.api_key)
         return httplib::Server::HandlerResponse::Unhandled;
       res.set_header("WWW-Authenticate", "Bearer");
       send_error(req, res, 401, "a valid API key is required: Authorization: Bearer KEY", "", "authentication_error");
+      if (req.method != "GET" && req.method != "HEAD") close_after(res);  // its body stays unread
       return httplib::Server::HandlerResponse::Handled;
     });
     // Statuses httplib sets itself (404, 413, 400 for a malformed request)
     // get the same error object as ours.
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
+      if (!res.body.empty() || res.content_provider_) return;  // ours (close_after streams its answer)
       std::string message;
       switch (res.status) {
         case 404:
@@ -412,6 +466,7 @@ struct Server::Impl {
   std::map<std::pair<std::string, int>, std::uint64_t> requests;
   std::mutex state_mutex;
   bool bound = false, stop_requested = false, running = false;
+  int listen_fd = -1;
 };
 
 Server::Server(const Engine& engine, ServerOptions options)
@@ -431,6 +486,7 @@ int Server::bind() {
   if (port <= 0)
     throw Error("cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) +
                 " (in use, or not an address of this machine)");
+  if (s.listen_fd >= 0) ::listen(s.listen_fd, SOMAXCONN);
   std::lock_guard<std::mutex> lock(s.state_mutex);
   s.bound = true;
   return port;

@@ -82,6 +82,8 @@ Tokenizer Tokenizer::from_gguf(const std::filesystem::path& path) {
     const auto l = impl->model_ids.find(left), r = impl->model_ids.find(right);
     const auto j = impl->model_ids.find(joined.assign(left).append(right));
     if (!l || !r || !j) fail(where, "\"" + std::string(m) + "\" uses a token missing from tokenizer.ggml.tokens");
+    if (const auto* earlier = impl->merges.find(*l, *r))
+      fail(where, "\"" + std::string(m) + "\" repeats tokenizer.ggml.merges[" + std::to_string(earlier->rank) + "]");
     impl->merges.insert(*l, *r, {static_cast<std::uint32_t>(rank), *j});
   }
   finish_tables(*impl, path.string());

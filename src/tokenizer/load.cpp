@@ -153,6 +153,10 @@ void read_model(const JsonReader& r, object model, Tokenizer::Impl& t) {
     if (!l || !rt || !j)
       r.fail("model.merges[" + std::to_string(rank) + "]",
              "\"" + std::string(left) + "\" + \"" + std::string(right) + "\" uses a token missing from model.vocab");
+    if (const auto* earlier = t.merges.find(*l, *rt))
+      r.fail("model.merges[" + std::to_string(rank) + "]", "\"" + std::string(left) + "\" + \"" + std::string(right) +
+                                                               "\" repeats model.merges[" +
+                                                               std::to_string(earlier->rank) + "]");
     t.merges.insert(*l, *rt, {rank, *j});
     ++rank;
   }

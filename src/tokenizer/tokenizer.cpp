@@ -34,11 +34,8 @@ void Tokenizer::Impl::encode_word(std::string_view word, std::vector<TokenId>& i
     hash = std::hash<std::string_view>{}(word);
     if (cache.lookup(word, hash, ids)) return;
   }
-  thread_local std::vector<TokenId> symbols;
-  symbols.clear();
-  for (unsigned char b : word) symbols.push_back(byte_ids[b]);
   std::size_t before = ids.size();
-  tokenizer::bpe_merge(merges, symbols, ids);
+  tokenizer::bpe_merge(merges, word, byte_ids, ids);
   if (cacheable) cache.insert(word, hash, ids.data() + before, ids.size() - before);
 }
 

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <vector>
 
 #include "qwen3/error.h"
 
@@ -26,4 +30,30 @@ TEST(File, MissingFileErrorNamesThePath) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/qwen3/tokenizer.json"), std::string::npos);
   }
   EXPECT_THROW(qwen3::MappedFile("/nonexistent/x.safetensors"), qwen3::Error);
+}
+
+// A device never ends (/dev/zero would fill the memory) and a pipe without a
+// writer would wait forever: only regular files are read or mapped.
+TEST(File, OnlyRegularFilesAreReadOrMapped) {
+  const fs::path fifo = fs::temp_directory_path() / ("qwen3_file_test_fifo_" + std::to_string(::getpid()));
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::vector<std::pair<fs::path, std::string>> cases = {
+      {"/dev/zero", "a device"}, {fs::temp_directory_path(), "a folder"}, {fifo, "a pipe"}};
+  for (const auto& [path, what] : cases) {
+    for (int map = 0; map < 2; ++map) {
+      try {
+        if (map)
+          qwen3::MappedFile m(path);
+        else
+          qwen3::read_file(path);
+        ADD_FAILURE() << path << " was read";
+      } catch (const qwen3::Error& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find(path.string()), std::string::npos) << m;
+        EXPECT_NE(m.find(what), std::string::npos) << m;
+      }
+    }
+  }
+  fs::remove(fifo);
 }

@@ -39,6 +39,7 @@ class RunningServer {
   }
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string metrics() const { return client().Get("/metrics")->body; }
   std::vector<std::string> log() {
     std::lock_guard<std::mutex> lock(mutex_);
     return log_;

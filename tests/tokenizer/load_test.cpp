@@ -107,6 +107,10 @@ TEST(TokenizerLoad, InconsistentVocabularyIsRefused) {
       },
       "missing from model.vocab");  // "xy" absent
   expect_refused([](json& j) { j["model"]["merges"][0] = 7; }, "model.merges[0]");
+  // A merge listed twice: Hugging Face silently lets the later rank win; it is
+  // a broken file, refused with both places named.
+  expect_refused([](json& j) { j["model"]["merges"].push_back(j["model"]["merges"][1]); },
+                 "model.merges[4]: \"l\" + \"l\" repeats model.merges[1]");
   expect_refused([](json& j) { j["model"]["vocab"]["he"] = 5; }, "used twice");
   expect_refused([](json& j) { j["model"]["vocab"]["he"] = -1; }, "model.vocab");
   expect_refused([](json& j) { j["model"]["vocab"].erase(test::byte_char(0x41)); }, "model.vocab");

@@ -3,7 +3,9 @@
 // PCRE2 pattern translation, BPE scan vs heap.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
+#include <string>
 
 #include "qwen3/error.h"
 #include "tokenizer/bpe.h"
@@ -120,15 +122,37 @@ TEST(Bpe, ScanAndHeapAgreeOnRandomMergeTables) {
       TokenId a = static_cast<TokenId>(rng() % next), b = static_cast<TokenId>(rng() % next);
       if (merges.insert(a, b, {rank, next})) ++next;
     }
-    for (int word = 0; word < 40; ++word) {
-      std::vector<TokenId> symbols(1 + rng() % 100);
-      for (auto& s : symbols) s = static_cast<TokenId>(rng() % 4);
-      std::vector<TokenId> scan = symbols, heap = symbols;
-      bpe_merge_by_scan(merges, scan);
+    std::array<TokenId, 256> byte_ids{};
+    for (int b = 0; b < 256; ++b) byte_ids[b] = b % 4;
+    for (int word = 0; word < 60; ++word) {
+      // Up to 127 symbols: all three; longer (up to 700, many blocks of the
+      // in-place merge): the heap and the in-place merge.
+      const std::size_t n = 1 + rng() % (word < 40 ? 127 : 700);
+      std::string bytes(n, '\0');
+      for (auto& c : bytes) c = static_cast<char>(rng() % 4);
+      std::vector<TokenId> symbols(bytes.begin(), bytes.end());
+      std::vector<TokenId> heap = symbols, in_place;
       bpe_merge_by_heap(merges, heap);
-      ASSERT_EQ(scan, heap) << "table " << table << " word " << word;
+      ASSERT_TRUE(bpe_merge_long(merges, bytes, byte_ids, in_place));
+      ASSERT_EQ(in_place, heap) << "table " << table << " word " << word;
+      if (n < kBpeScanLimit) {
+        bpe_merge_by_scan(merges, symbols);
+        ASSERT_EQ(symbols, heap) << "table " << table << " word " << word;
+      }
     }
   }
+}
+
+TEST(Bpe, InPlaceMergeFallsBackWhenIdsDoNotFitItsCells) {
+  MergeTable merges;
+  merges.reserve(4);
+  merges.insert(0, 0, {0, 1 << 23});  // an id beyond the 23 bits of a cell
+  std::array<TokenId, 256> byte_ids{};
+  std::vector<TokenId> out;
+  EXPECT_FALSE(bpe_merge_long(merges, std::string(200, '\0'), byte_ids, out));
+  EXPECT_TRUE(out.empty());
+  bpe_merge(merges, std::string(200, '\0'), byte_ids, out);  // the heap instead
+  EXPECT_EQ(out, std::vector<TokenId>(100, 1 << 23));
 }
 
 TEST(Bpe, LaterDuplicateMergeReplacesEarlierAsInHf) {

@@ -2,10 +2,20 @@
 // sizes, added tokens, lookups, special-token handling, errors.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <random>
+#include <sstream>
 #include <thread>
 
 #include "qwen3/error.h"
+#include "tiny_tokenizer.h"
+#include "tokenizer/bpe.h"
 #include "tokenizer_test_util.h"
 
 namespace qwen3 {
@@ -135,6 +145,102 @@ TEST(Qwen3Tokenizer, LongInputsFinish) {
   EXPECT_LT(ids.size(), word.size() / 4);
   std::string digits(100000, '7');
   EXPECT_EQ(tok().encode(digits).size(), digits.size());  // \p{N} splits digits one by one
+}
+
+// Qwen3's merges read with nlohmann, apart from the loader, for the BPE paths.
+struct Qwen3Merges {
+  tokenizer::MergeTable table;
+  std::array<TokenId, 256> byte_ids{};
+};
+
+const Qwen3Merges& qwen3_merges() {
+  static const Qwen3Merges merges = [] {
+    Qwen3Merges m;
+    const auto j = test::read_json(test::tokenizer_dir() / "tokenizer.json");
+    const auto& vocab = j["model"]["vocab"];
+    m.table.reserve(j["model"]["merges"].size());
+    std::uint32_t rank = 0;
+    for (const auto& merge : j["model"]["merges"]) {
+      std::string l, r;
+      if (merge.is_array()) {
+        l = merge[0], r = merge[1];
+      } else {
+        const std::string text = merge;
+        l = text.substr(0, text.find(' ')), r = text.substr(text.find(' ') + 1);
+      }
+      m.table.insert(vocab[l], vocab[r], {rank++, vocab[l + r].get<TokenId>()});
+    }
+    for (int b = 0; b < 256; ++b) m.byte_ids[b] = vocab[test::byte_char(b)];
+    return m;
+  }();
+  return merges;
+}
+
+TEST(Qwen3Tokenizer, LongWordsMergeInPlaceExactlyAsTheHeap) {
+  // Long pre-tokenized words are merged in place in 6 bytes per byte; the
+  // O(n log n) heap with its linked lists is the reference.
+  std::mt19937 rng(7);
+  std::vector<std::string> words;
+  for (std::size_t n : {128, 129, 1000, 4097, 65539, 200001}) words.push_back(std::string(n, 'a'));
+  for (const char* unit : {"z", "é", "中", "ab", "aab"}) {
+    std::string w;
+    while (w.size() < 5000) w += unit;
+    words.push_back(w);
+  }
+  for (int i = 0; i < 20; ++i) {  // random runs of a few letters: many different merges
+    std::string w(200 + rng() % 20000, 'a');
+    for (auto& c : w) c = "aaabbcxyz"[rng() % 9];
+    words.push_back(w);
+  }
+  const auto& m = qwen3_merges();
+  for (const auto& w : words) {
+    std::vector<TokenId> heap, in_place;
+    for (unsigned char b : w) heap.push_back(m.byte_ids[b]);
+    tokenizer::bpe_merge_by_heap(m.table, heap);
+    ASSERT_TRUE(tokenizer::bpe_merge_long(m.table, w, m.byte_ids, in_place));
+    ASSERT_EQ(in_place, heap) << w.size() << " bytes of " << w.substr(0, 6);
+    ASSERT_EQ(tok().encode(w), heap) << w.size() << " bytes of " << w.substr(0, 6);  // one pre-tokenized word
+  }
+}
+
+TEST(Qwen3Tokenizer, FiftyMegabytesOfOneLetterStayWithinEightBytesPerByte) {
+  // Peak resident memory of a child process (getrusage's high-water mark)
+  // before and after encoding 50 MB of 'a', one pre-tokenized word; it was
+  // 65 bytes per input byte with the heap and linked lists.
+  const Tokenizer& t = tok();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    std::string text(50u << 20, 'a');
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
+    const auto ids = t.encode(text);
+    getrusage(RUSAGE_SELF, &after);
+    const std::string report = std::to_string((after.ru_maxrss - before.ru_maxrss) * 1024.0 / text.size()) + " " +
+                               std::to_string(ids.size()) + " " + (t.decode(ids) == text ? "1" : "0");
+    [[maybe_unused]] auto written = write(fds[1], report.data(), report.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string report;
+  char buf[256];
+  for (ssize_t got; (got = read(fds[0], buf, sizeof buf)) > 0;) report.append(buf, static_cast<std::size_t>(got));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::istringstream in(report);
+  double per_byte = 0;
+  std::size_t count = 0;
+  int round_trip = 0;
+  ASSERT_TRUE(in >> per_byte >> count >> round_trip) << report;
+  RecordProperty("bytes_per_input_byte", std::to_string(per_byte));
+  EXPECT_LE(per_byte, 8.0) << report;
+  EXPECT_GT(count, 0u);
+  EXPECT_EQ(round_trip, 1) << report;
 }
 
 TEST(Qwen3Tokenizer, EncodeIsThreadSafe) {

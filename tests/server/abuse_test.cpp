@@ -1,0 +1,250 @@
+// The server under abuse, in-process on 127.0.0.1 (a free port), with raw
+// sockets: a gigabyte body refused before it is read, invalid UTF-8 and deep
+// nesting, slow clients beside normal ones, thousands of connections opened
+// and dropped, clients that vanish mid-stream; the server keeps answering,
+// frees every slot and its memory stays flat. scripts/abuse-server.sh runs
+// the same mix for minutes (docs/reliability.md).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "qwen3/server.h"
+#include "server/running_server.h"
+#include "server/server_fixture.h"
+
+namespace qwen3 {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+using Running = test::RunningServer;
+
+// A raw TCP connection to the server.
+class Conn {
+ public:
+  explicit Conn(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Conn() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  bool ok() const { return ok_; }
+  bool send(const std::string& s) {
+    std::size_t done = 0;
+    while (done < s.size()) {
+      const ssize_t n = ::send(fd_, s.data() + done, s.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  // Everything until the server closes the connection or `timeout_ms` passes;
+  // `closed` says which.
+  std::string read_all(int timeout_ms, bool* closed = nullptr) {
+    std::string out;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (closed) *closed = false;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return out;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) return out;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        if (closed) *closed = true;
+        return out;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_;
+  bool ok_ = false;
+};
+
+int status_of(const std::string& response) {
+  return response.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(response.c_str() + 9) : 0;
+}
+
+std::string body_of(const std::string& response) {
+  const auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
+const char* kChat = R"({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "seed": 1})";
+
+TEST(Abuse, AGigabyteBodyIsRefusedBeforeItIsRead) {
+  Running s({});
+  // The headers promise 1 GiB; nothing follows. The answer comes at once and
+  // the connection closes (its unread body must not be parsed as a request).
+  for (const std::string& headers :
+       {std::string("Content-Length: 1073741824\r\n"), std::string("Transfer-Encoding: chunked\r\n"), std::string(""),
+        std::string("Content-Length: 12abc\r\n")}) {
+    Conn c(s.port());
+    ASSERT_TRUE(c.ok());
+    const auto start = Clock::now();
+    ASSERT_TRUE(c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + headers +
+                       "\r\n"));
+    bool closed = false;
+    const std::string r = c.read_all(5000, &closed);
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(2)) << headers;
+    EXPECT_TRUE(closed) << headers;
+    const int expected = headers.empty() || headers[0] == 'T'       ? 411
+                         : headers.find("abc") != std::string::npos ? 400
+                                                                    : 413;
+    EXPECT_EQ(status_of(r), expected) << r;
+    const Json e = Json::parse(body_of(r), nullptr, false);
+    ASSERT_TRUE(e.is_object() && e.contains("error")) << r;
+    EXPECT_EQ(e["error"]["code"], expected);
+  }
+  // Sending the body anyway changes nothing: refused, closed, never read.
+  Conn c(s.port());
+  c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
+  c.send(std::string(1 << 20, '['));
+  EXPECT_EQ(status_of(c.read_all(5000)), 413);
+  EXPECT_EQ(s.client().Get("/health")->status, 200);
+}
+
+TEST(Abuse, InvalidUtf8AndDeepNestingAreOneClearError) {
+  Running s({});
+  auto c = s.client();
+  const std::string bad_utf8 = "{\"messages\": [{\"role\": \"user\", \"content\": \"\xff\xfe\xc3\x28\"}]}";
+  const std::string deep_array = std::string(200000, '[') + std::string(200000, ']');
+  const std::string deep_message =
+      "{\"messages\": [{\"role\": \"user\", \"content\": " + deep_array + "}], \"max_tokens\": 2}";
+  for (const std::string& body : {bad_utf8, deep_array, deep_message}) {
+    for (const char* path : {"/v1/chat/completions", "/api/chat", "/tokenize"}) {
+      auto r = c.Post(path, body, "application/json");
+      ASSERT_TRUE(r) << path;
+      EXPECT_EQ(r->status, 400) << path << ": " << r->body.substr(0, 200);
+      const Json e = Json::parse(r->body, nullptr, false);
+      ASSERT_TRUE(e.is_object() && e.contains("error")) << r->body.substr(0, 200);
+      const std::string message =
+          e["error"].is_object() ? e["error"]["message"].get<std::string>() : e["error"].get<std::string>();
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+  }
+  EXPECT_EQ(c.Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+}
+
+TEST(Abuse, SlowClientsDoNotStarveOthers) {
+  Running s({});
+  // 16 clients trickle a request one byte every 250 ms (a byte a second in
+  // scripts/abuse-server.sh) while others are served as usual.
+  std::atomic<bool> stop{false};
+  std::atomic<int> slow_bytes{0};
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 16; ++i)
+    slow.emplace_back([&] {
+      Conn c(s.port());
+      const std::string request = std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
+                                  std::to_string(std::strlen(kChat)) + "\r\n\r\n" + kChat;
+      for (char ch : request) {
+        if (stop || !c.send(std::string(1, ch))) return;
+        ++slow_bytes;
+        for (int t = 0; t < 25 && !stop; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto c = s.client();
+  for (int i = 0; i < 6; ++i) {
+    const auto start = Clock::now();
+    auto r = c.Post("/v1/chat/completions", kChat, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+    EXPECT_EQ(c.Get("/health")->status, 200);
+  }
+  EXPECT_GT(slow_bytes.load(), 16);  // they were trickling all along
+  stop = true;
+  for (auto& t : slow) t.join();
+}
+
+TEST(Abuse, TenThousandConnectionsOpenedAndDroppedLeaveMemoryFlat) {
+  Running s({});
+  auto round = [&] {
+    for (int i = 0; i < 5000; ++i) {
+      Conn c(s.port());
+      ASSERT_TRUE(c.ok()) << i;
+      if (i % 3 == 1) c.send("GET /heal");  // half a request line
+      if (i % 3 == 2) c.send("POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{");  // half a body
+    }
+  };
+  round();  // warms the thread pool and the allocator
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const long before = rss_kib();
+  round();
+  auto c = s.client();
+  EXPECT_EQ(c.Get("/health")->status, 200);
+  EXPECT_EQ(c.Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+  const long after = rss_kib();
+  EXPECT_LT(after - before, 32 * 1024) << before << " KiB -> " << after << " KiB";
+  RecordProperty("rss_growth_kib", std::to_string(after - before));
+}
+
+TEST(Abuse, ClientsThatVanishMidStreamFreeTheirSlots) {
+  ServerOptions o;
+  o.parallel = 2;
+  o.queue = 0;  // a slot still held would answer the next requests 503
+  Running s(o, test::long_context_engine());
+  const std::string body =
+      R"({"prompt": "x", "max_tokens": 30000, "ignore_eos": true, "repetition_guard": 0, "stream": true})";
+  for (int round = 0; round < 3; ++round) {
+    std::vector<std::unique_ptr<Conn>> streams;
+    for (int i = 0; i < 2; ++i) {
+      streams.push_back(std::make_unique<Conn>(s.port()));
+      streams.back()->send(
+          "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          "Content-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
+    }
+    for (auto& c : streams) EXPECT_NE(c->read_all(3000).find("data: "), std::string::npos);  // streaming
+    streams.clear();                                                                         // gone mid-stream
+    // Both slots come back: running falls to 0, and two requests at once are served.
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (s.metrics().find("qwen3_requests_running 0") == std::string::npos && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_NE(s.metrics().find("qwen3_requests_running 0"), std::string::npos);
+    std::vector<int> statuses(2);
+    std::vector<std::thread> both;
+    for (int i = 0; i < 2; ++i)
+      both.emplace_back([&, i] {
+        auto c = s.client();
+        auto r = c.Post("/v1/chat/completions", kChat, "application/json");
+        statuses[i] = r ? r->status : 0;
+      });
+    for (auto& t : both) t.join();
+    EXPECT_EQ(statuses, (std::vector<int>{200, 200})) << "round " << round;
+  }
+  EXPECT_NE(s.metrics().find("qwen3_requests_cancelled_total 6"), std::string::npos) << s.metrics();
+}
+
+}  // namespace
+}  // namespace qwen3
