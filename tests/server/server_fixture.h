@@ -37,33 +37,4 @@ inline const Engine& long_context_engine() {
   return engine;
 }
 
-    server_ = std::make_unique<Server>(engine, o);
-    port_ = server_->bind();
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Running() {
-    server_->stop();
-    thread_.join();
-  }
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(60);
-    return c;
-  }
-  std::vector<std::string> log() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return log_;
-  }
-  Server& server() { return *server_; }
-  int port() const { return port_; }
-  std::string metrics() const { return client().Get("/metrics")->body; }
-
- private:
-  std::unique_ptr<Server> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> log_;
-};
-
 }  // namespace qwen3::test
