@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.h"
 #include "qwen3/error.h"
 
 namespace qwen3::model {
@@ -25,10 +26,11 @@ std::size_t dtype_size(const std::string& d) {
 SafetensorsFile::SafetensorsFile(const fs::path& path) {
   std::error_code ec;
   // (A loop of links sets ec: opening it below names the loop.)
-  if (!fs::exists(path, ec) && !ec) throw Error("missing weights file " + path.string());
-  if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a folder, expected a safetensors file");
+  // (A name from an index may hold any bytes: quoted on one line.)
+  const std::string where = one_line(path.string());
+  if (!fs::exists(path, ec) && !ec) throw Error("missing weights file " + where);
+  if (fs::is_directory(path, ec)) throw Error(where + ": is a folder, expected a safetensors file");
   file_ = MappedFile(path);
-  const std::string where = path.string();
   const std::size_t size = file_.size();
   if (size < 8) throw Error(where + ": truncated safetensors file (" + std::to_string(size) + " bytes, no header)");
   std::uint64_t header_len = 0;

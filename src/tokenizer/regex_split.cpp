@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "common/utf8.h"
 #include "qwen3/error.h"
 
 namespace qwen3::tokenizer {
@@ -18,7 +19,7 @@ bool ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= '
 
 std::string translate_onig_pattern(std::string_view pat) {
   auto fail = [&](const std::string& what) {
-    throw Error("split pattern " + std::string(pat) + ": " + what + " is not supported");
+    throw Error("split pattern " + one_line(pat) + ": " + what + " is not supported");
   };
   std::string out;
   bool in_class = false;
@@ -127,7 +128,7 @@ RegexSplitter::RegexSplitter(std::string_view onig_pattern) : impl_(std::make_un
   if (!impl_->code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);
-    throw Error("split pattern " + std::string(onig_pattern) + ": cannot compile at offset " + std::to_string(offset) +
+    throw Error("split pattern " + one_line(onig_pattern) + ": cannot compile at offset " + std::to_string(offset) +
                 ": " + reinterpret_cast<const char*>(msg));
   }
   pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter if JIT is unavailable
