@@ -11,6 +11,7 @@
 #include "common/file.h"
 #include "common/gguf.h"
 #include "model/gguf_model.h"
+#include "common/utf8.h"
 #include "qwen3/error.h"
 
 namespace qwen3 {
@@ -22,8 +23,9 @@ class Fields {
  public:
   Fields(const json& j, std::string source) : j_(j), source_(std::move(source)) {}
 
+  // `what` may quote the file's strings, which may hold line breaks: one line.
   [[noreturn]] void fail(const std::string& field, const std::string& what) const {
-    throw Error(source_ + ": " + field + ": " + what);
+    throw Error(source_ + ": " + field + ": " + one_line(what));
   }
   bool has(const std::string& field) const { return j_.contains(field) && !j_.at(field).is_null(); }
   const json& at(const std::string& field) const {
