@@ -51,10 +51,11 @@ std::unique_ptr<T[], FreeDeleter> aligned_buffer(std::size_t n) {
 // A register tile is at most kMaxRows x kMaxTokens and holds at most
 // kMaxAccumulators accumulators (of the 32 vector registers, the rest hold
 // weights and activations). Decode and prefill both use 4 rows x (up to) 6
-// tokens (see matmul.cpp). (BF16 weights with bf16 activations use their own
-// kernels, tile_bf16dot.cpp and blocked_bf16dot.cpp, which sum in k pairs.)
+// tokens (see matmul.cpp), so no wider tile is instantiated. (BF16 weights
+// with bf16 activations use their own kernels, tile_bf16dot.cpp and
+// blocked_bf16dot.cpp, which sum in k pairs.)
 inline constexpr int kMaxRows = 4;
-inline constexpr int kMaxTokens = 12;
+inline constexpr int kMaxTokens = 6;
 inline constexpr int kMaxAccumulators = 24;
 inline constexpr int kTileRows = 4;    // decode
 inline constexpr int kTileTokens = 6;  // decode: batches up to this use the decode path
@@ -107,7 +108,7 @@ void tile(const TileJob& job, std::int64_t i0, int t0, std::int64_t k0, std::int
   for (int r = 0; r < R; ++r)
     w[r] = job.w_packed ? static_cast<const WT*>(job.w_packed) + (i0 + r - job.w_r0) * job.w_stride - job.w_k0
                         : static_cast<const WT*>(job.w->data) + job.sel(i0 + r) * K;
-#pragma GCC unroll 12
+#pragma GCC unroll 6
   for (int j = 0; j < J; ++j) x[j] = static_cast<const XT*>(job.x) + (t0 - job.x_t0 + j) * job.x_stride - job.x_k0;
 
   V acc[R][J];
