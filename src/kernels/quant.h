@@ -151,6 +151,49 @@ void dot_rows_quant(const Matrix& w, RowSelection sel, std::int64_t begin, std::
   }
 }
 
+// The same products in register tiles of R rows x J vectors, for types
+// whose one-row dot is a chain of dependent multiply-adds (one per block of
+// 32): a tile runs R x J such chains side by side, each element computed by
+// exactly the one-row dot's operations in its order (the same bits), so
+// that the core is not left waiting on one chain's latency; a tile also
+// unpacks each weight block once for its J vectors. Decode uses 4 rows x 1
+// vector, batches 2 rows x up to 4 vectors. tile.template operator()<R, J>(
+// rows, blocks, x, b, out) writes out[r * J + j] = rows[r] . x[b + j].
+template <class Block, int kBlock, class Tile>
+void dot_rows_tiled(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                    int b0, int nb, float* y, std::int64_t y_stride, Tile tile) {
+  const std::int64_t blocks = w.cols / kBlock;
+  const Block* base = static_cast<const Block*>(w.data);
+  float out[8];
+  const auto run = [&]<int R, int J>(std::int64_t i, int b) {
+    const Block* rows[R];
+    for (int r = 0; r < R; ++r) rows[r] = base + sel(i + r) * blocks;
+    tile.template operator()<R, J>(rows, blocks, x, b, out);
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) y[(b + j) * y_stride + i + r] = out[r * J + j];
+  };
+  const auto row_pass = [&]<int R>(std::int64_t i) {
+    int b = b0;
+    for (; b + 4 <= b0 + nb; b += 4) run.template operator()<R, 4>(i, b);
+    switch (b0 + nb - b) {
+      case 3:
+        return run.template operator()<R, 3>(i, b);
+      case 2:
+        return run.template operator()<R, 2>(i, b);
+      case 1:
+        return run.template operator()<R, 1>(i, b);
+      default:
+        return;
+    }
+  };
+  std::int64_t i = begin;
+  if (nb == 1)
+    for (; i + 4 <= end; i += 4) run.template operator()<4, 1>(i, b0);
+  else
+    for (; i + 2 <= end; i += 2) row_pass.template operator()<2>(i);
+  for (; i < end; ++i) row_pass.template operator()<1>(i);
+}
+
 #if defined(QWEN3_QUANT_VNNI)
 // Q4_K / Q5_K: acc += (q . x) * scale for the 64 values of sub-blocks 2j
 // (q's low 256 bits) and 2j + 1 (high), q unsigned, x signed.

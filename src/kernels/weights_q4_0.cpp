@@ -9,26 +9,12 @@
 namespace qwen3::kernels::detail {
 namespace {
 
+#if !defined(QWEN3_QUANT_VNNI)
+// The portable product: the same integer block sums.
 float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
   const std::int32_t* xs = x.sum(b);
-#if defined(QWEN3_QUANT_VNNI)
-  const __m128i low = _mm_set1_epi8(0x0F);
-  __m256 acc = _mm256_setzero_ps();
-  float correction = 0.f;
-  for (std::int64_t k = 0; k < blocks; ++k) {
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[k].qs));
-    // Elements 0..15 are the low nibbles, 16..31 the high ones: x's order.
-    const __m256i wv = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low));
-    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * k));
-    const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv, xv);
-    const float s = half_to_f32(row[k].d) * xd[k];
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(s), _mm256_cvtepi32_ps(p), acc);
-    correction += s * static_cast<float>(8 * xs[k]);
-  }
-  return hsum(acc) - correction;
-#else
   float sum = 0.f;
   for (std::int64_t k = 0; k < blocks; ++k) {
     std::int32_t s = 0;
@@ -37,14 +23,72 @@ float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x
     sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s - 8 * xs[k]);
   }
   return sum;
-#endif
 }
+#endif
+
+// R rows x J vectors at once (dot_rows_tiled). Each element: the unsigned
+// nibbles times x by vpdpbusd, one 8-lane accumulator over the blocks in
+// order, and the offset's 8 sum(x) taken off at the end, whatever the tile.
+struct TileQ4_0 {
+  template <int R, int J>
+  void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
+#if defined(QWEN3_QUANT_VNNI)
+    const std::int8_t* xq[J];
+    const float* xd[J];
+    const std::int32_t* xs[J];
+    for (int j = 0; j < J; ++j) {
+      xq[j] = x.q(b + j);
+      xd[j] = x.scale(b + j);
+      xs[j] = x.sum(b + j);
+    }
+    const __m128i low = _mm_set1_epi8(0x0F);
+    __m256 acc[R][J];
+    float correction[R][J];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) {
+        acc[r][j] = _mm256_setzero_ps();
+        correction[r][j] = 0.f;
+      }
+    // The next tile's rows (the R rows after these, when the rows are
+    // consecutive) are fetched while this one computes, at its pace.
+    const char* next = reinterpret_cast<const char*>(rows[R - 1] + blocks);
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      for (int l = 0; l < R * static_cast<int>(sizeof(BlockQ4_0)); l += 64)
+        _mm_prefetch(next + k * R * sizeof(BlockQ4_0) + l, _MM_HINT_T0);
+      __m256i wv[R];
+      float dw[R];
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[r][k].qs));
+        wv[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low));
+        dw[r] = half_to_f32(rows[r][k].d);
+      }
+#pragma GCC unroll 4
+      for (int j = 0; j < J; ++j) {
+        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv);
+          const float s = dw[r] * xd[j][k];
+          acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(s), _mm256_cvtepi32_ps(p), acc[r][j]);
+          correction[r][j] += s * static_cast<float>(8 * xs[j][k]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]) - correction[r][j];
+#else
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) out[r * J + j] = dot_q4_0(rows[r], blocks, x, b + j);
+#endif
+  }
+};
 
 }  // namespace
 
 void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
-  dot_rows_quant<BlockQ4_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q4_0);
+  dot_rows_tiled<BlockQ4_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ4_0{});
 }
 
 // quantize_row_q4_0_ref: d = (the value of largest magnitude) / -8, stored as

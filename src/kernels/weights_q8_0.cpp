@@ -8,24 +8,11 @@
 namespace qwen3::kernels::detail {
 namespace {
 
+#if !defined(QWEN3_QUANT_VNNI)
+// The portable product: the same integer block sums, f32 sums in block order.
 float dot_q8_0(const BlockQ8_0* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
-#if defined(QWEN3_QUANT_VNNI)
-  // vpdpbusd multiplies unsigned by signed bytes: |w| times x with w's sign.
-  // One accumulator of 8 lanes (lane j: the block's values 4j .. 4j + 3),
-  // blocks in order, then the fixed horizontal sum: ggml's own order
-  // (ggml_vec_dot_q8_0_q8_0 and llamafile's tinyBLAS_Q0_AVX), so the
-  // products have llama.cpp's bits.
-  __m256 acc = _mm256_setzero_ps();
-  for (std::int64_t k = 0; k < blocks; ++k) {
-    const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[k].qs));
-    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * k));
-    const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(wv, wv), _mm256_sign_epi8(xv, wv));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half_to_f32(row[k].d) * xd[k]), _mm256_cvtepi32_ps(p), acc);
-  }
-  return hsum(acc);
-#else
   float sum = 0.f;
   for (std::int64_t k = 0; k < blocks; ++k) {
     std::int32_t s = 0;
@@ -33,14 +20,66 @@ float dot_q8_0(const BlockQ8_0* row, std::int64_t blocks, const QuantizedActs& x
     sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s);
   }
   return sum;
-#endif
 }
+#endif
+
+// R rows x J vectors at once (dot_rows_tiled). Each element: vpdpbusd
+// multiplies unsigned by signed bytes, so |w| times x with w's sign; one
+// accumulator of 8 lanes (lane l: the block's values 4l .. 4l + 3), blocks
+// in order, then the fixed horizontal sum: ggml's own order
+// (ggml_vec_dot_q8_0_q8_0 and llamafile's tinyBLAS_Q0_AVX), so the products
+// have llama.cpp's bits whatever the tile.
+struct TileQ8_0 {
+  template <int R, int J>
+  void operator()(const BlockQ8_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
+#if defined(QWEN3_QUANT_VNNI)
+    const std::int8_t* xq[J];
+    const float* xd[J];
+    for (int j = 0; j < J; ++j) {
+      xq[j] = x.q(b + j);
+      xd[j] = x.scale(b + j);
+    }
+    __m256 acc[R][J];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
+    // The next tile's rows (the R rows after these, when the rows are
+    // consecutive) are fetched while this one computes, at its pace.
+    const char* next = reinterpret_cast<const char*>(rows[R - 1] + blocks);
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      for (int l = 0; l < R * static_cast<int>(sizeof(BlockQ8_0)); l += 64)
+        _mm_prefetch(next + k * R * sizeof(BlockQ8_0) + l, _MM_HINT_T0);
+      __m256i wv[R], wabs[R];
+      float dw[R];
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        wv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r][k].qs));
+        wabs[r] = _mm256_sign_epi8(wv[r], wv[r]);
+        dw[r] = half_to_f32(rows[r][k].d);
+      }
+#pragma GCC unroll 4
+      for (int j = 0; j < J; ++j) {
+        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs[r], _mm256_sign_epi8(xv, wv[r]));
+          acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
+#else
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) out[r * J + j] = dot_q8_0(rows[r], blocks, x, b + j);
+#endif
+  }
+};
 
 }  // namespace
 
 void dot_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
-  dot_rows_quant<BlockQ8_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q8_0);
+  dot_rows_tiled<BlockQ8_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ8_0{});
 }
 
 // quantize_row_q8_0_ref: d = amax / 127 (stored as f16), each value times

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -82,6 +83,46 @@ TEST_P(QuantMatmul, MatchesDequantizedWeightsUpToActivationRounding) {
           EXPECT_EQ(some[b * pick.size() + i], y[b * rows + pick[i]]) << weight_type_name(type) << " gather " << i;
     }
   }
+}
+
+// Batch invariance on quantized weights: a token's products are the same bits
+// whatever the batch it is in (decode runs 4-row tiles, batches 2 rows x up
+// to 4 tokens), its place in the batch, the thread count and the row list.
+TEST_P(QuantMatmul, SameBitsForAnyBatchRowListAndThreads) {
+  const WeightType type = GetParam();
+  std::mt19937 rng(7);
+  const std::int64_t rows = 133, cols = 512;  // rows: not a multiple of any tile
+  const auto w = random_matrix(type, rows, cols, rng);
+  const Matrix m{w.data(), type, rows, cols};
+  constexpr int kTokens = 11;
+  std::normal_distribution<float> normal(0.f, 1.f);
+  std::vector<float> x(kTokens * cols), alone(kTokens * rows);
+  for (auto& v : x) v = normal(rng);
+  const int saved = num_threads();
+  set_num_threads(1);
+  for (int t = 0; t < kTokens; ++t) matmul(m, &x[t * cols], 1, &alone[t * rows]);
+  std::vector<std::int32_t> list;
+  for (int i = rows - 1; i >= 0; i -= 5) list.push_back(i);
+  list.push_back(2);
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    for (int batch = 1; batch <= kTokens; ++batch) {
+      const int first = kTokens - batch;
+      std::vector<float> y(batch * rows), some(batch * list.size());
+      matmul(m, &x[first * cols], batch, y.data());
+      matmul_rows(m, list.data(), static_cast<int>(list.size()), &x[first * cols], batch, some.data());
+      for (int b = 0; b < batch; ++b) {
+        for (std::int64_t r = 0; r < rows; ++r)
+          ASSERT_EQ(std::memcmp(&y[b * rows + r], &alone[(first + b) * rows + r], 4), 0)
+              << weight_type_name(type) << " row " << r << " token " << first + b << " batch " << batch << ", "
+              << threads << " threads";
+        for (std::size_t i = 0; i < list.size(); ++i)
+          ASSERT_EQ(std::memcmp(&some[b * list.size() + i], &alone[(first + b) * rows + list[i]], 4), 0)
+              << weight_type_name(type) << " listed row " << list[i] << " batch " << batch;
+      }
+    }
+  }
+  set_num_threads(saved);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantMatmul,
