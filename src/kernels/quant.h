@@ -10,6 +10,7 @@
 // portable scalar one with the same integer sums. quant_matmul.cpp splits the
 // rows across threads and tiles the batch; quant_acts.cpp quantizes x.
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "kernels/convert.h"
@@ -195,12 +196,14 @@ void dot_rows_tiled(const Matrix& w, RowSelection sel, std::int64_t begin, std::
 }
 
 #if defined(QWEN3_QUANT_VNNI)
-// Q4_K / Q5_K: acc += (q . x) * scale for the 64 values of sub-blocks 2j
-// (q's low 256 bits) and 2j + 1 (high), q unsigned, x signed.
-inline __m512i k4_accumulate(__m512i acc, __m512i q, const std::int8_t* x, std::uint8_t lo, std::uint8_t hi) {
-  const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(x));
-  const __m512i s = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(lo), _mm512_set1_epi32(hi));
-  return _mm512_add_epi32(acc, _mm512_mullo_epi32(p, s));
+// In a tile's k-th block step: fetches the k-th R blocks' worth of the R rows
+// after the tile's (the next tile's, when rows are consecutive), so that the
+// next tile is in cache when it starts, however short the rows; the hardware
+// prefetchers lose several short row streams at once.
+template <int R, class Block>
+inline void prefetch_next_tile(const Block* const* rows, std::int64_t blocks, std::int64_t k) {
+  const char* next = reinterpret_cast<const char*>(rows[R - 1] + blocks) + k * R * sizeof(Block);
+  for (int l = 0; l < R * static_cast<int>(sizeof(Block)); l += 64) _mm_prefetch(next + l, _MM_HINT_T0);
 }
 
 inline float hsum(__m256 v) {
@@ -208,6 +211,70 @@ inline float hsum(__m256 v) {
   const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
   return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
 }
+
+// Q4_K / Q5_K: the 12 packed bytes as 8 scales (lanes 0-7) and 8 mins (lanes
+// 8-15), the values scale_min_k4 gives, unpacked with ggml's word masks.
+inline __m512i k4_scales_mins(const std::uint8_t* packed) {
+  std::uint32_t u[4];
+  std::memcpy(u, packed, 12);
+  constexpr std::uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
+  u[3] = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);  // mins 4-7
+  const std::uint32_t mins_low = u[1] & k6;               // mins 0-3
+  u[1] = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);         // scales 4-7
+  u[2] = mins_low;
+  u[0] &= k6;  // scales 0-3
+  return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(u)));
+}
+
+// Sub-block 2j's scale in lanes 0-7, 2j + 1's in lanes 8-15 (of k4_scales_mins).
+inline __m512i scale_pair(__m512i scales_mins, int j) {
+  const __m512i idx = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(2 * j), _mm512_set1_epi32(2 * j + 1));
+  return _mm512_permutexvar_epi32(idx, scales_mins);
+}
+
+// Q4_K / Q5_K products in R x J tiles (dot_rows_tiled): a row's super-block
+// is unpacked (Unpack: its 256 values as four 64-byte vectors, sub-block 2j
+// in the low half of vector j and 2j + 1 in the high half) and its scales
+// decoded once for the tile's J vectors. Per element: sumi = sum_j scale_j
+// (q . x over sub-block j), exact in int32; summs = sum_j min_j sum_j(x);
+// sum += dx d sumi - dx dmin summs, super-blocks in order.
+template <class Block, class Unpack>
+struct TileK4 {
+  template <int R, int J>
+  void operator()(const Block* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
+    float sum[R][J] = {};
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      prefetch_next_tile<R>(rows, blocks, k);
+      for (int r = 0; r < R; ++r) {
+        const Block& B = rows[r][k];
+        // The 8 scales (lanes 0-7) and 8 mins (lanes 8-15), as scale_min_k4.
+        const __m512i sm = k4_scales_mins(B.scales);
+        __m512i q[4], s[4];
+        Unpack{}(B, q);
+        for (int j = 0; j < 4; ++j) s[j] = scale_pair(sm, j);
+        // mins[i / 2] in lane i: sum_i lane_i bsums[i] is sum_j min_j sum_j(x).
+        const __m512i mins =
+            _mm512_permutexvar_epi32(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), sm);
+        const float d = half_to_f32(B.d), dmin = half_to_f32(B.dmin);
+        for (int t = 0; t < J; ++t) {
+          const std::int8_t* q8 = x.q(b + t) + 256 * k;
+          const std::int32_t* bs = x.sum(b + t) + 16 * k;
+          const float dx = x.scale(b + t)[k];
+          const std::int32_t summs = _mm512_reduce_add_epi32(_mm512_mullo_epi32(mins, _mm512_loadu_si512(bs)));
+          __m512i acc = _mm512_setzero_si512();
+          for (int j = 0; j < 4; ++j)
+            acc = _mm512_add_epi32(
+                acc, _mm512_mullo_epi32(
+                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[j], _mm512_loadu_si512(q8 + 64 * j)), s[j]));
+          const std::int32_t sumi = _mm512_reduce_add_epi32(acc);
+          sum[r][t] += dx * d * static_cast<float>(sumi) - dx * dmin * static_cast<float>(summs);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < J; ++t) out[r * J + t] = sum[r][t];
+  }
+};
 #endif
 
 // The one of those for `type`.

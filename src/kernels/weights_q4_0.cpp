@@ -49,12 +49,8 @@ struct TileQ4_0 {
         acc[r][j] = _mm256_setzero_ps();
         correction[r][j] = 0.f;
       }
-    // The next tile's rows (the R rows after these, when the rows are
-    // consecutive) are fetched while this one computes, at its pace.
-    const char* next = reinterpret_cast<const char*>(rows[R - 1] + blocks);
     for (std::int64_t k = 0; k < blocks; ++k) {
-      for (int l = 0; l < R * static_cast<int>(sizeof(BlockQ4_0)); l += 64)
-        _mm_prefetch(next + k * R * sizeof(BlockQ4_0) + l, _MM_HINT_T0);
+      prefetch_next_tile<R>(rows, blocks, k);
       __m256i wv[R];
       float dw[R];
 #pragma GCC unroll 4

@@ -8,6 +8,8 @@
 namespace qwen3::kernels::detail {
 namespace {
 
+#if !defined(QWEN3_QUANT_VNNI)
+// The portable product (the VNNI one is the tile, below).
 float dot_q4_k(const BlockQ4_K* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
@@ -19,20 +21,7 @@ float dot_q4_k(const BlockQ4_K* row, std::int64_t blocks, const QuantizedActs& x
     const std::int32_t* bs = bsums + 16 * k;
     std::uint8_t sc[8];
     const std::int32_t summs = k4_scales(B.scales, bs, sc);
-    std::int32_t sumi;
-#if defined(QWEN3_QUANT_VNNI)
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    __m512i acc = _mm512_setzero_si512();
-    for (int j = 0; j < 4; ++j) {
-      // 32 bytes hold sub-block 2j in the low nibbles and 2j + 1 in the high ones.
-      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qs + 32 * j));
-      const __m512i qq = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_and_si256(q, low)),
-                                            _mm256_and_si256(_mm256_srli_epi16(q, 4), low), 1);
-      acc = k4_accumulate(acc, qq, q8 + 64 * j, sc[2 * j], sc[2 * j + 1]);
-    }
-    sumi = _mm512_reduce_add_epi32(acc);
-#else
-    sumi = 0;
+    std::int32_t sumi = 0;
     for (int j = 0; j < 4; ++j) {
       std::int32_t lo = 0, hi = 0;
       for (int l = 0; l < 32; ++l) {
@@ -41,18 +30,36 @@ float dot_q4_k(const BlockQ4_K* row, std::int64_t blocks, const QuantizedActs& x
       }
       sumi += sc[2 * j] * lo + sc[2 * j + 1] * hi;
     }
-#endif
     sum +=
         xd[k] * half_to_f32(B.d) * static_cast<float>(sumi) - xd[k] * half_to_f32(B.dmin) * static_cast<float>(summs);
   }
   return sum;
 }
+#endif
+
+#if defined(QWEN3_QUANT_VNNI)
+// 32 bytes hold sub-block 2j in the low nibbles and 2j + 1 in the high ones.
+struct UnpackQ4_K {
+  void operator()(const BlockQ4_K& B, __m512i q[4]) const {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    for (int j = 0; j < 4; ++j) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qs + 32 * j));
+      q[j] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_and_si256(v, low)),
+                                _mm256_and_si256(_mm256_srli_epi16(v, 4), low), 1);
+    }
+  }
+};
+#endif
 
 }  // namespace
 
 void dot_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
+#if defined(QWEN3_QUANT_VNNI)
+  dot_rows_tiled<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, TileK4<BlockQ4_K, UnpackQ4_K>{});
+#else
   dot_rows_quant<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q4_k);
+#endif
 }
 
 void dequantize_q4_k(const void* src, std::int64_t n, float* out) {

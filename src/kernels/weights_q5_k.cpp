@@ -5,6 +5,8 @@
 namespace qwen3::kernels::detail {
 namespace {
 
+#if !defined(QWEN3_QUANT_VNNI)
+// The portable product (the VNNI one is the tile, below).
 float dot_q5_k(const BlockQ5_K* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
@@ -16,23 +18,7 @@ float dot_q5_k(const BlockQ5_K* row, std::int64_t blocks, const QuantizedActs& x
     const std::int32_t* bs = bsums + 16 * k;
     std::uint8_t sc[8];
     const std::int32_t summs = k4_scales(B.scales, bs, sc);
-    std::int32_t sumi;
-#if defined(QWEN3_QUANT_VNNI)
-    const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
-    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh));
-    __m512i acc = _mm512_setzero_si512();
-    for (int j = 0; j < 4; ++j) {
-      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qs + 32 * j));
-      const __m128i s0 = _mm_cvtsi32_si128(2 * j), s1 = _mm_cvtsi32_si128(2 * j + 1);
-      const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, s0), one), 4);
-      const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, s1), one), 4);
-      const __m512i qq = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_or_si256(_mm256_and_si256(q, low), h0)),
-                                            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), low), h1), 1);
-      acc = k4_accumulate(acc, qq, q8 + 64 * j, sc[2 * j], sc[2 * j + 1]);
-    }
-    sumi = _mm512_reduce_add_epi32(acc);
-#else
-    sumi = 0;
+    std::int32_t sumi = 0;
     for (int j = 0; j < 4; ++j) {
       std::int32_t lo = 0, hi = 0;
       for (int l = 0; l < 32; ++l) {
@@ -42,18 +28,40 @@ float dot_q5_k(const BlockQ5_K* row, std::int64_t blocks, const QuantizedActs& x
       }
       sumi += sc[2 * j] * lo + sc[2 * j + 1] * hi;
     }
-#endif
     sum +=
         xd[k] * half_to_f32(B.d) * static_cast<float>(sumi) - xd[k] * half_to_f32(B.dmin) * static_cast<float>(summs);
   }
   return sum;
 }
+#endif
+
+#if defined(QWEN3_QUANT_VNNI)
+// Q4_K's nibbles plus the fifth bit of each value from qh (bits 2j and 2j + 1).
+struct UnpackQ5_K {
+  void operator()(const BlockQ5_K& B, __m512i q[4]) const {
+    const __m256i low = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh));
+    for (int j = 0; j < 4; ++j) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qs + 32 * j));
+      const __m128i s0 = _mm_cvtsi32_si128(2 * j), s1 = _mm_cvtsi32_si128(2 * j + 1);
+      const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, s0), one), 4);
+      const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(qh, s1), one), 4);
+      q[j] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_or_si256(_mm256_and_si256(v, low), h0)),
+                                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), low), h1), 1);
+    }
+  }
+};
+#endif
 
 }  // namespace
 
 void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
+#if defined(QWEN3_QUANT_VNNI)
+  dot_rows_tiled<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, TileK4<BlockQ5_K, UnpackQ5_K>{});
+#else
   dot_rows_quant<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q5_k);
+#endif
 }
 
 void dequantize_q5_k(const void* src, std::int64_t n, float* out) {

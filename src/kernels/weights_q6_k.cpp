@@ -3,11 +3,15 @@
 //   w = d * scale_g * (q - 32).
 // Multiplied with Q8_K activations: sum(w x) = d dx (sum_g scale_g sum(q x)
 // - 32 sum_g scale_g sum_g(x)), the last from the activations' group sums.
+#include <cstring>
+
 #include "kernels/quant.h"
 
 namespace qwen3::kernels::detail {
 namespace {
 
+#if !defined(QWEN3_QUANT_VNNI)
+// The portable product (the VNNI one is the tile, below).
 float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
@@ -19,34 +23,7 @@ float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x
     const std::int32_t* bs = bsums + 16 * k;
     std::int32_t offset = 0;
     for (int g = 0; g < 16; ++g) offset += B.scales[g] * bs[g];
-    std::int32_t sumi;
-#if defined(QWEN3_QUANT_VNNI)
-    const __m512i low = _mm512_set1_epi8(0x0F), three = _mm512_set1_epi8(3);
-    const __m128i spread = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    __m512i acc = _mm512_setzero_si512();
-    for (int h = 0; h < 2; ++h) {
-      // Half h holds values 128h .. 128h + 127: ql[64h ..] low nibbles give the
-      // first 64, high nibbles the next 64; qh[32h ..] the two high bits.
-      const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
-      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h));
-      const __m512i hA = _mm512_inserti64x4(_mm512_zextsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-      const __m512i hB =
-          _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_srli_epi16(qh, 4)), _mm256_srli_epi16(qh, 6), 1);
-      const __m512i A = _mm512_or_si512(_mm512_and_si512(ql, low), _mm512_slli_epi16(_mm512_and_si512(hA, three), 4));
-      const __m512i Bv = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low),
-                                         _mm512_slli_epi16(_mm512_and_si512(hB, three), 4));
-      const __m512i pA = _mm512_dpbusd_epi32(_mm512_setzero_si512(), A, _mm512_loadu_si512(q8 + 128 * h));
-      const __m512i pB = _mm512_dpbusd_epi32(_mm512_setzero_si512(), Bv, _mm512_loadu_si512(q8 + 128 * h + 64));
-      std::int32_t s4a, s4b;
-      std::memcpy(&s4a, B.scales + 8 * h, 4);
-      std::memcpy(&s4b, B.scales + 8 * h + 4, 4);
-      const __m512i sA = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4a), spread));
-      const __m512i sB = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4b), spread));
-      acc = _mm512_add_epi32(acc, _mm512_add_epi32(_mm512_mullo_epi32(pA, sA), _mm512_mullo_epi32(pB, sB)));
-    }
-    sumi = _mm512_reduce_add_epi32(acc);
-#else
-    sumi = 0;
+    std::int32_t sumi = 0;
     for (int h = 0; h < 2; ++h) {
       const std::uint8_t* ql = B.ql + 64 * h;
       const std::uint8_t* qh = B.qh + 32 * h;
@@ -65,17 +42,76 @@ float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x
       }
       for (int j = 0; j < 8; ++j) sumi += sc[j] * g[j];
     }
-#endif
     sum += xd[k] * half_to_f32(B.d) * static_cast<float>(sumi - 32 * offset);
   }
   return sum;
 }
+#endif
+
+#if defined(QWEN3_QUANT_VNNI)
+// R rows x J vectors (dot_rows_tiled): each row's super-block unpacked and its
+// scales widened once for the tile's J vectors. Per element: sumi = sum_g
+// scale_g (q . x over group g), offset = sum_g scale_g sum_g(x), both exact
+// in int32; sum += dx d (sumi - 32 offset), super-blocks in order.
+struct TileQ6_K {
+  template <int R, int J>
+  void operator()(const BlockQ6_K* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
+    const __m512i low = _mm512_set1_epi8(0x0F), three = _mm512_set1_epi8(3);
+    const __m128i spread = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    float sum[R][J] = {};
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      prefetch_next_tile<R>(rows, blocks, k);
+      for (int r = 0; r < R; ++r) {
+        const BlockQ6_K& B = rows[r][k];
+        // Vector 2h + 0 / 2h + 1: values 128h .. + 63 / 128h + 64 .. + 127:
+        // ql[64h ..]'s low / high nibbles, with two high bits from qh[32h ..].
+        __m512i q[4], s[4];
+        for (int h = 0; h < 2; ++h) {
+          const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
+          const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h));
+          const __m512i hA = _mm512_inserti64x4(_mm512_zextsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+          const __m512i hB =
+              _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_srli_epi16(qh, 4)), _mm256_srli_epi16(qh, 6), 1);
+          q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low), _mm512_slli_epi16(_mm512_and_si512(hA, three), 4));
+          q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low),
+                                         _mm512_slli_epi16(_mm512_and_si512(hB, three), 4));
+          std::int32_t s4a, s4b;
+          std::memcpy(&s4a, B.scales + 8 * h, 4);
+          std::memcpy(&s4b, B.scales + 8 * h + 4, 4);
+          s[2 * h] = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4a), spread));
+          s[2 * h + 1] = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4b), spread));
+        }
+        const __m512i scales = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(B.scales)));
+        const float d = half_to_f32(B.d);
+        for (int t = 0; t < J; ++t) {
+          const std::int8_t* q8 = x.q(b + t) + 256 * k;
+          const std::int32_t* bs = x.sum(b + t) + 16 * k;
+          const std::int32_t offset = _mm512_reduce_add_epi32(_mm512_mullo_epi32(scales, _mm512_loadu_si512(bs)));
+          __m512i acc = _mm512_setzero_si512();
+          for (int i = 0; i < 4; ++i)
+            acc = _mm512_add_epi32(
+                acc, _mm512_mullo_epi32(
+                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[i], _mm512_loadu_si512(q8 + 64 * i)), s[i]));
+          const std::int32_t sumi = _mm512_reduce_add_epi32(acc);
+          sum[r][t] += x.scale(b + t)[k] * d * static_cast<float>(sumi - 32 * offset);
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < J; ++t) out[r * J + t] = sum[r][t];
+  }
+};
+#endif
 
 }  // namespace
 
 void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
+#if defined(QWEN3_QUANT_VNNI)
+  dot_rows_tiled<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ6_K{});
+#else
   dot_rows_quant<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q6_k);
+#endif
 }
 
 void dequantize_q6_k(const void* src, std::int64_t n, float* out) {

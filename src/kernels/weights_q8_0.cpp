@@ -42,12 +42,8 @@ struct TileQ8_0 {
     __m256 acc[R][J];
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
-    // The next tile's rows (the R rows after these, when the rows are
-    // consecutive) are fetched while this one computes, at its pace.
-    const char* next = reinterpret_cast<const char*>(rows[R - 1] + blocks);
     for (std::int64_t k = 0; k < blocks; ++k) {
-      for (int l = 0; l < R * static_cast<int>(sizeof(BlockQ8_0)); l += 64)
-        _mm_prefetch(next + k * R * sizeof(BlockQ8_0) + l, _MM_HINT_T0);
+      prefetch_next_tile<R>(rows, blocks, k);
       __m256i wv[R], wabs[R];
       float dw[R];
 #pragma GCC unroll 4
