@@ -87,7 +87,8 @@ inline float half_to_f32(std::uint16_t h) {
 
 // Activations quantized for one matmul: `batch` vectors of `blocks` blocks.
 //  Q8_0 (block 32): d = fp16(amax / 127) as f32, qs = round-half-even(x * 127 / amax),
-//    sums[b][k] = sum of block k's qs (what Q4_0's offset of 8 needs).
+//    sums[b][8 k + l] = the sum of block k's qs 4l .. 4l + 3 (what Q4_0's
+//    offset of 8 takes off each lane of a vpdpbusd sum).
 //  Q8_K (block 256): d = 1 / (-127 / max) (max: the value of largest magnitude),
 //    qs = round-half-even(x * -127 / max), sums[b][k * 16 + s] = sum of the
 //    16 qs of group s (ggml's bsums).
@@ -98,7 +99,7 @@ struct QuantizedActs {
   std::vector<float> d;
   std::vector<std::int32_t> sums;
 
-  int sums_per_block() const { return block == 32 ? 1 : 16; }
+  int sums_per_block() const { return block == 32 ? 8 : 16; }
   const std::int8_t* q(int b) const { return qs.data() + static_cast<std::int64_t>(b) * blocks * block; }
   const float* scale(int b) const { return d.data() + static_cast<std::int64_t>(b) * blocks; }
   const std::int32_t* sum(int b) const {

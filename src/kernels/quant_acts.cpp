@@ -33,13 +33,12 @@ void q8_0_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d,
     for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(xb[j]));
     d[k] = f16_to_f32(f32_to_f16(amax / 127.f));
     const float id = amax != 0.f ? 127.f / amax : 0.f;
-    std::int32_t s = 0;
     for (int j = 0; j < 32; ++j) {
       const int v = static_cast<int>(std::nearbyint(xb[j] * id));
       qs[k * 32 + j] = static_cast<std::int8_t>(std::clamp(v, -128, 127));
-      s += qs[k * 32 + j];
     }
-    sums[k] = s;
+    for (int l = 0; l < 8; ++l)
+      sums[k * 8 + l] = qs[k * 32 + 4 * l] + qs[k * 32 + 4 * l + 1] + qs[k * 32 + 4 * l + 2] + qs[k * 32 + 4 * l + 3];
   }
 }
 
@@ -92,7 +91,7 @@ void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedA
   size_acts(32, batch, cols, out);
   for_each_vector(batch, [&](int b) {
     q8_0_vector(x + b * cols, out.blocks, out.qs.data() + b * cols, out.d.data() + b * out.blocks,
-                out.sums.data() + b * out.blocks);
+                out.sums.data() + b * out.blocks * out.sums_per_block());
   });
 }
 

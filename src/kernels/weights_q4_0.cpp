@@ -20,15 +20,18 @@ float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x
     std::int32_t s = 0;
     for (int j = 0; j < 16; ++j)
       s += (row[k].qs[j] & 0x0F) * xq[32 * k + j] + (row[k].qs[j] >> 4) * xq[32 * k + 16 + j];
-    sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s - 8 * xs[k]);
+    for (int l = 0; l < 8; ++l) s -= 8 * xs[8 * k + l];
+    sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s);
   }
   return sum;
 }
 #endif
 
 // R rows x J vectors at once (dot_rows_tiled). Each element: the unsigned
-// nibbles times x by vpdpbusd, one 8-lane accumulator over the blocks in
-// order, and the offset's 8 sum(x) taken off at the end, whatever the tile.
+// nibbles times x by vpdpbusd, less 8 times x's sum over each lane's four
+// values (the offset), gives each lane's sum of (q - 8) x exactly; then one
+// 8-lane accumulator over the blocks in order and the fixed horizontal sum:
+// ggml's arithmetic (ggml_vec_dot_q4_0_q8_0), whatever the tile.
 struct TileQ4_0 {
   template <int R, int J>
   void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
@@ -43,12 +46,8 @@ struct TileQ4_0 {
     }
     const __m128i low = _mm_set1_epi8(0x0F);
     __m256 acc[R][J];
-    float correction[R][J];
     for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) {
-        acc[r][j] = _mm256_setzero_ps();
-        correction[r][j] = 0.f;
-      }
+      for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
     for (std::int64_t k = 0; k < blocks; ++k) {
       prefetch_next_tile<R>(rows, blocks, k);
       __m256i wv[R];
@@ -62,17 +61,17 @@ struct TileQ4_0 {
 #pragma GCC unroll 4
       for (int j = 0; j < J; ++j) {
         const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
+        const __m256i offset =
+            _mm256_slli_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs[j] + 8 * k)), 3);
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r) {
-          const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv);
-          const float s = dw[r] * xd[j][k];
-          acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(s), _mm256_cvtepi32_ps(p), acc[r][j]);
-          correction[r][j] += s * static_cast<float>(8 * xs[j][k]);
+          const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv), offset);
+          acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
         }
       }
     }
     for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]) - correction[r][j];
+      for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
 #else
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < J; ++j) out[r * J + j] = dot_q4_0(rows[r], blocks, x, b + j);
