@@ -213,6 +213,20 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
 }
 
+// Q8_0 / Q4_0 tiles run two rows per 512-bit vector: lanes 0-7 are the first
+// row's 8-lane accumulator, lanes 8-15 the second's, each the same chain as
+// in a 256-bit vector, each half summed by hsum.
+inline float hsum_low(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
+inline float hsum_high(__m512 v) {
+  return hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+// Two rows' f16 block scales as f32: the first in lanes 0-7, the second in 8-15.
+inline __m512 pair_scales(std::uint16_t a, std::uint16_t b) {
+  const __m128i ha = _mm_set1_epi16(static_cast<short>(a)), hb = _mm_set1_epi16(static_cast<short>(b));
+  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(ha), hb, 1));
+}
+
 // Q4_K / Q5_K: the 12 packed bytes as 8 scales (lanes 0-7) and 8 mins (lanes
 // 8-15), the values scale_min_k4 gives, unpacked with ggml's word masks.
 inline __m512i k4_scales_mins(const std::uint8_t* packed) {

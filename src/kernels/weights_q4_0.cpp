@@ -32,10 +32,13 @@ float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x
 // values (the offset), gives each lane's sum of (q - 8) x exactly; then one
 // 8-lane accumulator over the blocks in order and the fixed horizontal sum:
 // ggml's arithmetic (ggml_vec_dot_q4_0_q8_0), whatever the tile.
+// With an even R, two rows share each 512-bit vector, the same operations
+// per lane.
 struct TileQ4_0 {
   template <int R, int J>
   void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
 #if defined(QWEN3_QUANT_VNNI)
+    if constexpr (R % 2 == 0) return pairs<R, J>(rows, blocks, x, b, out);
     const std::int8_t* xq[J];
     const float* xd[J];
     const std::int32_t* xs[J];
@@ -77,6 +80,52 @@ struct TileQ4_0 {
       for (int j = 0; j < J; ++j) out[r * J + j] = dot_q4_0(rows[r], blocks, x, b + j);
 #endif
   }
+
+#if defined(QWEN3_QUANT_VNNI)
+  template <int R, int J>
+  static void pairs(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) {
+    constexpr int P = R / 2;
+    __m512 acc[P][J];
+    for (int p = 0; p < P; ++p)
+      for (int j = 0; j < J; ++j) acc[p][j] = _mm512_setzero_ps();
+    const __m512i zero = _mm512_setzero_si512(), low = _mm512_set1_epi8(0x0F);
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      prefetch_next_tile<R>(rows, blocks, k);
+      __m512i wv[P];
+      __m512 dw[P];
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p) {
+        const BlockQ4_0 &first = rows[2 * p][k], &second = rows[2 * p + 1][k];
+        const __m256i both =
+            _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first.qs))),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(second.qs)), 1);
+        // [first, second, first >> 4, second >> 4] -> [first, first >> 4, second, second >> 4]:
+        // each row's low nibbles (values 0-15), then its high ones (16-31).
+        const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(both), _mm256_srli_epi16(both, 4), 1);
+        wv[p] = _mm512_and_si512(_mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0)), low);
+        dw[p] = pair_scales(first.d, second.d);
+      }
+#pragma GCC unroll 4
+      for (int j = 0; j < J; ++j) {
+        const __m512i xv =
+            _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q(b + j) + 32 * k)));
+        const __m512i offset = _mm512_slli_epi32(
+            _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum(b + j) + 8 * k))), 3);
+        const __m512 dx = _mm512_set1_ps(x.scale(b + j)[k]);
+#pragma GCC unroll 4
+        for (int p = 0; p < P; ++p) {
+          const __m512i dot = _mm512_sub_epi32(_mm512_dpbusd_epi32(zero, wv[p], xv), offset);
+          acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(dw[p], dx), _mm512_cvtepi32_ps(dot), acc[p][j]);
+        }
+      }
+    }
+    for (int p = 0; p < P; ++p)
+      for (int j = 0; j < J; ++j) {
+        out[2 * p * J + j] = hsum_low(acc[p][j]);
+        out[(2 * p + 1) * J + j] = hsum_high(acc[p][j]);
+      }
+  }
+#endif
 };
 
 }  // namespace
