@@ -158,6 +158,24 @@ std::int64_t decode_chunk(std::int64_t n) {
   return threads == 1 ? n : std::max<std::int64_t>(16, (n / (threads * kChunksPerThread) + 15) / 16 * 16);
 }
 
+// Decode: rows [r0, r1) of a chunk. Each register tile takes its rows
+// (kernel.tile_rows of them) a 1/tile_rows of the chunk apart, so that it
+// reads that many long sequential streams (runs of consecutive rows), which
+// the hardware prefetchers follow, rather than that many short rows side by
+// side, which they do not (2 threads, 2560-wide BF16 rows: 38.5 -> 47 GB/s).
+// The rows left over, fewer than a tile per stream, as usual.
+void decode_rows(const detail::TileKernel& kernel, const detail::TileJob& job, std::int64_t r0, std::int64_t r1,
+                 int batch, std::int64_t K) {
+  const std::int64_t step = (r1 - r0) / kernel.tile_rows;
+  if (step >= 8) {
+    detail::TileJob strided = job;
+    strided.row_step = step;
+    kernel.fn(strided, r0, r0 + step, kernel.tile_rows, 0, batch, 0, K, nullptr);
+    r0 += step * kernel.tile_rows;
+  }
+  if (r0 < r1) kernel.fn(job, r0, r1, kernel.tile_rows, 0, batch, 0, K, nullptr);
+}
+
 void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y) {
   if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
   // BF16 weights x bf16 activations: prefill runs the blocked kernel, whose
@@ -177,7 +195,7 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
     const std::int64_t chunk = decode_chunk(n);
     parallel_for((n + chunk - 1) / chunk, [&](std::int64_t c, int) {
       const std::int64_t r0 = c * chunk, r1 = std::min(n, r0 + chunk);
-      if (batch <= detail::kTileTokens) return kernel.fn(p.job, r0, r1, detail::kTileRows, 0, batch, 0, K, nullptr);
+      if (batch <= detail::kTileTokens) return decode_rows(kernel, p.job, r0, r1, batch, K);
       for (std::int64_t i = r0; i < r1; i += kStreamRows)
         for (int t = 0; t < batch; t += detail::kTileTokens)
           kernel.fn(p.job, i, std::min(r1, i + kStreamRows), detail::kTileRows, t,
@@ -290,8 +308,7 @@ void matmul_many(const Matrix* ws, int count, const float* x, int batch, float* 
     int i = 0;
     while (item >= first[i + 1]) ++i;
     const std::int64_t c = item - first[i], n = ws[i].rows;
-    p[i].kernel.fn(p[i].job, c * chunk[i], std::min(n, (c + 1) * chunk[i]), detail::kTileRows, 0, batch, 0, ws[i].cols,
-                   nullptr);
+    decode_rows(p[i].kernel, p[i].job, c * chunk[i], std::min(n, (c + 1) * chunk[i]), batch, ws[i].cols);
   });
 }
 

@@ -29,6 +29,7 @@ struct TileKernel {
   TileRowsFn fn = nullptr;        // null: not available on this CPU / compiler
   std::int64_t state_floats = 0;  // per register tile
   int k_step = 0;                 // k positions per multiply-add step
+  int tile_rows = 4;              // rows of a decode register tile (the streams of TileJob::row_step)
 };
 
 // f32 activations: the weights widen exactly to f32, products and sums in f32.

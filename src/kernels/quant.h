@@ -217,9 +217,7 @@ inline float hsum(__m256 v) {
 // row's 8-lane accumulator, lanes 8-15 the second's, each the same chain as
 // in a 256-bit vector, each half summed by hsum.
 inline float hsum_low(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
-inline float hsum_high(__m512 v) {
-  return hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
+inline float hsum_high(__m512 v) { return hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))); }
 
 // Two rows' f16 block scales as f32: the first in lanes 0-7, the second in 8-15.
 inline __m512 pair_scales(std::uint16_t a, std::uint16_t b) {

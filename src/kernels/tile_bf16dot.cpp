@@ -59,7 +59,7 @@ void group(const TileJob& job, std::int64_t i0, int nr) {
   const std::int64_t K = job.w->cols;
   const std::uint16_t* w[kLanes];
   for (int r = 0; r < kLanes; ++r)
-    w[r] = static_cast<const std::uint16_t*>(job.w->data) + job.sel(i0 + (r < nr ? r : 0)) * K;
+    w[r] = static_cast<const std::uint16_t*>(job.w->data) + job.sel(i0 + (r < nr ? r : 0) * job.row_step) * K;
   __m512 acc[B];
 #pragma GCC unroll 6
   for (int b = 0; b < B; ++b) acc[b] = _mm512_setzero_ps();
@@ -67,8 +67,16 @@ void group(const TileJob& job, std::int64_t i0, int nr) {
   for (std::int64_t k = 0; k < full_end; k += 2 * kLanes) step<B, true>(w, nr, k, 2 * kLanes, job, acc);
   if (full_end < K) step<B, false>(w, nr, full_end, K - full_end, job, acc);
   const __mmask16 rows = static_cast<__mmask16>((1u << nr) - 1);
+  if (job.row_step == 1) {
 #pragma GCC unroll 6
-  for (int b = 0; b < B; ++b) _mm512_mask_storeu_ps(job.y + b * job.y_stride + i0, rows, acc[b]);
+    for (int b = 0; b < B; ++b) _mm512_mask_storeu_ps(job.y + b * job.y_stride + i0, rows, acc[b]);
+    return;
+  }
+  alignas(64) float out[kLanes];
+  for (int b = 0; b < B; ++b) {
+    _mm512_store_ps(out, acc[b]);
+    for (int r = 0; r < nr; ++r) job.y[b * job.y_stride + i0 + r * job.row_step] = out[r];
+  }
 }
 
 // The TileRowsFn of decode: rows [r0, r1) x tokens [t0, t0 + nt) over all
@@ -80,13 +88,17 @@ void rows_by_pairs(const TileJob& job, std::int64_t r0, std::int64_t r1, int, in
   j.y = job.y + t0 * job.y_stride;
   static constexpr void (*kGroup[kTileTokens])(const TileJob&, std::int64_t, int) = {&group<1>, &group<2>, &group<3>,
                                                                                      &group<4>, &group<5>, &group<6>};
+  if (job.row_step > 1) {
+    for (std::int64_t i = r0; i < r1; ++i) kGroup[nt - 1](j, i, kLanes);
+    return;
+  }
   for (std::int64_t i = r0; i < r1; i += kLanes)
     kGroup[nt - 1](j, i, static_cast<int>(std::min<std::int64_t>(kLanes, r1 - i)));
 }
 
 }  // namespace
 
-TileKernel tile_kernel_bf16dot() { return TileKernel{&rows_by_pairs, 0, 2 * kLanes}; }
+TileKernel tile_kernel_bf16dot() { return TileKernel{&rows_by_pairs, 0, 2 * kLanes, kLanes}; }
 
 }  // namespace qwen3::kernels::detail
 
