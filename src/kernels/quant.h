@@ -167,12 +167,13 @@ void dot_rows_tiled(const Matrix& w, RowSelection sel, std::int64_t begin, std::
   const std::int64_t blocks = w.cols / kBlock;
   const Block* base = static_cast<const Block*>(w.data);
   float out[8];
-  const auto run = [&]<int R, int J>(std::int64_t i, int b) {
+  // Rows i, i + step, ... (step 1: consecutive rows).
+  const auto run = [&]<int R, int J>(std::int64_t i, int b, std::int64_t step = 1) {
     const Block* rows[R];
-    for (int r = 0; r < R; ++r) rows[r] = base + sel(i + r) * blocks;
+    for (int r = 0; r < R; ++r) rows[r] = base + sel(i + r * step) * blocks;
     tile.template operator()<R, J>(rows, blocks, x, b, out);
     for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) y[(b + j) * y_stride + i + r] = out[r * J + j];
+      for (int j = 0; j < J; ++j) y[(b + j) * y_stride + i + r * step] = out[r * J + j];
   };
   const auto row_pass = [&]<int R>(std::int64_t i) {
     int b = b0;
@@ -189,6 +190,12 @@ void dot_rows_tiled(const Matrix& w, RowSelection sel, std::int64_t begin, std::
     }
   };
   std::int64_t i = begin;
+  // Decode: a tile's 4 rows a quarter of the range apart, so that it reads 4
+  // long sequential streams (as the dense kernels, matmul.cpp).
+  if (const std::int64_t step = (end - begin) / 4; nb == 1 && step >= 8) {
+    for (; i < begin + step; ++i) run.template operator()<4, 1>(i, b0, step);
+    i = begin + 4 * step;
+  }
   if (nb == 1)
     for (; i + 4 <= end; i += 4) run.template operator()<4, 1>(i, b0);
   else
@@ -197,14 +204,16 @@ void dot_rows_tiled(const Matrix& w, RowSelection sel, std::int64_t begin, std::
 }
 
 #if defined(QWEN3_QUANT_VNNI)
-// In a tile's k-th block step: fetches the k-th R blocks' worth of the R rows
-// after the tile's (the next tile's, when rows are consecutive), so that the
-// next tile is in cache when it starts, however short the rows; the hardware
-// prefetchers lose several short row streams at once.
+// In a tile's k-th block step: fetches block k of the row after each of the
+// tile's rows. Decode's tiles take rows a quarter of the range apart
+// (dot_rows_tiled), so that is the next tile's row of the same stream.
 template <int R, class Block>
 inline void prefetch_next_tile(const Block* const* rows, std::int64_t blocks, std::int64_t k) {
-  const char* next = reinterpret_cast<const char*>(rows[R - 1] + blocks) + k * R * sizeof(Block);
-  for (int l = 0; l < R * static_cast<int>(sizeof(Block)); l += 64) _mm_prefetch(next + l, _MM_HINT_T0);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+    const char* next = reinterpret_cast<const char*>(rows[r] + blocks + k);
+    for (int l = 0; l < static_cast<int>(sizeof(Block)); l += 64) _mm_prefetch(next + l, _MM_HINT_T0);
+  }
 }
 
 inline float hsum(__m256 v) {
