@@ -122,9 +122,10 @@ void embedding_row(const Matrix& table, std::int64_t row, float* out);
 // n is a multiple of the block, src starts at a block.
 void to_f32(const void* src, WeightType type, std::int64_t n, float* out);
 
-// n f32 values (a multiple of 32) into Q8_0 or Q4_0 blocks at out, as ggml's
-// reference quantizers (quantize_row_q8_0_ref / q4_0_ref, which
-// llama-quantize uses): the same blocks, bit for bit.
+// n f32 values into Q8_0 or Q4_0 blocks (n a multiple of 32) or Q4_K or Q6_K
+// super-blocks (n a multiple of 256) at out, as ggml's reference quantizers
+// (quantize_row_q8_0_ref, q4_0_ref, q4_K_ref, q6_K_ref: what llama-quantize
+// runs without an importance matrix): the same blocks, bit for bit.
 void quantize(const float* x, WeightType type, std::int64_t n, void* out);
 
 // In-place softmax over n values.

@@ -120,15 +120,23 @@ void dequantize(const void* src, WeightType type, std::int64_t n, float* out) {
 }  // namespace detail
 
 void quantize(const float* x, WeightType type, std::int64_t n, void* out) {
-  if (n % 32 != 0) throw Error("kernels::quantize: " + std::to_string(n) + " values are not whole blocks of 32");
+  const bool k_quant = type == WeightType::Q4_K || type == WeightType::Q6_K;
+  const int block = k_quant ? 256 : 32;
+  if (n % block != 0)
+    throw Error("kernels::quantize: " + std::to_string(n) + " values are not whole blocks of " + std::to_string(block) +
+                " (" + weight_type_name(type) + ")");
   switch (type) {
     case WeightType::Q8_0:
       return detail::quantize_q8_0(x, n, out);
     case WeightType::Q4_0:
       return detail::quantize_q4_0(x, n, out);
+    case WeightType::Q4_K:
+      return detail::quantize_q4_k(x, n, out);
+    case WeightType::Q6_K:
+      return detail::quantize_q6_k(x, n, out);
     default:
       throw Error(std::string("kernels::quantize: no quantizer for ") + weight_type_name(type) +
-                  " (expected q8_0 or q4_0)");
+                  " (expected q8_0, q4_0, q4_k or q6_k)");
   }
 }
 
