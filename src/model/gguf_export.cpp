@@ -200,7 +200,8 @@ std::map<std::string, int> write_model_tensors(gguf::Writer& w, const ModelConfi
       blocks.resize(static_cast<std::size_t>((r1 - r0) * out_row));
       const kernels::WeightType kt = *p.kernel_type;
 #pragma omp parallel for schedule(static)
-      for (std::int64_t r = 0; r < r1 - r0; ++r) kernels::quantize(rows.data() + r * n, kt, n, blocks.data() + r * out_row);
+      for (std::int64_t r = 0; r < r1 - r0; ++r)
+        kernels::quantize(rows.data() + r * n, kt, n, blocks.data() + r * out_row);
       w.write(blocks.data(), blocks.size());
     }
   }
