@@ -128,6 +128,12 @@ void to_f32(const void* src, WeightType type, std::int64_t n, float* out);
 // runs without an importance matrix): the same blocks, bit for bit.
 void quantize(const float* x, WeightType type, std::int64_t n, void* out);
 
+// The first of n_blocks blocks of a quantized type whose f16 scale (d, and
+// dmin for Q4_K / Q5_K) is NaN or infinite, or -1 when every scale is finite
+// (and for types without block scales). A NaN scale can vanish in an integer
+// product where a float one would show: loaders check it.
+std::int64_t first_nonfinite_scale(const void* blocks, WeightType type, std::int64_t n_blocks);
+
 // In-place softmax over n values.
 void softmax(float* x, int n);
 

@@ -241,7 +241,8 @@ std::vector<float> logits(const Model& m) {
 TEST(Quantize, TheFileGivesTheLogitsOfDtypeQuantizedLoading) {
   const fs::path dir = test::fixture_dir();  // tiny-qwen3-a: a BF16 checkpoint with its tokenizer
   TempDir temp("logits");
-  for (const auto& [type, dtype] : {std::pair{QuantType::Q8_0, WeightDType::Q8_0}, {QuantType::Q4_0, WeightDType::Q4_0}}) {
+  for (const auto& [type, dtype] :
+       {std::pair{QuantType::Q8_0, WeightDType::Q8_0}, {QuantType::Q4_0, WeightDType::Q4_0}}) {
     const fs::path out = temp.path / (std::string(quant_type_name(type)) + ".gguf");
     quantize_model(settings_for_model(dir), type, out);
     RunOptions o;
@@ -340,7 +341,8 @@ TEST(QuantizeCli, BadArgumentsAreOneLineErrors) {
     EXPECT_NE(r.status, 0) << fragment;
     EXPECT_TRUE(test::is_one_line_error(r, fragment)) << r.err;
   };
-  expect_error({"quantize", "--model", model, "--type", "q3_k", "--out", out}, "quantize type \"q3_k\" is not supported");
+  expect_error({"quantize", "--model", model, "--type", "q3_k", "--out", out},
+               "quantize type \"q3_k\" is not supported");
   expect_error({"quantize", "--model", model, "--type", "q8_0"}, "--out");
   expect_error({"quantize", "--model", model, "--type", "q8_0", "--out", temp.path.string()}, "it is a folder");
   expect_error({"quantize", "--model", model, "--type", "q8_0", "--out", (temp.path / "no/such/m.gguf").string()},
