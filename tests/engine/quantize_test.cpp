@@ -116,7 +116,7 @@ void expect_same_value(const gguf::Value& a, const gguf::Value& b, const std::st
 
 // A checkpoint regenerated from each fixture's config.json and dummy.json,
 // made once for the whole suite.
-class QuantizeFixtures : public ::testing::Test {
+class QuantizeGgufFixtures : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     fixtures_ = new std::vector<QuantFixture>(quant_fixtures());
@@ -134,10 +134,10 @@ class QuantizeFixtures : public ::testing::Test {
   static std::vector<QuantFixture>* fixtures_;
   static TempDir* temp_;
 };
-std::vector<QuantFixture>* QuantizeFixtures::fixtures_ = nullptr;
-TempDir* QuantizeFixtures::temp_ = nullptr;
+std::vector<QuantFixture>* QuantizeGgufFixtures::fixtures_ = nullptr;
+TempDir* QuantizeGgufFixtures::temp_ = nullptr;
 
-TEST_F(QuantizeFixtures, EveryTensorAndTheMetadataEqualLlamaQuantizesFile) {
+TEST_F(QuantizeGgufFixtures, EveryTensorAndTheMetadataEqualLlamaQuantizesFile) {
   if (fixtures_->empty()) GTEST_SKIP() << "no fixture with config.json, dummy.json and a model-<TYPE>.gguf";
   for (std::size_t i = 0; i < fixtures_->size(); ++i) {
     for (const auto& [type, reference_file] : (*fixtures_)[i].files) {
@@ -178,7 +178,7 @@ TEST_F(QuantizeFixtures, EveryTensorAndTheMetadataEqualLlamaQuantizesFile) {
   }
 }
 
-TEST_F(QuantizeFixtures, DummyWeightsWriteTheSameFileAsTheirCheckpoint) {
+TEST_F(QuantizeGgufFixtures, DummyWeightsWriteTheSameFileAsTheirCheckpoint) {
   if (fixtures_->empty()) GTEST_SKIP() << "no quantized fixture";
   const QuantFixture& fx = fixtures_->front();
   for (QuantType type : {QuantType::Q8_0, QuantType::Q4_K_M}) {
@@ -190,7 +190,7 @@ TEST_F(QuantizeFixtures, DummyWeightsWriteTheSameFileAsTheirCheckpoint) {
   }
 }
 
-TEST_F(QuantizeFixtures, TheFileReadsBackAsTheSameModelTokenizerAndTemplate) {
+TEST_F(QuantizeGgufFixtures, TheFileReadsBackAsTheSameModelTokenizerAndTemplate) {
   if (fixtures_->empty()) GTEST_SKIP() << "no quantized fixture";
   const fs::path out = output("readback.gguf");
   quantize_model(settings_for_model(checkpoint(0)), QuantType::Q4_K_M, out);
@@ -238,7 +238,7 @@ std::vector<float> logits(const Model& m) {
 
 // A checkpoint quantized to a file and the same checkpoint quantized while
 // loading hold the same blocks: the same logits, bit for bit.
-TEST(Quantize, TheFileGivesTheLogitsOfDtypeQuantizedLoading) {
+TEST(QuantizeGguf, TheFileGivesTheLogitsOfDtypeQuantizedLoading) {
   const fs::path dir = test::fixture_dir();  // tiny-qwen3-a: a BF16 checkpoint with its tokenizer
   TempDir temp("logits");
   for (const auto& [type, dtype] :
@@ -257,7 +257,7 @@ TEST(Quantize, TheFileGivesTheLogitsOfDtypeQuantizedLoading) {
   }
 }
 
-TEST(Quantize, RowsThatAreNotWholeSuperBlocksAreRefusedByTensor) {
+TEST(QuantizeGguf, RowsThatAreNotWholeSuperBlocksAreRefusedByTensor) {
   TempDir temp("rows");
   const fs::path out = temp.path / "x.gguf";
   try {
@@ -270,7 +270,7 @@ TEST(Quantize, RowsThatAreNotWholeSuperBlocksAreRefusedByTensor) {
   EXPECT_TRUE(fs::is_empty(temp.path));
 }
 
-TEST(Quantize, TypesAreNamedAsLlamaCppNamesThem) {
+TEST(QuantizeGguf, TypesAreNamedAsLlamaCppNamesThem) {
   for (QuantType t : {QuantType::Q8_0, QuantType::Q4_0, QuantType::Q4_K_M})
     EXPECT_EQ(parse_quant_type(quant_type_name(t)), t);
   try {
@@ -283,7 +283,7 @@ TEST(Quantize, TypesAreNamedAsLlamaCppNamesThem) {
 
 // Q4_K_M's mixture on a 36-layer model (Qwen3-4B's depth), as llama-quantize
 // chooses it: the more-bits layers of attn_v and ffn_down.
-TEST(Quantize, Q4KMGivesMoreBitsWhereLlamaQuantizeDoes) {
+TEST(QuantizeGguf, Q4KMGivesMoreBitsWhereLlamaQuantizeDoes) {
   ModelConfig c = ModelConfig::load(test::fixture_dir() / "config.json");
   c.num_hidden_layers = 36;
   std::vector<int> six;
@@ -314,7 +314,7 @@ class FailingSource final : public model::FloatSource {
   }
 };
 
-TEST(Quantize, AFailureLeavesNoTmpAndTheOldFileUntouched) {
+TEST(QuantizeGguf, AFailureLeavesNoTmpAndTheOldFileUntouched) {
   TempDir temp("fail");
   const fs::path out = temp.path / "model.gguf";
   { std::ofstream(out) << "old"; }
@@ -331,7 +331,7 @@ TEST(Quantize, AFailureLeavesNoTmpAndTheOldFileUntouched) {
   EXPECT_EQ(read_file(out), "old");
 }
 
-TEST(QuantizeCli, BadArgumentsAreOneLineErrors) {
+TEST(QuantizeGgufCli, BadArgumentsAreOneLineErrors) {
   TempDir temp("cli");
   const std::string model = test::fixture_dir().string();
   const std::string out = (temp.path / "m.gguf").string();
