@@ -19,6 +19,7 @@
 #include "common/run_cli.h"
 #include "common/test_paths.h"
 #include "model/gguf_export.h"
+#include "model/gguf_fixtures.h"
 #include "model/gguf_model.h"
 #include "qwen3/chat.h"
 #include "qwen3/error.h"
@@ -195,19 +196,8 @@ TEST_F(QuantizeGgufFixtures, TheFileReadsBackAsTheSameModelTokenizerAndTemplate)
   const fs::path out = output("readback.gguf");
   quantize_model(settings_for_model(checkpoint(0)), QuantType::Q4_K_M, out);
 
-  const ModelConfig want = ModelConfig::load(fixtures_->front().dir / "config.json");
-  const ModelConfig got = ModelConfig::load(out);
-  EXPECT_EQ(got.hidden_size, want.hidden_size);
-  EXPECT_EQ(got.intermediate_size, want.intermediate_size);
-  EXPECT_EQ(got.num_hidden_layers, want.num_hidden_layers);
-  EXPECT_EQ(got.num_attention_heads, want.num_attention_heads);
-  EXPECT_EQ(got.num_key_value_heads, want.num_key_value_heads);
-  EXPECT_EQ(got.head_dim, want.head_dim);
-  EXPECT_EQ(got.vocab_size, want.vocab_size);
-  EXPECT_EQ(got.max_position_embeddings, want.max_position_embeddings);
-  EXPECT_EQ(got.rope_theta, want.rope_theta);
-  EXPECT_EQ(static_cast<float>(got.rms_norm_eps), static_cast<float>(want.rms_norm_eps));
-  EXPECT_EQ(got.tie_word_embeddings, want.tie_word_embeddings);
+  test::expect_same_config(ModelConfig::load(out), ModelConfig::load(fixtures_->front().dir / "config.json"),
+                           out.string());
 
   const Tokenizer tok = Tokenizer::from_gguf(out);
   const Tokenizer& reference = test::qwen3_tokenizer();

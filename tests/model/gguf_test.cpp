@@ -50,18 +50,7 @@ TEST_P(GgufFile, ConfigFromMetadataMatchesConfigJson) {
   const GgufFixture& fx = GetParam();
   const fs::path config_json = fx.gguf.parent_path() / "config.json";
   if (!fs::exists(config_json)) GTEST_SKIP() << "no config.json beside " << fx.gguf;
-  const ModelConfig a = ModelConfig::load(fx.gguf), b = ModelConfig::load(config_json);
-  EXPECT_EQ(a.hidden_size, b.hidden_size);
-  EXPECT_EQ(a.intermediate_size, b.intermediate_size);
-  EXPECT_EQ(a.num_hidden_layers, b.num_hidden_layers);
-  EXPECT_EQ(a.num_attention_heads, b.num_attention_heads);
-  EXPECT_EQ(a.num_key_value_heads, b.num_key_value_heads);
-  EXPECT_EQ(a.head_dim, b.head_dim);
-  EXPECT_EQ(a.vocab_size, b.vocab_size);
-  EXPECT_EQ(a.max_position_embeddings, b.max_position_embeddings);
-  EXPECT_EQ(a.tie_word_embeddings, b.tie_word_embeddings);
-  EXPECT_FLOAT_EQ(static_cast<float>(a.rope_theta), static_cast<float>(b.rope_theta));
-  EXPECT_FLOAT_EQ(static_cast<float>(a.rms_norm_eps), static_cast<float>(b.rms_norm_eps));
+  test::expect_same_config(ModelConfig::load(fx.gguf), ModelConfig::load(config_json), fx.name);
 }
 
 TEST_P(GgufFile, LoadsAsAModelWithItsTypes) {
