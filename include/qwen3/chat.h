@@ -91,10 +91,14 @@ class ChatTemplate {
   std::string render(const ChatRequest& request, std::vector<Tokenizer::Span>* supplied) const;
 
   const std::string& sha256() const { return sha256_; }
+  // The template text as read (from_source, from_tokenizer_config); empty for
+  // qwen3(), which reads nothing.
+  const std::string& source() const { return source_; }
 
  private:
-  explicit ChatTemplate(std::string sha256) : sha256_(std::move(sha256)) {}
+  ChatTemplate(std::string sha256, std::string source) : sha256_(std::move(sha256)), source_(std::move(source)) {}
   std::string sha256_;
+  std::string source_;
 };
 
 // Python json.dumps(value, ensure_ascii=False) as Hugging Face's `tojson`

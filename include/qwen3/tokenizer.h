@@ -81,6 +81,10 @@ class Tokenizer {
   // Inverse of token_string (also finds added tokens by content).
   std::optional<TokenId> token_to_id(std::string_view token_string) const;
 
+  // The BPE merges, lowest rank first, each as its two token strings joined
+  // by a space ("Ġ t"), as tokenizer.json and GGUF's tokenizer.ggml.merges list them.
+  std::vector<std::string> merges() const;
+
   bool is_added(TokenId id) const;
   bool is_special(TokenId id) const;  // added with special=true
   const std::vector<AddedToken>& added_tokens() const;

@@ -141,11 +141,11 @@ std::string_view role_name(Role role) {
   return "?";
 }
 
-ChatTemplate ChatTemplate::qwen3() { return ChatTemplate(std::string(kQwen3Sha256)); }
+ChatTemplate ChatTemplate::qwen3() { return ChatTemplate(std::string(kQwen3Sha256), {}); }
 
 ChatTemplate ChatTemplate::from_source(std::string_view jinja_source, std::string_view origin) {
   std::string sha = sha256_hex(jinja_source.data(), jinja_source.size());
-  if (sha == kQwen3Sha256) return ChatTemplate(sha);
+  if (sha == kQwen3Sha256) return ChatTemplate(sha, std::string(jinja_source));
   // Trailing whitespace after the last tag renders to nothing (the template
   // uses {%- ... %} throughout), so a copy saved with a final newline is the
   // same template.
@@ -153,7 +153,8 @@ ChatTemplate ChatTemplate::from_source(std::string_view jinja_source, std::strin
   while (!trimmed.empty() &&
          (trimmed.back() == '\n' || trimmed.back() == ' ' || trimmed.back() == '\r' || trimmed.back() == '\t'))
     trimmed.remove_suffix(1);
-  if (sha256_hex(trimmed.data(), trimmed.size()) == kQwen3Sha256) return ChatTemplate(std::string(kQwen3Sha256));
+  if (sha256_hex(trimmed.data(), trimmed.size()) == kQwen3Sha256)
+    return ChatTemplate(std::string(kQwen3Sha256), std::string(jinja_source));
   throw Error(std::string(origin) + ": chat template not supported (sha256 " + sha +
               "); qwen3 renders only the official Qwen3 template (sha256 " + std::string(kQwen3Sha256) +
               ") and refuses others rather than render them wrong");

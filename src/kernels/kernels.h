@@ -122,10 +122,17 @@ void embedding_row(const Matrix& table, std::int64_t row, float* out);
 // n is a multiple of the block, src starts at a block.
 void to_f32(const void* src, WeightType type, std::int64_t n, float* out);
 
-// n f32 values (a multiple of 32) into Q8_0 or Q4_0 blocks at out, as ggml's
-// reference quantizers (quantize_row_q8_0_ref / q4_0_ref, which
-// llama-quantize uses): the same blocks, bit for bit.
+// n f32 values into Q8_0 or Q4_0 blocks (n a multiple of 32) or Q4_K or Q6_K
+// super-blocks (n a multiple of 256) at out, as ggml's reference quantizers
+// (quantize_row_q8_0_ref, q4_0_ref, q4_K_ref, q6_K_ref: what llama-quantize
+// runs without an importance matrix): the same blocks, bit for bit.
 void quantize(const float* x, WeightType type, std::int64_t n, void* out);
+
+// The first of n_blocks blocks of a quantized type whose f16 scale (d, and
+// dmin for Q4_K / Q5_K) is NaN or infinite, or -1 when every scale is finite
+// (and for types without block scales). A NaN scale can vanish in an integer
+// product where a float one would show: loaders check it.
+std::int64_t first_nonfinite_scale(const void* blocks, WeightType type, std::int64_t n_blocks);
 
 // In-place softmax over n values.
 void softmax(float* x, int n);

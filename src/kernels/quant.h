@@ -128,9 +128,20 @@ void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
                    int b0, int nb, float* y, std::int64_t y_stride);
 
 // ggml's reference quantizers (llama-quantize's, with no importance matrix)
-// for n elements (a multiple of 32) into blocks at out.
+// for n elements (a multiple of the block: 32, or 256 for the K-quants) into
+// blocks at out.
 void quantize_q8_0(const float* x, std::int64_t n, void* out);
 void quantize_q4_0(const float* x, std::int64_t n, void* out);
+void quantize_q4_k(const float* x, std::int64_t n, void* out);
+void quantize_q6_k(const float* x, std::int64_t n, void* out);
+
+// ggml's nearest_int: round half to even through the float adder (|f| below 2^22).
+inline int nearest_int(float f) {
+  const float shifted = f + 12582912.f;
+  std::int32_t bits;
+  std::memcpy(&bits, &shifted, sizeof bits);
+  return (bits & 0x007fffff) - 0x00400000;
+}
 
 // ggml's to_float for n elements (a multiple of the block) starting at a block.
 void dequantize_q8_0(const void* src, std::int64_t n, float* out);

@@ -6,6 +6,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <string>
 
 #include "kernels/quant.h"
@@ -119,16 +121,57 @@ void dequantize(const void* src, WeightType type, std::int64_t n, float* out) {
 
 }  // namespace detail
 
+std::int64_t first_nonfinite_scale(const void* blocks, WeightType type, std::int64_t n_blocks) {
+  using namespace detail;
+  std::size_t stride = 0, first = 0, second = 0;  // second == first: one scale per block
+  switch (type) {
+    case WeightType::Q8_0:
+      stride = sizeof(BlockQ8_0), first = second = offsetof(BlockQ8_0, d);
+      break;
+    case WeightType::Q4_0:
+      stride = sizeof(BlockQ4_0), first = second = offsetof(BlockQ4_0, d);
+      break;
+    case WeightType::Q4_K:
+      stride = sizeof(BlockQ4_K), first = offsetof(BlockQ4_K, d), second = offsetof(BlockQ4_K, dmin);
+      break;
+    case WeightType::Q5_K:
+      stride = sizeof(BlockQ5_K), first = offsetof(BlockQ5_K, d), second = offsetof(BlockQ5_K, dmin);
+      break;
+    case WeightType::Q6_K:
+      stride = sizeof(BlockQ6_K), first = second = offsetof(BlockQ6_K, d);
+      break;
+    default:
+      return -1;
+  }
+  const auto* p = static_cast<const std::uint8_t*>(blocks);
+  const auto nonfinite = [](const std::uint8_t* at) {
+    std::uint16_t h;
+    std::memcpy(&h, at, sizeof h);
+    return (h & 0x7C00) == 0x7C00;  // exponent all ones: Inf or NaN
+  };
+  for (std::int64_t k = 0; k < n_blocks; ++k, p += stride)
+    if (nonfinite(p + first) || nonfinite(p + second)) return k;
+  return -1;
+}
+
 void quantize(const float* x, WeightType type, std::int64_t n, void* out) {
-  if (n % 32 != 0) throw Error("kernels::quantize: " + std::to_string(n) + " values are not whole blocks of 32");
+  const bool k_quant = type == WeightType::Q4_K || type == WeightType::Q6_K;
+  const int block = k_quant ? 256 : 32;
+  if (n % block != 0)
+    throw Error("kernels::quantize: " + std::to_string(n) + " values are not whole blocks of " + std::to_string(block) +
+                " (" + weight_type_name(type) + ")");
   switch (type) {
     case WeightType::Q8_0:
       return detail::quantize_q8_0(x, n, out);
     case WeightType::Q4_0:
       return detail::quantize_q4_0(x, n, out);
+    case WeightType::Q4_K:
+      return detail::quantize_q4_k(x, n, out);
+    case WeightType::Q6_K:
+      return detail::quantize_q6_k(x, n, out);
     default:
       throw Error(std::string("kernels::quantize: no quantizer for ") + weight_type_name(type) +
-                  " (expected q8_0 or q4_0)");
+                  " (expected q8_0, q4_0, q4_k or q6_k)");
   }
 }
 

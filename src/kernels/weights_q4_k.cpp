@@ -3,6 +3,10 @@
 //   w = d * scale_j * q - dmin * min_j.
 // Multiplied with Q8_K activations: sum(w x) = d dx sum_j scale_j sum(q x)
 // - dmin dx sum_j min_j sum_j(x), the last from the activations' group sums.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
 #include "kernels/quant.h"
 
 namespace qwen3::kernels::detail {
@@ -60,6 +64,131 @@ void dot_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
 #else
   dot_rows_quant<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q4_k);
 #endif
+}
+
+namespace {
+
+// One sub-block of 32 values as levels 0..15 of w = scale * l - min (min >= 0),
+// fitted as ggml's make_qkx2_quants fits it (nmax 15, rmin -1, rdelta 0.1,
+// 20 steps, squared error weighted by `weights`): the scale from max - min,
+// then the weighted least-squares scale and min for each of 21 nudged
+// inverse scales, the one with the smallest error kept. Returns the scale;
+// the min (positive, subtracted) goes to *min_out.
+float fit_sub_block(const float* x, const float* weights, std::uint8_t* levels, float* min_out) {
+  constexpr int n = 32, nmax = 15, steps = 20;
+  constexpr float rmin = -1.0f, rdelta = 0.1f;
+  float lo = x[0], hi = x[0];
+  float sum_w = weights[0];
+  float sum_x = sum_w * x[0];
+  for (int i = 1; i < n; ++i) {
+    if (x[i] < lo) lo = x[i];
+    if (x[i] > hi) hi = x[i];
+    sum_w += weights[i];
+    sum_x += weights[i] * x[i];
+  }
+  if (lo > 0) lo = 0;
+  if (hi == lo) {
+    std::memset(levels, 0, n);
+    *min_out = -lo;
+    return 0.0f;
+  }
+  float iscale = nmax / (hi - lo);
+  float scale = 1 / iscale;
+  float best = 0;
+  for (int i = 0; i < n; ++i) {
+    levels[i] = static_cast<std::uint8_t>(std::clamp(nearest_int(iscale * (x[i] - lo)), 0, nmax));
+    const float diff = scale * levels[i] + lo - x[i];
+    best += weights[i] * (diff * diff);
+  }
+  std::uint8_t trial[n];
+  for (int step = 0; step <= steps; ++step) {
+    iscale = (rmin + rdelta * step + nmax) / (hi - lo);
+    float sum_l = 0, sum_l2 = 0, sum_xl = 0;
+    for (int i = 0; i < n; ++i) {
+      const int l = std::clamp(nearest_int(iscale * (x[i] - lo)), 0, nmax);
+      trial[i] = static_cast<std::uint8_t>(l);
+      const float w = weights[i];
+      sum_l += w * l;
+      sum_l2 += w * l * l;
+      sum_xl += w * l * x[i];
+    }
+    const float det = sum_w * sum_l2 - sum_l * sum_l;
+    if (det <= 0) continue;
+    float this_scale = (sum_w * sum_xl - sum_x * sum_l) / det;
+    float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
+    if (this_min > 0) {
+      this_min = 0;
+      this_scale = sum_xl / sum_l2;
+    }
+    float error = 0;
+    for (int i = 0; i < n; ++i) {
+      const float diff = this_scale * trial[i] + this_min - x[i];
+      error += weights[i] * (diff * diff);
+    }
+    if (error < best) {
+      std::memcpy(levels, trial, n);
+      best = error;
+      scale = this_scale;
+      lo = this_min;
+    }
+  }
+  *min_out = -lo;
+  return scale;
+}
+
+}  // namespace
+
+// quantize_row_q4_K_ref: each sub-block of 32 fitted (weights: the
+// sub-block's RMS plus |x|), the eight scales and mins stored in six bits
+// against d = max scale / 63 and dmin = max min / 63 (f16), then every value
+// re-levelled against its stored scale and min.
+void quantize_q4_k(const float* x, std::int64_t n, void* out) {
+  auto* blocks = static_cast<BlockQ4_K*>(out);
+  for (std::int64_t k = 0; k < n / 256; ++k, x += 256) {
+    BlockQ4_K& B = blocks[k];
+    std::uint8_t levels[256];
+    float scales[8], mins[8], weights[32];
+    float max_scale = 0, max_min = 0;
+    for (int j = 0; j < 8; ++j) {
+      const float* xs = x + 32 * j;
+      float sum_x2 = 0;
+      for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
+      const float av_x = std::sqrt(sum_x2 / 32);
+      for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
+      scales[j] = fit_sub_block(xs, weights, levels + 32 * j, &mins[j]);
+      if (scales[j] > max_scale) max_scale = scales[j];
+      if (mins[j] > max_min) max_min = mins[j];
+    }
+    const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
+    const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+    std::memset(B.scales, 0, sizeof B.scales);
+    for (int j = 0; j < 8; ++j) {
+      const std::uint8_t ls = std::min<std::uint8_t>(63, static_cast<std::uint8_t>(nearest_int(inv_scale * scales[j])));
+      const std::uint8_t lm = std::min<std::uint8_t>(63, static_cast<std::uint8_t>(nearest_int(inv_min * mins[j])));
+      if (j < 4) {
+        B.scales[j] = ls;
+        B.scales[j + 4] = lm;
+      } else {
+        B.scales[j + 4] = static_cast<std::uint8_t>((ls & 0xF) | ((lm & 0xF) << 4));
+        B.scales[j - 4] |= static_cast<std::uint8_t>((ls >> 4) << 6);
+        B.scales[j] |= static_cast<std::uint8_t>((lm >> 4) << 6);
+      }
+    }
+    B.d = f32_to_f16(max_scale / 63.f);
+    B.dmin = f32_to_f16(max_min / 63.f);
+    for (int j = 0; j < 8; ++j) {
+      std::uint8_t sc, m;
+      scale_min_k4(j, B.scales, sc, m);
+      const float d = f16_to_f32(B.d) * sc;
+      if (d == 0.0f) continue;
+      const float dm = f16_to_f32(B.dmin) * m;
+      for (int i = 0; i < 32; ++i)
+        levels[32 * j + i] = static_cast<std::uint8_t>(std::clamp(nearest_int((x[32 * j + i] + dm) / d), 0, 15));
+    }
+    for (int j = 0; j < 4; ++j)
+      for (int l = 0; l < 32; ++l)
+        B.qs[32 * j + l] = static_cast<std::uint8_t>(levels[64 * j + l] | (levels[64 * j + 32 + l] << 4));
+  }
 }
 
 void dequantize_q4_k(const void* src, std::int64_t n, float* out) {

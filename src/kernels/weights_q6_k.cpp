@@ -3,6 +3,8 @@
 //   w = d * scale_g * (q - 32).
 // Multiplied with Q8_K activations: sum(w x) = d dx (sum_g scale_g sum(q x)
 // - 32 sum_g scale_g sum_g(x)), the last from the activations' group sums.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/quant.h"
@@ -112,6 +114,97 @@ void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
 #else
   dot_rows_quant<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q6_k);
 #endif
+}
+
+namespace {
+
+// One group of 16 values as levels l in [-32, 31] (stored l + 32) of w = scale * l,
+// fitted as ggml's make_qx_quants fits it (nmax 32, squared error weighted
+// by x^2): the scale from the value of largest magnitude, then 18 nudged
+// inverse scales, each with its weighted least-squares scale, the best kept.
+float fit_group(const float* x, std::int8_t* levels) {
+  constexpr int n = 16, nmax = 32;
+  float max = 0, amax = 0;
+  for (int i = 0; i < n; ++i)
+    if (std::fabs(x[i]) > amax) {
+      amax = std::fabs(x[i]);
+      max = x[i];
+    }
+  if (amax < 1e-15f) {
+    std::memset(levels, 0, n);
+    return 0.0f;
+  }
+  // Sums of w x l and w l^2 at inverse scale iscale; levels written when `store`.
+  const auto sums = [&](float iscale, float& sumlx, float& suml2, bool store) {
+    sumlx = suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+      const int l = std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1);
+      if (store) levels[i] = static_cast<std::int8_t>(l + nmax);
+      const float w = x[i] * x[i];
+      sumlx += w * x[i] * l;
+      suml2 += w * l * l;
+    }
+  };
+  float sumlx, suml2;
+  sums(-nmax / max, sumlx, suml2, true);
+  float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
+  float best = scale * sumlx;
+  for (int step = -9; step <= 9; ++step) {
+    if (step == 0) continue;
+    const float iscale = -(nmax + 0.1f * step) / max;
+    sums(iscale, sumlx, suml2, false);
+    if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+      sums(iscale, sumlx, suml2, true);
+      scale = sumlx / suml2;
+      best = scale * sumlx;
+    }
+  }
+  return scale;
+}
+
+}  // namespace
+
+// quantize_row_q6_K_ref: each group of 16 fitted, the 16 scales stored as
+// int8 against d = (scale of largest magnitude) / -128 (f16), then every
+// value re-levelled against its stored scale; an all-zero super-block is
+// stored as zeros.
+void quantize_q6_k(const float* x, std::int64_t n, void* out) {
+  auto* blocks = static_cast<BlockQ6_K*>(out);
+  for (std::int64_t k = 0; k < n / 256; ++k, x += 256) {
+    BlockQ6_K& B = blocks[k];
+    std::int8_t levels[256];
+    float scales[16];
+    float max_scale = 0, max_abs_scale = 0;
+    for (int g = 0; g < 16; ++g) {
+      scales[g] = fit_group(x + 16 * g, levels + 16 * g);
+      if (std::fabs(scales[g]) > max_abs_scale) {
+        max_abs_scale = std::fabs(scales[g]);
+        max_scale = scales[g];
+      }
+    }
+    std::memset(&B, 0, sizeof B);
+    if (max_abs_scale < 1e-15f) continue;
+    const float iscale = -128.f / max_scale;
+    B.d = f32_to_f16(1 / iscale);
+    for (int g = 0; g < 16; ++g) B.scales[g] = static_cast<std::int8_t>(std::min(127, nearest_int(iscale * scales[g])));
+    for (int g = 0; g < 16; ++g) {
+      const float d = f16_to_f32(B.d) * B.scales[g];
+      if (d == 0.0f) continue;
+      for (int i = 0; i < 16; ++i)
+        levels[16 * g + i] = static_cast<std::int8_t>(std::clamp(nearest_int(x[16 * g + i] / d), -32, 31) + 32);
+    }
+    for (int half = 0; half < 2; ++half) {
+      const std::int8_t* L = levels + 128 * half;
+      std::uint8_t* ql = B.ql + 64 * half;
+      std::uint8_t* qh = B.qh + 32 * half;
+      for (int l = 0; l < 32; ++l) {
+        ql[l] = static_cast<std::uint8_t>((L[l] & 0xF) | ((L[l + 64] & 0xF) << 4));
+        ql[l + 32] = static_cast<std::uint8_t>((L[l + 32] & 0xF) | ((L[l + 96] & 0xF) << 4));
+        qh[l] = static_cast<std::uint8_t>((L[l] >> 4) | ((L[l + 32] >> 4) << 2) | ((L[l + 64] >> 4) << 4) |
+                                          ((L[l + 96] >> 4) << 6));
+      }
+    }
+  }
 }
 
 void dequantize_q6_k(const void* src, std::int64_t n, float* out) {

@@ -83,7 +83,13 @@ void require_kinds(const DummyManifest& manifest, const ModelConfig& config, con
   }
 }
 
-void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n, std::uint16_t* out) {
+namespace {
+
+// The bf16 bits of elements [begin, begin + n) of tensor `name`, by
+// put(i, bits) for i in [0, n). Multithreaded.
+template <class Put>
+void generate_range(const DummyManifest& manifest, const std::string& name, std::int64_t begin, std::int64_t n,
+                    Put put) {
   const std::string kind = tensor_kind(name);
   const auto it = manifest.kinds.find(kind);
   if (it == manifest.kinds.end())
@@ -92,11 +98,25 @@ void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name,
   const std::uint64_t base = manifest.seed ^ fnv1a64(name);
 #pragma omp parallel for schedule(static)
   for (std::int64_t k = 0; k < n; ++k) {
-    const float f = dummy_value_f32(base, static_cast<std::uint64_t>(k), center, scale);
+    const float f = dummy_value_f32(base, static_cast<std::uint64_t>(begin + k), center, scale);
     std::uint32_t bits;
     std::memcpy(&bits, &f, sizeof bits);
-    out[k] = static_cast<std::uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);
+    put(k, static_cast<std::uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16));
   }
+}
+
+}  // namespace
+
+void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n, std::uint16_t* out) {
+  generate_range(manifest, name, 0, n, [out](std::int64_t k, std::uint16_t bits) { out[k] = bits; });
+}
+
+void generate_dummy_f32(const DummyManifest& manifest, const std::string& name, std::int64_t begin, std::int64_t n,
+                        float* out) {
+  generate_range(manifest, name, begin, n, [out](std::int64_t k, std::uint16_t bits) {
+    const std::uint32_t wide = static_cast<std::uint32_t>(bits) << 16;
+    std::memcpy(&out[k], &wide, sizeof wide);
+  });
 }
 
 }  // namespace model

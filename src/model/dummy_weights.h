@@ -29,4 +29,9 @@ void require_kinds(const DummyManifest& manifest, const ModelConfig& config, con
 // qwen3::Error when the manifest lacks that kind). Multithreaded.
 void generate_dummy_bf16(const DummyManifest& manifest, const std::string& name, std::int64_t n, std::uint16_t* out);
 
+// Elements [begin, begin + n) of tensor `name` as float32 (the bf16 values
+// widened exactly): a part of a large tensor, without generating the rest.
+void generate_dummy_f32(const DummyManifest& manifest, const std::string& name, std::int64_t begin, std::int64_t n,
+                        float* out);
+
 }  // namespace qwen3::model

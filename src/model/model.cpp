@@ -269,6 +269,15 @@ std::uint64_t dummy_held_bytes(const ModelConfig& config, WeightType target) {
 
 namespace detail {
 
+std::map<std::string, MappedTensor> map_checkpoint(const fs::path& dir, const ModelConfig& config,
+                                                   const fs::path& config_file, Weights& w) {
+  const std::map<std::string, Located> found = open_checkpoint(dir, w);
+  check_tensors(config, config_file, found, dir, WeightDType::Auto);
+  std::map<std::string, MappedTensor> out;
+  for (const auto& [name, loc] : found) out[name] = {loc.view->data, stored_type(loc.view->dtype)};
+  return out;
+}
+
 Matrix quantized_copy(const Matrix& src, WeightType to, Weights& w, const std::string& name) {
   if (src.cols % 32 != 0)
     throw Error("tensor " + name + " has rows of " + std::to_string(src.cols) + " values; dtype " +

@@ -3,6 +3,8 @@
 // their held dtype (pointing into memory-mapped files, or into buffers owned
 // here after a dtype conversion or dummy generation), norm weights in f32.
 #include <cstddef>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,5 +38,18 @@ struct Weights {
 // (Q8_0 or Q4_0) row by row, owned by `w`; `name` for errors (rows must be
 // whole blocks of 32).
 kernels::Matrix quantized_copy(const kernels::Matrix& src, kernels::WeightType to, Weights& w, const std::string& name);
+
+// A float tensor (F32, F16 or BF16) of a checkpoint, where it lies in the mapping.
+struct MappedTensor {
+  const void* data = nullptr;
+  kernels::WeightType type = kernels::WeightType::BF16;
+};
+
+// Maps the checkpoint in `dir` (the mappings kept in w.files) and checks it
+// against `config` as Model::load does (every tensor of the table, its dtype
+// and shape, nothing else); returns every tensor by name. `config_file`
+// names the config in errors.
+std::map<std::string, MappedTensor> map_checkpoint(const std::filesystem::path& dir, const ModelConfig& config,
+                                                   const std::filesystem::path& config_file, Weights& w);
 
 }  // namespace qwen3::detail

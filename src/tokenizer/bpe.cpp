@@ -15,6 +15,19 @@ void MergeTable::reserve(std::size_t merges) {
   size_ = 0;
 }
 
+std::vector<std::pair<TokenId, TokenId>> MergeTable::pairs_by_rank() const {
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> ranked;
+  ranked.reserve(size_);
+  for (const Slot& s : slots_)
+    if (s.key != kEmpty) ranked.emplace_back(s.merge.rank, s.key);
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::pair<TokenId, TokenId>> out;
+  out.reserve(ranked.size());
+  for (const auto& [rank, key] : ranked)
+    out.emplace_back(static_cast<TokenId>(key >> 32), static_cast<TokenId>(key & 0xFFFFFFFF));
+  return out;
+}
+
 bool MergeTable::insert(TokenId left, TokenId right, Merge merge) {
   if ((size_ + 1) * 3 > slots_.size() * 2) {  // grow (only if reserve() was too small)
     std::vector<Slot> old = std::move(slots_);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "qwen3/tokenizer.h"
@@ -33,6 +34,8 @@ class MergeTable {
     }
   }
   std::size_t size() const { return size_; }
+  // Every (left, right) pair, lowest rank first.
+  std::vector<std::pair<TokenId, TokenId>> pairs_by_rank() const;
   // One more than the largest rank or id inserted.
   std::uint32_t rank_end() const { return rank_end_; }
   std::uint32_t id_end() const { return id_end_; }

@@ -112,6 +112,13 @@ std::optional<TokenId> Tokenizer::token_to_id(std::string_view token_string) con
   return impl_->model_ids.find(token_string);
 }
 
+std::vector<std::string> Tokenizer::merges() const {
+  std::vector<std::string> out;
+  for (const auto& [left, right] : impl_->merges.pairs_by_rank())
+    out.push_back(impl_->strings[left] + " " + impl_->strings[right]);
+  return out;
+}
+
 bool Tokenizer::is_added(TokenId id) const {
   impl_->check_id(id);
   return impl_->kinds[id] != Impl::kModel;

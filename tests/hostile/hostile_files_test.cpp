@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -637,6 +638,11 @@ void add_gguf_cases(std::vector<Case>& cases) {
   add("tensor_name_unknown", [&g](std::string& b) { b[g.tensor_starts[3] + 8] = 'X'; });
   add("nan_norm", [&g](std::string& b) {  // output_norm.weight, F32, first in the data
     for (std::size_t i = 0; i < 256; ++i) patch(b, g.data_start + g.u64(g.tensor_offset_at[0]) + 4 * i, NAN);
+  });
+  add("nan_scale_one_block", [&g](std::string& b) {  // one block of a layer's matrix: a NaN f16 scale
+    const std::size_t i = static_cast<std::size_t>(
+        std::find(g.tensor_names.begin(), g.tensor_names.end(), "blk.1.attn_q.weight") - g.tensor_names.begin());
+    patch(b, g.data_start + g.u64(g.tensor_offset_at[i]) + 34 * 1000, std::uint16_t{0x7e00});
   });
   add("inf_scale", [&g](std::string& b) {  // token_embd.weight, Q8_0: every block's f16 scale +Inf
     const std::size_t at = g.data_start + g.u64(g.tensor_offset_at[1]);

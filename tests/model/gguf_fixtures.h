@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "qwen3/model_config.h"
+
 namespace qwen3::test {
 
 struct GgufFixture {
@@ -44,6 +48,22 @@ inline std::string test_name(const std::string& s) {
   std::string r;
   for (char c : s) r += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return r;
+}
+
+// A config read from GGUF metadata against its config.json: every field the
+// metadata carries (the floats as the f32 GGUF stores them).
+inline void expect_same_config(const ModelConfig& a, const ModelConfig& b, const std::string& where) {
+  EXPECT_EQ(a.hidden_size, b.hidden_size) << where;
+  EXPECT_EQ(a.intermediate_size, b.intermediate_size) << where;
+  EXPECT_EQ(a.num_hidden_layers, b.num_hidden_layers) << where;
+  EXPECT_EQ(a.num_attention_heads, b.num_attention_heads) << where;
+  EXPECT_EQ(a.num_key_value_heads, b.num_key_value_heads) << where;
+  EXPECT_EQ(a.head_dim, b.head_dim) << where;
+  EXPECT_EQ(a.vocab_size, b.vocab_size) << where;
+  EXPECT_EQ(a.max_position_embeddings, b.max_position_embeddings) << where;
+  EXPECT_EQ(a.tie_word_embeddings, b.tie_word_embeddings) << where;
+  EXPECT_FLOAT_EQ(static_cast<float>(a.rope_theta), static_cast<float>(b.rope_theta)) << where;
+  EXPECT_FLOAT_EQ(static_cast<float>(a.rms_norm_eps), static_cast<float>(b.rms_norm_eps)) << where;
 }
 
 }  // namespace qwen3::test

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "common/file.h"
 #include "common/gguf.h"
@@ -49,18 +50,7 @@ TEST_P(GgufFile, ConfigFromMetadataMatchesConfigJson) {
   const GgufFixture& fx = GetParam();
   const fs::path config_json = fx.gguf.parent_path() / "config.json";
   if (!fs::exists(config_json)) GTEST_SKIP() << "no config.json beside " << fx.gguf;
-  const ModelConfig a = ModelConfig::load(fx.gguf), b = ModelConfig::load(config_json);
-  EXPECT_EQ(a.hidden_size, b.hidden_size);
-  EXPECT_EQ(a.intermediate_size, b.intermediate_size);
-  EXPECT_EQ(a.num_hidden_layers, b.num_hidden_layers);
-  EXPECT_EQ(a.num_attention_heads, b.num_attention_heads);
-  EXPECT_EQ(a.num_key_value_heads, b.num_key_value_heads);
-  EXPECT_EQ(a.head_dim, b.head_dim);
-  EXPECT_EQ(a.vocab_size, b.vocab_size);
-  EXPECT_EQ(a.max_position_embeddings, b.max_position_embeddings);
-  EXPECT_EQ(a.tie_word_embeddings, b.tie_word_embeddings);
-  EXPECT_FLOAT_EQ(static_cast<float>(a.rope_theta), static_cast<float>(b.rope_theta));
-  EXPECT_FLOAT_EQ(static_cast<float>(a.rms_norm_eps), static_cast<float>(b.rms_norm_eps));
+  test::expect_same_config(ModelConfig::load(fx.gguf), ModelConfig::load(config_json), fx.name);
 }
 
 TEST_P(GgufFile, LoadsAsAModelWithItsTypes) {
@@ -116,6 +106,50 @@ TEST_P(GgufFile, MalformedFilesAreOneLineErrors) {
     b[at] = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
     check(b, "byte " + std::to_string(at) + " changed");
   }
+  fs::remove(tmp);
+}
+
+// A NaN or infinite f16 scale in any block (d, or dmin of Q4_K / Q5_K) is
+// refused at load, naming the tensor, row and block: one tensor of each
+// quantized type in the file, its last block's last scale made NaN.
+TEST_P(GgufFile, ANonFiniteScaleIsRefusedNamingTheTensor) {
+  const GgufFixture& fx = GetParam();
+  const gguf::File good(fx.gguf);
+  const std::string bytes = read_file(fx.gguf);
+  const fs::path tmp = fs::temp_directory_path() / ("qwen3-gguf-scale-" + std::to_string(::getpid()) + ".gguf");
+  std::set<std::uint32_t> seen;
+  for (const gguf::Tensor& t : good.tensors()) {
+    const auto type = model::weight_type_of(t.type);
+    if (!type || !kernels::is_quantized(*type) || !seen.insert(t.type).second) continue;
+    const std::size_t block = kernels::block_bytes(*type);
+    // The last f16 scale of a block: dmin of Q4_K / Q5_K (at 2), d of Q6_K (last), d of Q8_0 / Q4_0 (first).
+    const std::size_t scale = *type == kernels::WeightType::Q6_K                                         ? block - 2
+                              : *type == kernels::WeightType::Q4_K || *type == kernels::WeightType::Q5_K ? 2
+                                                                                                         : 0;
+    std::string b = bytes;
+    const std::size_t at = good.data_offset() + t.offset + t.bytes - block + scale;
+    b[at] = 0x00;
+    b[at + 1] = 0x7e;  // f16 NaN
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(b.data(), static_cast<std::streamsize>(b.size()));
+    }
+    const std::int64_t rows = t.elements() / t.ne[0], blocks = t.ne[0] / kernels::block_elements(*type);
+    const std::string want = tmp.string() + ": tensor " + t.name + " (" + gguf::type_name(t.type) + "): row " +
+                             std::to_string(rows - 1) + ", block " + std::to_string(blocks - 1) +
+                             " has a NaN or infinite scale";
+    RunOptions o;
+    o.threads = 2;
+    o.ctx = 16;
+    try {
+      Model::load(tmp, o);
+      ADD_FAILURE() << fx.name << ": " << t.name << " loaded with a NaN scale";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(want, 0), 0u) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
+    }
+  }
+  EXPECT_FALSE(seen.empty()) << fx.name << " has no quantized tensor";
   fs::remove(tmp);
 }
 
