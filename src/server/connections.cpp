@@ -117,7 +117,9 @@ Head parse_head(std::string_view head, std::size_t max_body) {
   return h;
 }
 
-void send_best_effort(int fd, const std::string& bytes) { (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT); }
+void send_best_effort(int fd, const std::string& bytes) {
+  (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
 
 }  // namespace
 
@@ -375,7 +377,7 @@ struct HttpServer::Front {
       want = std::min(want, std::max<std::size_t>(c.need - std::min(c.need, c.buf.size()), 1));
     const ssize_t n = ::recv(c.fd, chunk, want, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-    if (n <= 0) return drop(c);  // gone (a refused one has read its answer)
+    if (n <= 0) return drop(c);                  // gone (a refused one has read its answer)
     if (c.state == Conn::State::Linger) return;  // discarded
     if (buffered + static_cast<std::size_t>(n) > limits.buffered_bytes)
       return refuse(c, 503, "the server is holding too many requests still arriving; retry later");
@@ -436,8 +438,7 @@ struct HttpServer::Front {
   }
 
   void refuse_line(Conn& c) {
-    if (c.first_line)
-      return refuse(c, 414, "the request line exceeds " + std::to_string(limits.line_bytes) + " bytes");
+    if (c.first_line) return refuse(c, 414, "the request line exceeds " + std::to_string(limits.line_bytes) + " bytes");
     refuse(c, 431, "a request header line exceeds " + std::to_string(limits.line_bytes) + " bytes");
   }
 
@@ -459,8 +460,7 @@ struct HttpServer::Front {
       if (now >= c->deadline) due.push_back(c.get());
     for (Conn* c : due) {
       if (c->state == Conn::State::Head || c->state == Conn::State::Body)
-        refuse(*c,
-               408,
+        refuse(*c, 408,
                "the request did not arrive within " + std::to_string(limits.request_timeout.count()) +
                    " seconds of its first byte");
       else

@@ -18,22 +18,22 @@
 namespace qwen3::server {
 
 struct ConnectionLimits {
-  std::size_t line_bytes = 8192;        // a request line (longer: 414) or a header line (431)
-  std::size_t head_bytes = 65536;       // the whole head; longer: 431
-  std::size_t body_bytes = 8u << 20;    // bodies up to this are read before a worker sees the request
-  std::size_t buffered_bytes = 64u << 20;  // bytes held for all requests still arriving; beyond: 503
+  std::size_t line_bytes = 8192;             // a request line (longer: 414) or a header line (431)
+  std::size_t head_bytes = 65536;            // the whole head; longer: 431
+  std::size_t body_bytes = 8u << 20;         // bodies up to this are read before a worker sees the request
+  std::size_t buffered_bytes = 64u << 20;    // bytes held for all requests still arriving; beyond: 503
   std::chrono::seconds request_timeout{60};  // from a request's first byte to its head's and body's end: 408
   std::chrono::seconds idle_timeout{5};      // a connection without a request (new, or kept alive): closed
   std::chrono::seconds io_timeout{30};       // one read or write while a worker serves the request
-  int max_connections = 1024;  // open at once; beyond: the oldest still sending its request is closed (503)
-  int workers = 84;            // threads that serve complete requests
+  int max_connections = 1024;     // open at once; beyond: the oldest still sending its request is closed (503)
+  int workers = 84;               // threads that serve complete requests
   int keep_alive_requests = 100;  // requests on one connection; the last is answered "Connection: close"
 };
 
 struct ConnectionStats {
-  std::int64_t open = 0;            // connections open now (watched or served)
-  std::uint64_t accepted = 0;       // since the start
-  std::uint64_t refused = 0;        // answered by the front itself: 408, 414, 431 or 503
+  std::int64_t open = 0;       // connections open now (watched or served)
+  std::uint64_t accepted = 0;  // since the start
+  std::uint64_t refused = 0;   // answered by the front itself: 408, 414, 431 or 503
 };
 
 // httplib's server, with its connections taken over by the front described

@@ -212,7 +212,7 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
   RecordProperty("slowest_normal_ms",
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()));
   EXPECT_GE(metric(s.metrics(), "qwen3_connections_open"), 500);  // all still open, none answered
-  EXPECT_GE(slow_bytes.load(), 500 * 3);                           // they were trickling all along
+  EXPECT_GE(slow_bytes.load(), 500 * 3);                          // they were trickling all along
   stop = true;
   trickle.join();
   for (auto& conn : slow) {
@@ -232,8 +232,7 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
 // Sends `prefix` then `filler` over and over, up to `total` bytes, taking
 // the server's answer as it comes; returns the answer. `peak_growth_kib`:
 // the most the process's resident memory grew meanwhile.
-std::string send_endless(int port, const std::string& prefix, char filler, std::size_t total,
-                         long* peak_growth_kib) {
+std::string send_endless(int port, const std::string& prefix, char filler, std::size_t total, long* peak_growth_kib) {
   Conn c(port);
   const long before = rss_kib();
   *peak_growth_kib = 0;
