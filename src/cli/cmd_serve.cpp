@@ -85,7 +85,7 @@ const CommandRegistration registration("serve", [](CLI::App& program) {
   cmd->add_option("--max-messages", s.max_messages, "Most messages in one request; more: 400 (1024)")
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--max-connections", s.max_connections,
-                  "Connections open at once; beyond: the one waiting longest for its request is closed (1024)")
+                  "Connections open at once; beyond: the one waiting longest for its request is closed (16384)")
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--request-timeout", s.request_timeout,
                   "Seconds a client has to send a request, head and body, from its first byte; then 408 (60)")

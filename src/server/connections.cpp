@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -226,6 +227,22 @@ struct HttpServer::Front {
     if (started) return;
     started = true;
     stopping = false;
+    // Each connection is a file descriptor: the soft limit (often 1024) is
+    // raised to what the connections need, within the hard limit, and the
+    // connections kept 128 below it (for the model's files, the log...).
+    rlimit r{};
+    max_open = limits.max_connections;
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0) {
+      const rlim_t want = static_cast<rlim_t>(limits.max_connections) + 256;
+      if (r.rlim_cur != RLIM_INFINITY && r.rlim_cur < want) {
+        r.rlim_cur = r.rlim_max == RLIM_INFINITY ? want : std::min(want, r.rlim_max);
+        ::setrlimit(RLIMIT_NOFILE, &r);
+        ::getrlimit(RLIMIT_NOFILE, &r);
+      }
+      if (r.rlim_cur != RLIM_INFINITY)
+        max_open = static_cast<int>(std::clamp<rlim_t>(std::min<rlim_t>(r.rlim_cur, INT32_MAX), 256, INT32_MAX) - 128);
+      max_open = std::min(max_open, limits.max_connections);
+    }
     epoll = ::epoll_create1(EPOLL_CLOEXEC);
     wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     epoll_event e{};
@@ -292,7 +309,7 @@ struct HttpServer::Front {
   }
 
   void watch() {
-    std::vector<epoll_event> events(256);
+    std::vector<epoll_event> events(1024);
     auto next_sweep = Clock::now();
     for (;;) {
       const int n = ::epoll_wait(epoll, events.data(), static_cast<int>(events.size()), 100);
@@ -327,7 +344,8 @@ struct HttpServer::Front {
 
   // A new connection, or one kept alive after its answer.
   void welcome(std::unique_ptr<Conn> c, bool fresh) {
-    if (fresh && open > limits.max_connections && !evict_one()) {
+    if (fresh && open > max_open && gone(c->fd)) return close(*c);  // opened and dropped: no one to evict for it
+    if (fresh && open > max_open && !evict_one()) {
       ++refused;
       send_best_effort(c->fd, error_response(503, "the server has too many connections open; retry later"));
       return close(*c);
@@ -346,6 +364,13 @@ struct HttpServer::Front {
     Conn& ref = *c;
     watched[fd] = std::move(c);
     advance(ref);  // the previous request may have brought the next one along
+  }
+
+  // Whether the client has closed the connection already.
+  static bool gone(int fd) {
+    char b;
+    const ssize_t n = ::recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
   }
 
   // At the connection limit: closes the connection that has waited longest
@@ -541,6 +566,7 @@ struct HttpServer::Front {
   // The front thread's own.
   std::unordered_map<int, std::unique_ptr<Conn>> watched;
   std::size_t buffered = 0;  // bytes held in watched connections
+  int max_open = 0;          // limits.max_connections, or fewer if file descriptors are fewer
 
   std::atomic<std::int64_t> open{0};
   std::atomic<std::uint64_t> accepted{0}, refused{0};

@@ -25,7 +25,7 @@ struct ConnectionLimits {
   std::chrono::seconds request_timeout{60};  // from a request's first byte to its head's and body's end: 408
   std::chrono::seconds idle_timeout{5};      // a connection without a request (new, or kept alive): closed
   std::chrono::seconds io_timeout{30};       // one read or write while a worker serves the request
-  int max_connections = 1024;     // open at once; beyond: the oldest still sending its request is closed (503)
+  int max_connections = 16384;    // open at once; beyond: the oldest still sending its request is closed (503)
   int workers = 84;               // threads that serve complete requests
   int keep_alive_requests = 100;  // requests on one connection; the last is answered "Connection: close"
 };
