@@ -104,7 +104,7 @@ async function normal() {
       else fail(`normal request: ${r.status} ${r.text.slice(0, 120)}`);
       count(`normal ${r.status}`);
     } catch (e) {
-      fail(`normal request: ${e.message}`);
+      fail(`normal request: ${e.message} (${e.cause?.code ?? e.cause?.message ?? ""})`);
     }
   }
 }
@@ -128,7 +128,7 @@ async function connections() {
       const m = (await http('/metrics')).text.match(/qwen3_connections_open (\d+)/);
       if (m) openMax = Math.max(openMax, Number(m[1]));
     } catch (e) {
-      fail(`/metrics: ${e.message}`);
+      fail(`/metrics: ${e.message} (${e.cause?.code ?? e.cause?.message ?? ""})`);
     }
     await sleep(1000);
   }

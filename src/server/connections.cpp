@@ -590,6 +590,9 @@ class FrontQueue : public httplib::TaskQueue {
 }  // namespace
 
 HttpServer::HttpServer(const ConnectionLimits& limits) : front_(std::make_unique<Front>(*this, limits)) {
+  // What httplib's "Keep-Alive: timeout=..., max=..." header says.
+  set_keep_alive_timeout(limits.idle_timeout.count());
+  set_keep_alive_max_count(static_cast<std::size_t>(limits.keep_alive_requests));
   new_task_queue = [this] {
     front_->start();
     return new FrontQueue([this] { front_->shutdown(); });

@@ -222,6 +222,7 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
   }
   slow.clear();
   idle.clear();
+  c.stop();  // its kept-alive connection
   // Every connection is freed: only /metrics' own remains.
   const auto deadline = Clock::now() + std::chrono::seconds(5);
   while (metric(s.metrics(), "qwen3_connections_open") > 1 && Clock::now() < deadline)
@@ -288,7 +289,9 @@ TEST(Abuse, ARequestTooSlowIs408AndIdleConnectionsClose) {
   Conn slow(s.port()), silent(s.port()), kept(s.port());
   const auto start = Clock::now();
   kept.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(status_of(kept.read_all(500)), 200);
+  const std::string health = kept.read_all(500);
+  EXPECT_EQ(status_of(health), 200);
+  EXPECT_NE(health.find("Keep-Alive: timeout=5, max=100\r\n"), std::string::npos) << health;
   std::string answer;
   bool closed = false;
   for (const char ch : std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")) {
