@@ -1,6 +1,7 @@
 // The server under abuse for SECONDS seconds (docs/reliability.md, "Server
 // under abuse"): starts `qwen3 serve` on 127.0.0.1 and a free port, then runs
-// at once: slow clients (one byte a second), 1 GiB bodies announced by
+// at once: 500 slow clients (one byte a second) and 200 idle connections,
+// request lines of 200 MB, 1 GiB bodies announced by
 // Content-Length, chunked and length-less bodies, invalid UTF-8 and deeply
 // nested JSON, connections opened and dropped (10,000 a round), streams the
 // client abandons mid-way, and normal chat completions whose latency is
@@ -103,17 +104,79 @@ async function normal() {
       else fail(`normal request: ${r.status} ${r.text.slice(0, 120)}`);
       count(`normal ${r.status}`);
     } catch (e) {
-      fail(`normal request: ${e.message}`);
+      fail(`normal request: ${e.message} (${e.cause?.code ?? e.cause?.message ?? ""})`);
     }
   }
 }
 
-// Slow clients: one byte a second of a valid request.
+// Slow clients: one byte a second of a valid request (answered 408 when
+// --request-timeout passes before it is whole).
 async function slow() {
   while (running()) {
     const bytes = [...(post('/v1/chat/completions', chat) + chat)];
     const r = await exchange(bytes, { gap: 1000, timeout: Math.max(1000, deadline - Date.now()) });
     count(statusOf(r) ? `slow ${statusOf(r)}` : 'slow unfinished');
+    if (statusOf(r) === 503) count(`slow 503: ${(r.match(/"message":"([^"]*)"/) ?? [])[1]}`);
+  }
+}
+
+// The connections the server holds, sampled every second.
+let openMax = 0;
+async function connections() {
+  while (running()) {
+    try {
+      const m = (await http('/metrics')).text.match(/qwen3_connections_open (\d+)/);
+      if (m) openMax = Math.max(openMax, Number(m[1]));
+    } catch (e) {
+      fail(`/metrics: ${e.message} (${e.cause?.code ?? e.cause?.message ?? ""})`);
+    }
+    await sleep(1000);
+  }
+}
+
+// Idle connections: connected, saying nothing (closed by the server after 5 s).
+async function idle() {
+  while (running()) {
+    await exchange([], { timeout: Math.max(1000, deadline - Date.now()) });
+    count('idle closed');
+  }
+}
+
+// A request line of 200 MB, sent as fast as the server takes it: refused
+// with 414 once it passes 8 KiB; the server's memory must not follow it.
+const longLineGrowth = [];
+async function longLine() {
+  const chunk = Buffer.alloc(1 << 20, 'a');
+  while (running()) {
+    const before = rssMiB();
+    let peak = before;
+    const r = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      let out = '';
+      let sent = 0;
+      const finish = () => {
+        s.destroy();
+        resolve(out);
+      };
+      s.on('data', (d) => (out += d.toString('latin1')));
+      s.on('error', finish);
+      s.on('close', finish);
+      const pump = () => {
+        while (sent < 200 << 20 && !s.destroyed) {
+          peak = Math.max(peak, rssMiB());
+          sent += chunk.length;
+          if (!s.write(sent === chunk.length ? Buffer.concat([Buffer.from('GET /'), chunk]) : chunk)) return;
+        }
+        if (!s.destroyed) s.end();
+      };
+      s.on('drain', pump);
+      s.on('connect', pump);
+    });
+    peak = Math.max(peak, rssMiB());
+    longLineGrowth.push(peak - before);
+    if (peak - before > 64) fail(`a 200 MB request line grew the server by ${(peak - before).toFixed(1)} MiB`);
+    count(statusOf(r) ? `long line ${statusOf(r)}` : 'long line reset before the answer');
+    await sleep(5000);
   }
 }
 
@@ -181,12 +244,18 @@ const report = (label) => {
 };
 report('start');
 const minutes = setInterval(() => report('minute'), 60000);
+// ABUSE_ONLY=normal,slow,... runs only those parts of the mix.
+const only = process.env.ABUSE_ONLY ? process.env.ABUSE_ONLY.split(',') : null;
+const part = (name, n, f) => (only && !only.includes(name) ? [] : Array.from({ length: n }, f));
 const tasks = [
-  ...Array.from({ length: 4 }, normal),
-  ...Array.from({ length: 16 }, slow),
-  refused(),
-  churn(),
-  abandon(),
+  ...part('normal', 4, normal),
+  ...part('slow', 500, slow),
+  ...part('idle', 200, idle),
+  ...part('longLine', 1, longLine),
+  ...part('connections', 1, connections),
+  ...part('refused', 1, refused),
+  ...part('churn', 1, churn),
+  ...part('abandon', 1, abandon),
 ];
 await Promise.all(tasks);
 clearInterval(minutes);
@@ -204,6 +273,8 @@ const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100)
 console.log(`normal requests: ${latencies.length}, latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`);
 console.log(`counts: ${JSON.stringify(counts)}`);
 console.log(`cancelled: ${(metrics.match(/qwen3_requests_cancelled_total (\d+)/) ?? [])[1]}`);
+console.log(`connections open: at most ${openMax} (sampled every second)`);
+console.log(`200 MB request lines: ${longLineGrowth.length}, server RSS growth max ${Math.max(...longLineGrowth).toFixed(1)} MiB`);
 console.log(`RSS MiB: min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)}`);
 if (exited !== null) fail(`the server exited: ${exited}`);
 proc.kill('SIGTERM');

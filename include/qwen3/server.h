@@ -29,6 +29,8 @@ struct ServerOptions {
   std::string log_format = "text";        // one line per request on the log: "text" or "json"
   std::size_t max_body_bytes = 8u << 20;  // larger request bodies: 413
   int max_messages = 1024;                // more messages in one request: 400
+  int max_connections = 16384;            // open at once; beyond: the one waiting longest for its request closes
+  int request_timeout = 60;               // seconds from a request's first byte to its head's and body's end: 408
   std::string model_name;                 // the id /v1/models and /api/tags report; empty: the model folder's name
   // Where the request log goes (default: standard error).
   std::function<void(const std::string& line)> log;

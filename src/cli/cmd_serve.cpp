@@ -84,6 +84,13 @@ const CommandRegistration registration("serve", [](CLI::App& program) {
       ->type_name("BYTES");
   cmd->add_option("--max-messages", s.max_messages, "Most messages in one request; more: 400 (1024)")
       ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--max-connections", s.max_connections,
+                  "Connections open at once; beyond: the one waiting longest for its request is closed (16384)")
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--request-timeout", s.request_timeout,
+                  "Seconds a client has to send a request, head and body, from its first byte; then 408 (60)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 86400));
   cmd->add_option("--model-name", s.model_name, "The model id the APIs report (default: the model folder's name)")
       ->type_name("NAME");
   cmd->callback([flags] { run(*flags); });

@@ -16,6 +16,7 @@
 
 #include "qwen3/endpoint.h"
 #include "qwen3/error.h"
+#include "server/connections.h"
 #include "server/replies.h"
 #include "server/requests.h"
 #include "server/scheduler.h"
@@ -68,12 +69,19 @@ void check_log_format(const std::string& format) {
 
 struct Server::Impl {
   Impl(const Engine& e, ServerOptions o)
-      : engine(e), options(std::move(o)), defaults(server::server_defaults(e.settings())) {
+      : engine(e),
+        options(std::move(o)),
+        defaults(server::server_defaults(e.settings())),
+        http(connection_limits(options)) {
     check_log_format(options.log_format);
     if (options.port < 0 || options.port > 65535)
       throw Error("port = " + std::to_string(options.port) + ": expected 0 .. 65535");
     if (options.max_messages < 1)
       throw Error("max_messages = " + std::to_string(options.max_messages) + ": expected >= 1");
+    if (options.max_connections < 1)
+      throw Error("max_connections = " + std::to_string(options.max_connections) + ": expected >= 1");
+    if (options.request_timeout < 1)
+      throw Error("request_timeout = " + std::to_string(options.request_timeout) + ": expected >= 1 (seconds)");
     if (options.model_name.empty())
       options.model_name = e.remote() ? e.remote()->model() : default_model_name(e.settings());
     if (!options.log) options.log = [](const std::string& line) { std::cerr << line << std::endl; };
@@ -85,6 +93,18 @@ struct Server::Impl {
   }
 
   // ---- plumbing -----------------------------------------------------------
+
+  // Every complete request finds a worker: one per slot and queue place (a
+  // generation holds its worker until its answer ends), plus 16 for the rest.
+  static server::ConnectionLimits connection_limits(const ServerOptions& o) {
+    server::ConnectionLimits l;
+    l.body_bytes = o.max_body_bytes;
+    l.buffered_bytes = std::max<std::size_t>(l.buffered_bytes, 2 * o.max_body_bytes);
+    l.request_timeout = std::chrono::seconds(std::max(o.request_timeout, 1));
+    l.max_connections = std::max(o.max_connections, 1);
+    l.workers = std::max(o.parallel, 1) + std::max(o.queue, 0) + 16;
+    return l;
+  }
 
   void send_error(const httplib::Request& req, httplib::Response& res, int status, const std::string& message,
                   const std::string& param = "", const std::string& type = "") {
@@ -242,6 +262,11 @@ struct Server::Impl {
                std::to_string(n) + "\n";
     }
     metric("qwen3_slots", "gauge", "Generation slots (ServerOptions::parallel).", std::to_string(options.parallel));
+    const auto c = http.connection_stats();
+    metric("qwen3_connections_open", "gauge", "Client connections open.", std::to_string(c.open));
+    metric("qwen3_connections_refused_total", "counter",
+           "Connections answered 408, 414, 431 or 503 and closed before their request reached a handler.",
+           std::to_string(c.refused));
     metric("qwen3_requests_running", "gauge", "Requests generating in a slot.", std::to_string(s.active));
     metric("qwen3_requests_queued", "gauge", "Requests waiting for a slot.", std::to_string(s.queued));
     metric("qwen3_requests_completed_total", "counter", "Generations that ran to their end.",
@@ -300,9 +325,6 @@ struct Server::Impl {
   }
 
   void setup() {
-    http.new_task_queue = [n = static_cast<std::size_t>(options.parallel + options.queue + 16)] {
-      return new httplib::ThreadPool(n);
-    };
     http.set_payload_max_length(options.max_body_bytes);
     // httplib listens with a backlog of 5: under a burst of connections the
     // kernel drops SYNs and clients wait seconds to connect. The listening
@@ -311,9 +333,6 @@ struct Server::Impl {
       httplib::default_socket_options(sock);
       listen_fd = sock;
     });
-    http.set_keep_alive_timeout(5);
-    http.set_read_timeout(30);
-    http.set_write_timeout(30);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_record = RequestRecord{Clock::now(), 0, 0, ""};
@@ -461,7 +480,7 @@ struct Server::Impl {
   Settings defaults;
   server::Limits limits;
   std::unique_ptr<server::Scheduler> scheduler;
-  httplib::Server http;
+  server::HttpServer http;  // after options and what connection_limits reads
   std::mutex metrics_mutex;
   std::map<std::pair<std::string, int>, std::uint64_t> requests;
   std::mutex state_mutex;

@@ -9,12 +9,15 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -154,37 +157,207 @@ TEST(Abuse, InvalidUtf8AndDeepNestingAreOneClearError) {
   EXPECT_EQ(c.Post("/v1/chat/completions", kChat, "application/json")->status, 200);
 }
 
-TEST(Abuse, SlowClientsDoNotStarveOthers) {
-  Running s({});
-  // 16 clients trickle a request one byte every 250 ms (a byte a second in
-  // scripts/abuse-server.sh) while others are served as usual.
+// The value of a line of /metrics ("name value"), or -1.
+long metric(const std::string& metrics, const std::string& name) {
+  const auto at = metrics.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::atol(metrics.c_str() + at + name.size() + 2);
+}
+
+// Enough file descriptors for the test's connections and the server's.
+void allow_open_files(rlim_t n) {
+  rlimit r{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &r), 0);
+  if (r.rlim_cur < n) r.rlim_cur = std::min(n, r.rlim_max);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &r), 0);
+  ASSERT_GE(r.rlim_cur, n) << "the hard limit of open files is too low for this test";
+}
+
+TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
+  allow_open_files(4096);
+  Running s({});  // 84 worker threads: parallel 4 + queue 64 + 16
+  // 500 clients trickle a request a byte a second and 200 more connect and
+  // say nothing, all from one thread, while others are served as usual.
+  const std::string request = std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
+                              std::to_string(std::strlen(kChat)) + "\r\n\r\n" + kChat;
+  std::vector<std::unique_ptr<Conn>> slow, idle;
+  for (int i = 0; i < 500; ++i) {
+    slow.push_back(std::make_unique<Conn>(s.port()));
+    ASSERT_TRUE(slow.back()->ok()) << i;
+  }
+  for (int i = 0; i < 200; ++i) idle.push_back(std::make_unique<Conn>(s.port()));
   std::atomic<bool> stop{false};
   std::atomic<int> slow_bytes{0};
-  std::vector<std::thread> slow;
-  for (int i = 0; i < 16; ++i)
-    slow.emplace_back([&] {
-      Conn c(s.port());
-      const std::string request = std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
-                                  std::to_string(std::strlen(kChat)) + "\r\n\r\n" + kChat;
-      for (char ch : request) {
-        if (stop || !c.send(std::string(1, ch))) return;
-        ++slow_bytes;
-        for (int t = 0; t < 25 && !stop; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::thread trickle([&] {
+    auto next = Clock::now();
+    for (std::size_t at = 0; at < request.size() && !stop; ++at) {
+      for (auto& c : slow)
+        if (c->send(std::string(1, request[at]))) ++slow_bytes;
+      next += std::chrono::seconds(1);
+      while (!stop && Clock::now() < next) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto c = s.client();
-  for (int i = 0; i < 6; ++i) {
+  Clock::duration slowest{};
+  for (int i = 0; i < 8; ++i) {
     const auto start = Clock::now();
     auto r = c.Post("/v1/chat/completions", kChat, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
-    EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
-    EXPECT_EQ(c.Get("/health")->status, 200);
+    auto h = s.client().Get("/health");  // a new connection each time
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->status, 200);
+    slowest = std::max(slowest, Clock::now() - start);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-  EXPECT_GT(slow_bytes.load(), 16);  // they were trickling all along
+  EXPECT_LT(slowest, std::chrono::seconds(3));
+  RecordProperty("slowest_normal_ms",
+                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count()));
+  EXPECT_GE(metric(s.metrics(), "qwen3_connections_open"), 500);  // all still open, none answered
+  EXPECT_GE(slow_bytes.load(), 500 * 2);                          // they were trickling all along
   stop = true;
-  for (auto& t : slow) t.join();
+  trickle.join();
+  for (auto& conn : slow) {
+    bool closed = false;
+    EXPECT_EQ(conn->read_all(1, &closed), "");  // no answer: they have not finished
+    EXPECT_FALSE(closed);
+  }
+  slow.clear();
+  idle.clear();
+  c.stop();  // its kept-alive connection
+  // Every connection is freed: only /metrics' own remains.
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (metric(s.metrics(), "qwen3_connections_open") > 1 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(metric(s.metrics(), "qwen3_connections_open"), 1);
+}
+
+// Sends `prefix` then `filler` over and over, up to `total` bytes, taking
+// the server's answer as it comes; returns the answer. `peak_growth_kib`:
+// the most the process's resident memory grew meanwhile.
+std::string send_endless(int port, const std::string& prefix, char filler, std::size_t total, long* peak_growth_kib) {
+  Conn c(port);
+  const long before = rss_kib();
+  *peak_growth_kib = 0;
+  c.send(prefix);
+  const std::string chunk(1 << 20, filler);
+  std::string answer;
+  for (std::size_t sent = prefix.size(), n = 0; sent < total; sent += chunk.size(), ++n) {
+    if (!c.send(chunk)) break;  // closed by the server
+    if (n % 8 == 0) *peak_growth_kib = std::max(*peak_growth_kib, rss_kib() - before);
+  }
+  *peak_growth_kib = std::max(*peak_growth_kib, rss_kib() - before);
+  return c.read_all(3000);
+}
+
+TEST(Abuse, AnEndlessLineIsRefusedWithoutBeingBuffered) {
+  Running s({});
+  EXPECT_EQ(s.client().Get("/health")->status, 200);
+  // A request line of 200 MB (httplib alone buffers it whole: 333 MB peak).
+  long growth = 0;
+  std::string r = send_endless(s.port(), "GET /", 'a', 200u << 20, &growth);
+  EXPECT_EQ(status_of(r), 414) << r.substr(0, 200);
+  EXPECT_LT(growth, 16 * 1024) << "KiB";
+  RecordProperty("rss_growth_kib_request_line", std::to_string(growth));
+  // A header line of 50 MB, and a head of endless short lines.
+  r = send_endless(s.port(), "GET /health HTTP/1.1\r\nX-Long: ", 'b', 50u << 20, &growth);
+  EXPECT_EQ(status_of(r), 431) << r.substr(0, 200);
+  EXPECT_LT(growth, 16 * 1024) << "KiB";
+  std::string lines;
+  while (lines.size() < (1u << 20)) lines += "X-Short: c\r\n";
+  Conn c(s.port());
+  c.send("GET /health HTTP/1.1\r\n");
+  for (int i = 0; i < 8 && c.send(lines); ++i) {
+  }
+  r = c.read_all(3000);
+  EXPECT_EQ(status_of(r), 431) << r.substr(0, 200);
+  const Json e = Json::parse(body_of(r), nullptr, false);
+  ASSERT_TRUE(e.is_object() && e.contains("error")) << r;
+  EXPECT_EQ(e["error"]["code"], 431);
+  // Still answering, the refused connections closed.
+  EXPECT_EQ(s.client().Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (metric(s.metrics(), "qwen3_connections_open") > 1 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const std::string m = s.metrics();
+  EXPECT_EQ(metric(m, "qwen3_connections_open"), 1);
+  EXPECT_EQ(metric(m, "qwen3_connections_refused_total"), 3);
+}
+
+TEST(Abuse, ARequestTooSlowIs408AndIdleConnectionsClose) {
+  ServerOptions o;
+  o.request_timeout = 2;
+  Running s(o);
+  Conn slow(s.port()), silent(s.port()), kept(s.port());
+  const auto start = Clock::now();
+  kept.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string health = kept.read_all(500);
+  EXPECT_EQ(status_of(health), 200);
+  EXPECT_NE(health.find("Keep-Alive: timeout=5, max=100\r\n"), std::string::npos) << health;
+  std::string answer;
+  bool closed = false;
+  for (const char ch : std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")) {
+    if (!slow.send(std::string(1, ch))) break;
+    answer += slow.read_all(200, &closed);
+    if (closed) break;
+  }
+  EXPECT_EQ(status_of(answer), 408) << answer;
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(3500));
+  // The silent connection and the one kept alive after its answer close
+  // after 5 s without a request.
+  for (Conn* c : {&silent, &kept}) {
+    EXPECT_EQ(c->read_all(7000, &closed), "");
+    EXPECT_TRUE(closed);
+  }
+  EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(7000));
+  EXPECT_EQ(s.client().Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+}
+
+TEST(Abuse, PastTheConnectionLimitTheLongestWaitingIsClosed) {
+  ServerOptions o;
+  o.max_connections = 20;
+  Running s(o);
+  std::vector<std::unique_ptr<Conn>> held;
+  for (int i = 0; i < 20; ++i) {
+    held.push_back(std::make_unique<Conn>(s.port()));
+    held.back()->send("GET /health HTTP/1.1\r\n");  // half a request, so that each is older than the next
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // A normal client still gets through, and the oldest waiting goes (503).
+  EXPECT_EQ(s.client().Get("/health")->status, 200);
+  for (int i = 0; i < 20; ++i) {
+    bool closed = false;
+    const std::string r = held[static_cast<std::size_t>(i)]->read_all(i == 0 ? 2000 : 20, &closed);
+    EXPECT_EQ(closed, i == 0) << i;
+    if (i == 0) {
+      EXPECT_EQ(status_of(r), 503) << r;
+    }
+  }
+  EXPECT_LE(metric(s.metrics(), "qwen3_connections_open"), 20);
+}
+
+TEST(Abuse, PipelinedRequestsAndExpectContinue) {
+  Running s({});
+  // Two requests in one write: both answered, in order, on the connection.
+  Conn c(s.port());
+  const std::string chat = std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
+                           std::to_string(std::strlen(kChat)) + "\r\n\r\n" + kChat;
+  c.send(chat + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r;
+  for (int i = 0; i < 50 && r.find("{\"status\":\"ok\"}") == std::string::npos; ++i) r += c.read_all(100);
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_NE(r.find("chat.completion"), std::string::npos) << r;
+  EXPECT_LT(r.find("chat.completion"), r.find("{\"status\":\"ok\"}")) << r;
+  // "Expect: 100-continue": one "100 Continue", the body, then the answer.
+  Conn e(s.port());
+  e.send(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ") +
+         std::to_string(std::strlen(kChat)) + "\r\n\r\n");
+  EXPECT_EQ(e.read_all(1000), "HTTP/1.1 100 Continue\r\n\r\n");
+  e.send(kChat);
+  r.clear();
+  for (int i = 0; i < 50 && r.find("chat.completion") == std::string::npos; ++i) r += e.read_all(100);
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(r.find("100 Continue"), std::string::npos) << r;
 }
 
 TEST(Abuse, TenThousandConnectionsOpenedAndDroppedLeaveMemoryFlat) {
