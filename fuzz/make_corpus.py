@@ -69,6 +69,40 @@ for n, v in enumerate(chat):
     req = {k: v[k] for k in v.get("context_keys", []) if k in v}
     put("chat_request", f"{n:02d}_{v['name'][:40]}", json.dumps(req, ensure_ascii=False))
 
+# --- ollama_manifest: manifests as `ollama pull` writes them (first byte 0),
+# model names (1) and params blobs (2), over the store the target writes
+# (blobs sha256-aaa... "GGUF", 4 bytes; sha256-bbb... params, 44 bytes;
+# sha256-ccc... empty; sha256-ddd... a folder).
+def layer(media, c, size=None):
+    d = {"mediaType": "application/vnd.ollama.image." + media, "digest": "sha256:" + c * 64}
+    if size is not None:
+        d["size"] = size
+    return d
+
+manifests = {
+    "pulled": {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+               "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                          "digest": "sha256:" + "e" * 64, "size": 487},
+               "layers": [layer("model", "a", 4), layer("template", "e", 1723), layer("license", "f", 11338),
+                          layer("params", "b", 44)]},
+    "model_only": {"layers": [layer("model", "a")]},
+    "wrong_size": {"layers": [layer("model", "a", 5)]},
+    "folder_blob": {"layers": [layer("model", "d", 0)]},
+    "no_model": {"layers": [layer("params", "b", 44)]},
+    "two_models": {"layers": [layer("model", "a", 4), layer("model", "c", 0)]},
+}
+for name, m in manifests.items():
+    put("ollama_manifest", "manifest_" + name, b"\x00" + json.dumps(m, indent=2).encode())
+put("ollama_manifest", "manifest_bad_digest", b"\x00" + json.dumps({"layers": [{"mediaType": "application/vnd.ollama.image.model", "digest": "sha256:A1"}]}).encode())
+for n, name in enumerate(["qwen3", "qwen3:latest", "qwen3:4b", "someone/model:q8", "registry.ollama.ai/library/qwen3:latest",
+                          "a/b/c/d", "qwen3:", "..:x"]):
+    put("ollama_manifest", f"name_{n}", b"\x01" + name.encode())
+put("ollama_manifest", "params_all", b"\x02" + json.dumps({
+    "temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0, "presence_penalty": 1.5, "frequency_penalty": 0.5,
+    "repeat_penalty": 1.1, "seed": -1, "num_predict": 128, "stop": ["<|im_start|>", "<|im_end|>"], "num_ctx": 4096,
+    "num_thread": 2, "mirostat": 0}, indent=2).encode())
+put("ollama_manifest", "params_stop_string", b"\x02" + json.dumps({"stop": "END", "num_predict": -1}).encode())
+
 # --- server_request: bodies of the four endpoints (first byte: 0 chat, 1 completion, 2 /api/chat, 3 /api/generate).
 bodies = [
     (0, {"messages": [{"role": "user", "content": "Hi"}], "reasoning_effort": "none", "temperature": 0.1,

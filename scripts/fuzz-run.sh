@@ -46,6 +46,7 @@ dict_of() {
     model_config | generation_config | safetensors | safetensors_index) echo config ;;
     settings_toml) echo toml ;;
     gguf) echo gguf ;;
+    ollama_manifest) echo ollama ;;
     *) echo "" ;;
   esac
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/file.h"
+#include "common/utf8.h"
 #include "qwen3/error.h"
 
 namespace qwen3::ollama {
@@ -46,7 +47,7 @@ std::string tags_of(const fs::path& dir) {
     if (e.is_regular_file(ec)) tags.insert(e.path().filename().string());
   std::string out;
   for (const auto& t : tags) out += (out.empty() ? "" : ", ") + t;
-  return out.empty() ? "none" : out;
+  return out.empty() ? "none" : one_line(out);
 }
 
 }  // namespace
@@ -57,8 +58,9 @@ std::optional<ModelRef> parse(std::string_view model) {
   ref.text = std::string(model);
   std::string_view rest = model.substr(kPrefix.size());
   const auto bad = [&](const std::string& why) {
-    throw Error("model " + ref.text + ": " + why +
-                " (expected ollama:NAME[:TAG] or ollama:NAMESPACE/NAME[:TAG], as `ollama list` shows them)");
+    // one_line: the name as typed may hold line breaks or bytes that are not UTF-8.
+    throw Error(one_line("model " + ref.text + ": " + why +
+                         " (expected ollama:NAME[:TAG] or ollama:NAMESPACE/NAME[:TAG], as `ollama list` shows them)"));
   };
   // The tag follows the last ':' after the last '/'.
   const std::size_t slash = rest.rfind('/');
@@ -118,7 +120,7 @@ Resolved resolve(const ModelRef& ref, const fs::path& store) {
     const std::string hex = d.rfind("sha256:", 0) == 0 ? d.substr(7) : std::string();
     if (hex.size() != 64 ||
         !std::all_of(hex.begin(), hex.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
-      throw Error(where + ": malformed manifest (digest \"" + d + "\": expected sha256:<64 hex digits>)");
+      throw Error(where + ": malformed manifest (digest \"" + one_line(d) + "\": expected sha256:<64 hex digits>)");
     const fs::path path = store / "blobs" / ("sha256-" + hex);
     if (!fs::is_regular_file(path, ec))
       throw Error(who + ": blob " + path.string() + " of the " + std::string(type) +

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 
 #include "kernels/convert.h"
@@ -24,6 +25,15 @@ void size_acts(int block, int batch, std::int64_t cols, QuantizedActs& out) {
   out.sums.resize(n * out.sums_per_block());
 }
 
+// static_cast<int> as x86's conversion (cvttss2si) gives it, which ggml's
+// packing relies on, without the undefined behaviour: NaN and values beyond
+// int's range become INT_MIN. NaN and Inf activations come from a hostile
+// checkpoint (Inf block scales; UBSan found it in the hostile-file tests),
+// which the first non-finite logit then reports.
+inline int to_int_as_x86(float r) {
+  return r >= -2147483648.f && r < 2147483648.f ? static_cast<int>(r) : std::numeric_limits<int>::min();
+}
+
 // ggml's x86 quantize_row_q8_0: d = amax / 127 stored as f16, the values
 // multiplied by 127 / amax and rounded to nearest, ties to even.
 void q8_0_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d, std::int32_t* sums) {
@@ -34,7 +44,7 @@ void q8_0_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d,
     d[k] = f16_to_f32(f32_to_f16(amax / 127.f));
     const float id = amax != 0.f ? 127.f / amax : 0.f;
     for (int j = 0; j < 32; ++j) {
-      const int v = static_cast<int>(std::nearbyint(xb[j] * id));
+      const int v = to_int_as_x86(std::nearbyint(xb[j] * id));
       qs[k * 32 + j] = static_cast<std::int8_t>(std::clamp(v, -128, 127));
     }
     for (int l = 0; l < 8; ++l)
@@ -64,7 +74,7 @@ void q8_k_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d,
     }
     const float iscale = -127.f / max;
     for (int j = 0; j < 256; ++j) {
-      const int v = static_cast<int>(std::nearbyint(iscale * xb[j]));
+      const int v = to_int_as_x86(std::nearbyint(iscale * xb[j]));
       q[j] = static_cast<std::int8_t>(std::min(127, v));
     }
     for (int g = 0; g < 16; ++g) {

@@ -252,7 +252,7 @@ void add_safetensors_cases(std::vector<Case>& cases) {
                                                           {"max", ~0ull},
                                                           {"top_bit", 1ull << 63}})
     raw("safetensors_header_length_" + label,
-        [declared] { return safetensors_bytes(base_safetensors().header.dump(), base_data(), declared); });
+        [declared = declared] { return safetensors_bytes(base_safetensors().header.dump(), base_data(), declared); });
 
   // Headers that are not what they should be.
   for (auto [label, header] :
@@ -264,7 +264,7 @@ void add_safetensors_cases(std::vector<Case>& cases) {
                                                         {"nul", std::string("{\"a\0b\": {}}", 12)},
                                                         {"metadata_not_object", "{\"__metadata__\": 5}"},
                                                         {"empty_object", "{}"}})
-    raw("safetensors_header_" + label, [header] { return safetensors_bytes(header, "", header.size()); });
+    raw("safetensors_header_" + label, [header = header] { return safetensors_bytes(header, "", header.size()); });
   cases.back().file = kFolder;  // a valid file without tensors: the checkpoint lacks them all
   edit("safetensors_header_duplicate_key", [](ojson&, std::string&) {});  // replaced below
   cases.back().make = [f](const fs::path& dir) {
@@ -428,7 +428,7 @@ void add_link_cases(std::vector<Case>& cases) {
                                                           {"dangling", "/nonexistent/qwen3-hostile"},
                                                           {"proc_self_mem", "/proc/self/mem"}})
       cases.push_back({"link_" + file + "_" + label, file, Command::kLogits,
-                       [file, target](const fs::path& dir) { put_link(dir, file, target); }});
+                       [file, target = target](const fs::path& dir) { put_link(dir, file, target); }});
     cases.push_back({"link_" + file + "_loop", file, Command::kLogits, [file](const fs::path& dir) {
                        put_link(dir, file, dir / (file + ".2"));
                        fs::create_symlink(dir / file, dir / (file + ".2"));
@@ -483,8 +483,8 @@ void add_json_file_cases(std::vector<Case>& cases) {
                                                                      {"max_position_embeddings", 0},
                                                                      {"tie_word_embeddings", false},
                                                                      {"model_type", "llama"}})
-    cases.push_back(
-        json_case("config_" + key + "_" + value.dump(), "config.json", l, [key, value](json& j) { j[key] = value; }));
+    cases.push_back(json_case("config_" + key + "_" + value.dump(), "config.json", l,
+                              [key = key, value = value](json& j) { j[key] = value; }));
   cases.push_back(json_case("config_hidden_size_missing", "config.json", l, [](json& j) { j.erase("hidden_size"); }));
   // generation_config.json
   for (auto [key, value] : std::vector<std::pair<std::string, json>>{{"temperature", "hot"},
@@ -494,7 +494,7 @@ void add_json_file_cases(std::vector<Case>& cases) {
                                                                      {"max_new_tokens", 0},
                                                                      {"do_sample", 3}})
     cases.push_back(json_case("generation_config_" + key + "_" + value.dump(), "generation_config.json", g,
-                              [key, value](json& j) { j[key] = value; }));
+                              [key = key, value = value](json& j) { j[key] = value; }));
   // tokenizer_config.json
   cases.push_back(json_case("tokenizer_config_template_not_string", "tokenizer_config.json", g,
                             [](json& j) { j["chat_template"] = 5; }));
@@ -557,20 +557,20 @@ void add_gguf_cases(std::vector<Case>& cases) {
                                                                             {"plus_one", n_tensors + 1},
                                                                             {"huge", 1ull << 62},
                                                                             {"max", ~0ull}})
-    add("tensor_count_" + label, [v](std::string& b) { patch(b, 8, v); });
+    add("tensor_count_" + label, [v = v](std::string& b) { patch(b, 8, v); });
   for (auto [label, v] : std::vector<std::pair<std::string, std::uint64_t>>{
            {"zero", 0}, {"minus_one", n_kv - 1}, {"plus_one", n_kv + 1}, {"huge", 1ull << 62}, {"max", ~0ull}})
-    add("kv_count_" + label, [v](std::string& b) { patch(b, 16, v); });
+    add("kv_count_" + label, [v = v](std::string& b) { patch(b, 16, v); });
 
   // String lengths, counts and types that lie.
   const std::size_t arch = g.key_at.at("general.architecture");
   const std::size_t arch_value = arch + 8 + std::strlen("general.architecture") + 4;
   for (auto [label, v] : std::vector<std::pair<std::string, std::uint64_t>>{
            {"key_length_huge", 1ull << 62}, {"key_length_file", g.file_size}, {"key_length_zero", 0}})
-    add(label, [arch, v](std::string& b) { patch(b, arch, v); });
+    add(label, [arch, v = v](std::string& b) { patch(b, arch, v); });
   for (auto [label, v] : std::vector<std::pair<std::string, std::uint64_t>>{
            {"string_length_huge", ~0ull}, {"string_length_long", 1000}, {"string_length_zero", 0}})
-    add(label, [arch_value, v](std::string& b) { patch(b, arch_value, v); });
+    add(label, [arch_value, v = v](std::string& b) { patch(b, arch_value, v); });
   add("value_type_unknown", [arch](std::string& b) { patch(b, arch + 8 + 20, std::uint32_t{99}); });
   add("value_type_u64_for_string", [arch](std::string& b) { patch(b, arch + 8 + 20, std::uint32_t{10}); });
   add("value_type_array_for_string", [arch](std::string& b) { patch(b, arch + 8 + 20, std::uint32_t{9}); });
@@ -583,16 +583,16 @@ void add_gguf_cases(std::vector<Case>& cases) {
                                                                             {"array_count_plus_one", 151937},
                                                                             {"array_count_small", 1000},
                                                                             {"array_count_zero", 0}})
-    add(label, [tokens_type, v](std::string& b) { patch(b, tokens_type + 4, v); });
+    add(label, [tokens_type, v = v](std::string& b) { patch(b, tokens_type + 4, v); });
   const std::size_t block_count = g.key_at.at("qwen3.block_count") + 8 + std::strlen("qwen3.block_count") + 4;
   for (auto [label, v] : std::vector<std::pair<std::string, std::uint32_t>>{
            {"block_count_zero", 0}, {"block_count_more", 3}, {"block_count_huge", 0x7fffffff}})
-    add(label, [block_count, v](std::string& b) { patch(b, block_count, v); });
+    add(label, [block_count, v = v](std::string& b) { patch(b, block_count, v); });
   const std::size_t heads =
       g.key_at.at("qwen3.attention.head_count") + 8 + std::strlen("qwen3.attention.head_count") + 4;
   for (auto [label, v] :
        std::vector<std::pair<std::string, std::uint32_t>>{{"head_count_zero", 0}, {"head_count_odd", 3}})
-    add(label, [heads, v](std::string& b) { patch(b, heads, v); });
+    add(label, [heads, v = v](std::string& b) { patch(b, heads, v); });
 
   // A merge listed twice (the second merge's bytes replaced by the first's when of the same length).
   add("duplicate_merge", [&g](std::string& b) {

@@ -128,6 +128,17 @@ TEST(Ollama, NamesAndTags) {
       EXPECT_NE(std::string(e.what()).find("ollama:NAME[:TAG]"), std::string::npos) << e.what();
     }
   }
+  // A name or tag holding a line break is quoted on one line (found by the
+  // ollama_manifest fuzz target).
+  for (const char* bad : {"ollama:qw\nn3", "ollama:qwen3:a\nb"}) {
+    try {
+      ollama::parse(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("\\n"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Ollama, StoreFolderFromTheEnvironment) {
@@ -190,6 +201,8 @@ TEST(Ollama, EveryBrokenStoreIsAClearError) {
   broken(R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"md5:1234"}]})",
          "expected sha256:<64 hex digits>");
   broken(R"({"layers":[{"mediaType":"application/vnd.ollama.image.model"}]})", "no \"digest\"");
+  broken(R"({"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:\n1"}]})",
+         "digest \"sha256:\\n1\"");  // a line break in the digest, quoted on one line
 
   const std::string missing = "sha256:" + std::string(64, 'a');
   store.manifest("library", "gone", "x", Json{{"layers", {Store::layer("model", missing, 10)}}}.dump());

@@ -169,9 +169,12 @@ TEST(Http, AFullQueueIs503WithRetryAfter) {
   Running s(o, test::long_context_engine());
   // One long request holds the only slot.
   auto holder_client = s.client();
+  // One request, not post_until: once stopped, a retry would run all 30,000
+  // tokens to the end (minutes under the sanitizers) before the join below.
   std::thread holder([&] {
-    post_until(holder_client, "/v1/completions",
-               R"({"prompt": "x", "max_tokens": 30000, "ignore_eos": true, "repetition_guard": 0})", 200);
+    holder_client.Post("/v1/completions",
+                       R"({"prompt": "x", "max_tokens": 30000, "ignore_eos": true, "repetition_guard": 0})",
+                       "application/json");
   });
   auto c = s.client();
   for (int i = 0; i < 200 && c.Get("/metrics")->body.find("qwen3_requests_running 1") == std::string::npos; ++i)
