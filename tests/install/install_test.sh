@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# install_test.sh MODE CMAKE BUILD_DIR SOURCE_DIR FIXTURE TOKENIZER_DIR CXX
+# install_test.sh MODE CMAKE BUILD_DIR SOURCE_DIR FIXTURE TOKENIZER_DIR CXX [SANITIZE]
 # MODE program: install, move the prefix, run the moved program on carried data.
 # MODE example: install, build examples/chat against the prefix, run it.
+# SANITIZE: the build's QWEN3_SANITIZE (a sanitized build's libraries need
+# their user compiled and linked with the same sanitizers, as any user would).
 set -euo pipefail
-mode=$1 cmake=$2 build=$3 source=$4 fixture=$5 tokenizer=$6 cxx=$7
+mode=$1 cmake=$2 build=$3 source=$4 fixture=$5 tokenizer=$6 cxx=$7 sanitize=${8:-}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qwen3-install-$mode.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -39,8 +41,10 @@ program)
   ;;
 example)
   # A separate project that knows only the prefix.
+  flags=()
+  [ -n "$sanitize" ] && flags=("-DCMAKE_CXX_FLAGS=-fsanitize=$sanitize" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=$sanitize")
   "$cmake" -S "$source/examples/chat" -B "$work/build" -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" >"$work/configure.log" 2>&1 ||
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" "${flags[@]}" >"$work/configure.log" 2>&1 ||
     { cat "$work/configure.log" >&2; fail "configuring examples/chat failed"; }
   grep -q "^qwen3_DIR:PATH=$prefix/" "$work/build/CMakeCache.txt" ||
     fail "find_package(qwen3) did not use the installed package: $(grep '^qwen3_DIR' "$work/build/CMakeCache.txt")"
