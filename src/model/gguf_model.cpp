@@ -113,7 +113,10 @@ ModelConfig gguf_model_config(const gguf::File& f) {
       r["original_max_position_embeddings"] = *v;
     j["rope_scaling"] = r;
   }
-  return ModelConfig::parse(j.dump(), source + " (metadata " + p + "*)");
+  // A metadata string that is not UTF-8 (a rope.scaling.type) is replaced by
+  // U+FFFD here and then refused by name, rather than failing the dump.
+  return ModelConfig::parse(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                            source + " (metadata " + p + "*)");
 }
 
 }  // namespace model

@@ -7,6 +7,7 @@
 
 #include "common/file.h"
 #include "common/gguf.h"
+#include "common/utf8.h"
 #include "qwen3/error.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/tokenizer_impl.h"
@@ -23,7 +24,9 @@ class JsonReader {
   explicit JsonReader(const std::filesystem::path& file) : file_(file.string()) {}
 
   [[noreturn]] void fail(const std::string& field, const std::string& what) const {
-    throw Error(file_ + ": " + field + ": " + what);
+    // One line whatever the file holds (a key with a line break, bytes that
+    // are not UTF-8): the fields and values quoted come from the file.
+    throw Error(file_ + ": " + one_line(field) + ": " + one_line(what));
   }
 
   // The member, or a null element pointer when absent.
