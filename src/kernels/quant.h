@@ -177,7 +177,7 @@ void dot_rows_tiled(const Matrix& w, RowSelection sel, std::int64_t begin, std::
                     int b0, int nb, float* y, std::int64_t y_stride, Tile tile) {
   const std::int64_t blocks = w.cols / kBlock;
   const Block* base = static_cast<const Block*>(w.data);
-  float out[8];
+  float out[8];  // R x J of every tile below: 4 x 1, 2 x 4, 1 x 4
   // Rows i, i + step, ... (step 1: consecutive rows).
   const auto run = [&]<int R, int J>(std::int64_t i, int b, std::int64_t step = 1) {
     const Block* rows[R];

@@ -38,43 +38,46 @@ struct TileQ4_0 {
   template <int R, int J>
   void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
 #if defined(QWEN3_QUANT_VNNI)
-    if constexpr (R % 2 == 0) return pairs<R, J>(rows, blocks, x, b, out);
-    const std::int8_t* xq[J];
-    const float* xd[J];
-    const std::int32_t* xs[J];
-    for (int j = 0; j < J; ++j) {
-      xq[j] = x.q(b + j);
-      xd[j] = x.scale(b + j);
-      xs[j] = x.sum(b + j);
-    }
-    const __m128i low = _mm_set1_epi8(0x0F);
-    __m256 acc[R][J];
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
-    for (std::int64_t k = 0; k < blocks; ++k) {
-      prefetch_next_tile<R>(rows, blocks, k);
-      __m256i wv[R];
-      float dw[R];
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) {
-        const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[r][k].qs));
-        wv[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low));
-        dw[r] = half_to_f32(rows[r][k].d);
-      }
-#pragma GCC unroll 4
+    if constexpr (R % 2 == 0) {
+      pairs<R, J>(rows, blocks, x, b, out);
+    } else {  // one row per 256-bit vector: the last row of an odd count
+      const std::int8_t* xq[J];
+      const float* xd[J];
+      const std::int32_t* xs[J];
       for (int j = 0; j < J; ++j) {
-        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
-        const __m256i offset =
-            _mm256_slli_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs[j] + 8 * k)), 3);
+        xq[j] = x.q(b + j);
+        xd[j] = x.scale(b + j);
+        xs[j] = x.sum(b + j);
+      }
+      const __m128i low = _mm_set1_epi8(0x0F);
+      __m256 acc[R][J];
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
+      for (std::int64_t k = 0; k < blocks; ++k) {
+        prefetch_next_tile<R>(rows, blocks, k);
+        __m256i wv[R];
+        float dw[R];
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r) {
-          const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv), offset);
-          acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
+          const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[r][k].qs));
+          wv[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low));
+          dw[r] = half_to_f32(rows[r][k].d);
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < J; ++j) {
+          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
+          const __m256i offset =
+              _mm256_slli_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs[j] + 8 * k)), 3);
+#pragma GCC unroll 4
+          for (int r = 0; r < R; ++r) {
+            const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv), offset);
+            acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
+          }
         }
       }
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
     }
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
 #else
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < J; ++j) out[r * J + j] = dot_q4_0(rows[r], blocks, x, b + j);

@@ -35,38 +35,41 @@ struct TileQ8_0 {
   template <int R, int J>
   void operator()(const BlockQ8_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
 #if defined(QWEN3_QUANT_VNNI)
-    if constexpr (R % 2 == 0) return pairs<R, J>(rows, blocks, x, b, out);
-    const std::int8_t* xq[J];
-    const float* xd[J];
-    for (int j = 0; j < J; ++j) {
-      xq[j] = x.q(b + j);
-      xd[j] = x.scale(b + j);
-    }
-    __m256 acc[R][J];
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
-    for (std::int64_t k = 0; k < blocks; ++k) {
-      prefetch_next_tile<R>(rows, blocks, k);
-      __m256i wv[R], wabs[R];
-      float dw[R];
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) {
-        wv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r][k].qs));
-        wabs[r] = _mm256_sign_epi8(wv[r], wv[r]);
-        dw[r] = half_to_f32(rows[r][k].d);
-      }
-#pragma GCC unroll 4
+    if constexpr (R % 2 == 0) {
+      pairs<R, J>(rows, blocks, x, b, out);
+    } else {  // one row per 256-bit vector: the last row of an odd count
+      const std::int8_t* xq[J];
+      const float* xd[J];
       for (int j = 0; j < J; ++j) {
-        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
+        xq[j] = x.q(b + j);
+        xd[j] = x.scale(b + j);
+      }
+      __m256 acc[R][J];
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
+      for (std::int64_t k = 0; k < blocks; ++k) {
+        prefetch_next_tile<R>(rows, blocks, k);
+        __m256i wv[R], wabs[R];
+        float dw[R];
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r) {
-          const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs[r], _mm256_sign_epi8(xv, wv[r]));
-          acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
+          wv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r][k].qs));
+          wabs[r] = _mm256_sign_epi8(wv[r], wv[r]);
+          dw[r] = half_to_f32(rows[r][k].d);
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < J; ++j) {
+          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
+#pragma GCC unroll 4
+          for (int r = 0; r < R; ++r) {
+            const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wabs[r], _mm256_sign_epi8(xv, wv[r]));
+            acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
+          }
         }
       }
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
     }
-    for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
 #else
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < J; ++j) out[r * J + j] = dot_q8_0(rows[r], blocks, x, b + j);
