@@ -1,4 +1,5 @@
 #include "common/utf8.h"
+#include "qwen3/error.h"
 
 namespace qwen3 {
 
@@ -75,5 +76,12 @@ std::string one_line(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace qwen3
+
+namespace qwen3 {
+
+Error::Error(const std::string& message) : std::runtime_error(one_line(message)) {}
+Error::Error(const char* message) : std::runtime_error(one_line(message)) {}
 
 }  // namespace qwen3

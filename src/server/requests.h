@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/utf8.h"
 #include "qwen3/engine.h"
 #include "qwen3/vocab.h"
 
@@ -17,10 +18,11 @@ namespace qwen3::server {
 
 using Json = nlohmann::ordered_json;
 
-// An error answered as {"error": {"message", "type", "param", "code"}}.
+// An error answered as {"error": {"message", "type", "param", "code"}}; the
+// message on one line, like qwen3::Error's.
 struct ApiError : std::runtime_error {
   ApiError(int status, const std::string& message, std::string param = "", std::string type = "")
-      : std::runtime_error(message), status(status), param(std::move(param)), type(std::move(type)) {}
+      : std::runtime_error(one_line(message)), status(status), param(std::move(param)), type(std::move(type)) {}
   int status;
   std::string param;  // the request field at fault ("" when none)
   std::string type;   // "" -> from the status: invalid_request_error, authentication_error, ...

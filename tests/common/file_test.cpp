@@ -32,6 +32,34 @@ TEST(File, MissingFileErrorNamesThePath) {
   EXPECT_THROW(qwen3::MappedFile("/nonexistent/x.safetensors"), qwen3::Error);
 }
 
+// The fuzzer's path: a shard name holding line breaks and 4,000 bytes, which
+// the system refuses ("File name too long"). The message quotes the path, on
+// one line (qwen3::Error escapes whatever a message quotes).
+TEST(File, ErrorQuotingAPathWithLineBreaksIsOneLine) {
+  const std::string name = "/nonexistent/mo\ndel\n" + std::string(4000, '+') + "\x01\xFF.safetensors";
+  for (int map = 0; map < 2; ++map) {
+    try {
+      if (map)
+        qwen3::MappedFile{name};
+      else
+        qwen3::read_file(name);
+      FAIL() << "expected an error";
+    } catch (const qwen3::Error& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find("/nonexistent/mo\\ndel\\n+++"), std::string::npos) << what;
+      EXPECT_NE(what.find("\\x01\\xFF.safetensors"), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(Error, MessageIsOneLineWhateverItQuotes) {
+  EXPECT_STREQ(qwen3::Error("a\nb\r\tc \xC3\xA9 \xFF").what(), "a\\nb\\r\\tc \xC3\xA9 \\xFF");
+  // Escaping twice changes nothing (messages built from escaped names).
+  const qwen3::Error once("x\ny");
+  EXPECT_STREQ(qwen3::Error(std::string(once.what())).what(), once.what());
+}
+
 // A device never ends (/dev/zero would fill the memory) and a pipe without a
 // writer would wait forever: only regular files are read or mapped.
 TEST(File, OnlyRegularFilesAreReadOrMapped) {
