@@ -251,7 +251,7 @@ bool is_gguf_file(const std::filesystem::path& path) {
 }
 
 // Keys and tensor names are the file's bytes: escaped, so the message stays one line.
-void File::fail(const std::string& what) const { throw Error(path().string() + ": " + one_line(what)); }
+void File::fail(const std::string& what) const { throw Error(path().string() + ": " + what); }  // Error: one line
 
 File::File(const std::filesystem::path& path) : file_(path) {
   Cursor c(*this, file_.data(), file_.size());

@@ -55,20 +55,26 @@ std::string one_line(std::string_view text) {
     out += kDigits[b & 15];
   };
   while (!text.empty()) {
-    const std::size_t valid = utf8_valid_prefix(text);
-    for (unsigned char c : text.substr(0, valid)) {
+    const std::string_view valid = text.substr(0, utf8_valid_prefix(text));
+    // Runs of printable text are copied whole (messages are mostly that).
+    std::size_t i = 0;
+    while (i < valid.size()) {
+      std::size_t j = i;
+      while (j < valid.size() && static_cast<unsigned char>(valid[j]) >= 0x20 && valid[j] != 0x7F) ++j;
+      out.append(valid.data() + i, j - i);
+      if (j == valid.size()) break;
+      const unsigned char c = static_cast<unsigned char>(valid[j]);
       if (c == '\n')
         out += "\\n";
       else if (c == '\r')
         out += "\\r";
       else if (c == '\t')
         out += "\\t";
-      else if (c < 0x20 || c == 0x7F)
-        hex(c);
       else
-        out += static_cast<char>(c);
+        hex(c);
+      i = j + 1;
     }
-    text.remove_prefix(valid);
+    text.remove_prefix(valid.size());
     if (!text.empty()) {
       hex(static_cast<unsigned char>(text[0]));
       text.remove_prefix(1);
@@ -76,10 +82,6 @@ std::string one_line(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace qwen3
-
-namespace qwen3 {
 
 Error::Error(const std::string& message) : std::runtime_error(one_line(message)) {}
 Error::Error(const char* message) : std::runtime_error(one_line(message)) {}
