@@ -134,6 +134,30 @@ TEST_P(Attention, SameBitsForAnyChunkingAndThreads) {
   }
 }
 
+// Decode splits a long context into runs of consecutive tiles (a work item
+// each, prefetching ahead): queries at and around the runs' edges, on 1-3
+// threads, give the bits of the prefill path.
+TEST_P(Attention, DecodeAcrossRunsOfTilesSameBitsAsPrefill) {
+  const int NKV = 2, G = 4, NQ = NKV * G, D = 128, P = 2200;
+  Cache c(GetParam(), NKV, D, P);
+  const auto q = fill(c, NQ, P, 13);
+  const std::size_t row = static_cast<std::size_t>(NQ) * D;
+  set_num_threads(1);
+  std::vector<float> want(P * row);
+  attention(c.layer, q.data(), NQ, 0, P, want.data());
+  std::vector<float> got(4 * row);
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    for (int pos : {1023, 1024, 1025, 1151, 2047, 2048, 2196}) {
+      const int n = pos == 2196 ? 4 : 1;  // 2196: the tile-parallel path with 4 tokens
+      attention(c.layer, &q[pos * row], NQ, pos, n, got.data());
+      for (std::size_t i = 0; i < n * row; ++i)
+        ASSERT_EQ(std::memcmp(&want[pos * row + i], &got[i], 4), 0)
+            << threads << " threads, position " << pos + i / row << " element " << i % row;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(BothTypes, Attention, ::testing::Values(KvType::BF16, KvType::F32),
                          [](const auto& info) { return name(info.param); });
 
