@@ -20,6 +20,10 @@ struct BenchOptions {
   // Decode after this many tokens of context (the prompt is then this long);
   // 0: after the prompt of prompt_tokens.
   int depth = 0;
+  // With depth: the context's keys and values are pseudo-random, written
+  // without running it (Model::fill_synthetic), so decode at 16k-32k tokens
+  // is measured without minutes of prefill. No prefill figures then.
+  bool synthetic_context = false;
   int repeat = 1;  // independent runs (a fresh cache each): min, median, max
   // An English-only policy ("latin", ...): also decode with only its output
   // rows, alternated with plain decoding over `rounds` rounds (the machine's
@@ -40,6 +44,7 @@ struct BenchReport {
   int layers = 0, hidden_size = 0, vocab_size = 0;
   double load_s = 0;
   int context_tokens = 0;  // the prompt: prompt_tokens, or depth
+  bool prefill_measured = true;  // false with synthetic_context
   Spread prefill_s;        // the prompt, to the first token (time to first token)
   Spread prefill_tokens_per_s;
   Spread decode_tokens_per_s;

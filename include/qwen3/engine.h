@@ -53,6 +53,8 @@ class LanguageModel {
   void forward(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows);
 
  protected:
+  // For subclasses that fill the cache by other means (ModelRunner::fill_synthetic).
+  void record(std::span<const TokenId> tokens) { tokens_.insert(tokens_.end(), tokens.begin(), tokens.end()); }
   virtual void run(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows) = 0;
   virtual void drop_after(int n) = 0;
 
@@ -67,6 +69,9 @@ class ModelRunner final : public LanguageModel {
   explicit ModelRunner(const Model& model);
   int logit_rows() const override;
   int context_length() const override;
+  // Benchmarks: appends `tokens` with pseudo-random keys and values instead
+  // of running them (Model::fill_synthetic).
+  void fill_synthetic(std::span<const TokenId> tokens);
 
  protected:
   void run(std::span<const TokenId> tokens, float* logits, const std::vector<std::int32_t>* allowed_rows) override;

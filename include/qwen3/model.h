@@ -204,6 +204,14 @@ class Model {
   // Like forward, but writes the logits of EVERY token: logits[tokens.size()][vocab_size].
   void forward_all(std::span<const TokenId> tokens, Session& session, float* logits) const;
 
+  // For benchmarks at depth: appends `tokens` to the session WITHOUT running
+  // them; their keys and values are pseudo-random numbers in [-1, 1). A later
+  // step reads and costs the same whatever the cache holds, so decode speed
+  // after 32k tokens can be measured without minutes of prefill; what the
+  // model computes after them is meaningless. Checked like forward (ids,
+  // capacity, the memory of the cache).
+  void fill_synthetic(std::span<const TokenId> tokens, Session& session) const;
+
  private:
   Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Weights> weights);
   static std::unique_ptr<Model> load_gguf(const std::filesystem::path& file, const RunOptions& options);

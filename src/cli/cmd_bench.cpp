@@ -24,6 +24,7 @@ void print_json(const BenchReport& r, const BenchOptions& o) {
                              {"dtype", r.dtype},
                              {"activations", r.activations},
                              {"prompt_tokens", r.context_tokens},
+                             {"synthetic_context", !r.prefill_measured},
                              {"gen_tokens", o.gen_tokens},
                              {"repeat", o.repeat},
                              {"load_s", r.load_s},
@@ -73,10 +74,15 @@ void print_text(const BenchReport& r, const BenchOptions& o) {
               r.layers, r.hidden_size, r.dtype.c_str(), r.activations.c_str(), r.threads, r.load_s);
   std::printf("machine           read bandwidth %s GB/s; bf16 peak %s GFLOP/s (same run)\n",
               figure(r.machine_read_gbs, "%.2f").c_str(), figure(r.bf16_peak_gflops, "%.0f").c_str());
-  std::printf("prefill           %d tokens: %s tokens/s, time to first token %s s\n", r.context_tokens,
-              figure(r.prefill_tokens_per_s, "%.2f").c_str(), figure(r.prefill_s, "%.3f").c_str());
-  std::printf("prefill compute   %.0f GFLOP/s (%.2f GFLOP per token) = %.0f%% of the bf16 peak\n", r.prefill_gflops(),
-              r.prefill_flops_per_token / 1e9, 100.0 * r.prefill_peak_fraction());
+  if (r.prefill_measured) {
+    std::printf("prefill           %d tokens: %s tokens/s, time to first token %s s\n", r.context_tokens,
+                figure(r.prefill_tokens_per_s, "%.2f").c_str(), figure(r.prefill_s, "%.3f").c_str());
+    std::printf("prefill compute   %.0f GFLOP/s (%.2f GFLOP per token) = %.0f%% of the bf16 peak\n",
+                r.prefill_gflops(), r.prefill_flops_per_token / 1e9, 100.0 * r.prefill_peak_fraction());
+  } else {
+    std::printf("prefill           not measured: the %d tokens of context are synthetic (--synthetic-depth)\n",
+                r.context_tokens);
+  }
   std::printf("decode            %d tokens after %d of context: %s tokens/s\n", o.gen_tokens, r.context_tokens,
               figure(r.decode_tokens_per_s, "%.2f").c_str());
   std::printf(
@@ -101,6 +107,9 @@ const CommandRegistration registration("bench", [](CLI::App& program) {
   cmd->add_option("--depth", f->bench.depth,
                   "Decode after N tokens of context (the prompt is then N tokens; KV-cache reads counted)")
       ->type_name("N");
+  cmd->add_flag("--synthetic-depth", f->bench.synthetic_context,
+                "With --depth: fill the context's KV cache with pseudo-random keys and values instead of prefilling "
+                "it (decode at 16k-32k without minutes of prefill; no prefill figures)");
   cmd->add_option("--repeat", f->bench.repeat, "Independent runs; figures as median (min, max)")->capture_default_str();
   cmd->add_flag("--json", f->json, "One JSON object with every figure");
   cmd->add_option_function<std::string>(

@@ -30,6 +30,11 @@ void ModelRunner::run(std::span<const TokenId> tokens, float* logits, const std:
 
 void ModelRunner::drop_after(int n) { session_.truncate(n); }
 
+void ModelRunner::fill_synthetic(std::span<const TokenId> tokens) {
+  model_->fill_synthetic(tokens, session_);
+  record(tokens);
+}
+
 void forward_batch(std::span<const ModelStep> steps) {
   // The ModelRunners of each Model together; any other model alone.
   std::map<const Model*, std::vector<const ModelStep*>> by_model;

@@ -508,6 +508,24 @@ void Model::forward_all(std::span<const TokenId> tokens, Session& session, float
   check_finite(logits, tokens.size() * static_cast<std::size_t>(config_.vocab_size), nullptr);
 }
 
+void Model::fill_synthetic(std::span<const TokenId> tokens, Session& session) const {
+  check_tokens(tokens, session);
+  constexpr int kChunk = 1024;  // positions written per call (4 MiB of each of k and v for Qwen3-4B)
+  const std::size_t row = static_cast<std::size_t>(config_.num_key_value_heads) * config_.head_dim;
+  std::vector<float> k(kChunk * row), v(kChunk * row);
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  for (std::vector<float>* buf : {&k, &v})
+    for (float& x : *buf) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      x = static_cast<float>(static_cast<std::int32_t>(state >> 32)) * 0x1p-31f;
+    }
+  const int n = static_cast<int>(tokens.size());
+  for (int l = 0; l < config_.num_hidden_layers; ++l)
+    for (int p = 0; p < n; p += kChunk)
+      kernels::kv_store(kv_layer(session, l), session.position_ + p, std::min(kChunk, n - p), k.data(), v.data());
+  session.position_ += n;
+}
+
 // ---- Session ---------------------------------------------------------------
 
 Session::Session(int layers, int kv_heads, int head_dim, int capacity, KvDType kv_dtype)

@@ -135,6 +135,30 @@ TEST_F(BatchForward, AllowedRowsPerEntry) {
   }
 }
 
+// Benchmarks at depth: the context is appended without running it, and the
+// model then runs on top of it like any other context.
+TEST_F(BatchForward, FillSyntheticAppendsWithoutRunning) {
+  std::vector<TokenId> context;
+  for (int t = 0; t < 200; ++t) context.push_back(static_cast<TokenId>(100 + t));
+  Session synthetic = model_->new_session(), real = model_->new_session();
+  model_->fill_synthetic(context, synthetic);
+  EXPECT_EQ(synthetic.position(), 200);
+  std::vector<float> a(vocab()), b(vocab());
+  const std::vector<TokenId> next{42};
+  model_->forward(next, synthetic, a.data());
+  EXPECT_EQ(synthetic.position(), 201);
+  EXPECT_TRUE(std::all_of(a.begin(), a.end(), [](float x) { return std::isfinite(x); }));
+  context.push_back(42);
+  model_->forward(context, real, b.data());
+  EXPECT_FALSE(same_bits(a, b)) << "the synthetic keys and values are not the ones the tokens give";
+
+  // Checked like forward: the session is unchanged after an error.
+  const std::vector<TokenId> too_many(60, 7), bad{1, 999999};
+  EXPECT_THROW(model_->fill_synthetic(too_many, synthetic), Error);  // 201 + 60 > ctx 256
+  EXPECT_THROW(model_->fill_synthetic(bad, synthetic), Error);
+  EXPECT_EQ(synthetic.position(), 201);
+}
+
 TEST_F(BatchForward, ErrorsLeaveEverySessionUnchanged) {
   const std::vector<TokenId> p = prompt(1), bad{1, 2, 999999};
   Session a = model_->new_session(), b = model_->new_session();

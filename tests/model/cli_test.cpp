@@ -162,6 +162,28 @@ TEST(Cli, BenchRepeatsAndMeasuresAtDepth) {
   EXPECT_GE(j["decode_kv_bytes_per_token"].get<double>(), 40 * per_token * 2);  // at least bf16
 }
 
+// --synthetic-depth: the context's cache is filled, not prefilled; decode is
+// measured at that depth and no prefill figure is given.
+TEST(Cli, BenchAtSyntheticDepth) {
+  const Result r = qwen3_cli("bench --model " + fixture() + " --depth 200 --synthetic-depth --gen-tokens 3 --threads 1 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["prompt_tokens"], 200);
+  EXPECT_TRUE(j["synthetic_context"].get<bool>());
+  EXPECT_EQ(j["prefill_tokens_per_s"].get<double>(), 0.0);
+  EXPECT_GT(j["decode_tokens_per_s"].get<double>(), 0.0);
+  const json c = json::parse(read_file(test::fixture_dir() / "config.json"));
+  const double per_token =
+      2.0 * c["num_hidden_layers"].get<int>() * c["num_key_value_heads"].get<int>() * c["head_dim"].get<int>();
+  EXPECT_GE(j["decode_kv_bytes_per_token"].get<double>(), 200 * per_token * 2);
+  const Result text = qwen3_cli("bench --model " + fixture() + " --depth 50 --synthetic-depth --gen-tokens 2 --threads 1");
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("not measured: the 50 tokens of context are synthetic"), std::string::npos) << text.out;
+  const Result no_depth = qwen3_cli("bench --model " + fixture() + " --synthetic-depth --gen-tokens 2");
+  EXPECT_EQ(no_depth.status, 1);
+  EXPECT_NE(no_depth.err.find("synthetic_context"), std::string::npos) << no_depth.err;
+}
+
 TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"info --model /no/such/model", "/no/such/model"},
