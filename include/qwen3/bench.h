@@ -43,9 +43,9 @@ struct BenchReport {
   std::string activations;  // "f32" | "bf16": what the weights are multiplied with
   int layers = 0, hidden_size = 0, vocab_size = 0;
   double load_s = 0;
-  int context_tokens = 0;  // the prompt: prompt_tokens, or depth
+  int context_tokens = 0;        // the prompt: prompt_tokens, or depth
   bool prefill_measured = true;  // false with synthetic_context
-  Spread prefill_s;        // the prompt, to the first token (time to first token)
+  Spread prefill_s;              // the prompt, to the first token (time to first token)
   Spread prefill_tokens_per_s;
   Spread decode_tokens_per_s;
   double prefill_flops_per_token = 0;  // 2 x the matrix parameters of the layers

@@ -77,8 +77,8 @@ void print_text(const BenchReport& r, const BenchOptions& o) {
   if (r.prefill_measured) {
     std::printf("prefill           %d tokens: %s tokens/s, time to first token %s s\n", r.context_tokens,
                 figure(r.prefill_tokens_per_s, "%.2f").c_str(), figure(r.prefill_s, "%.3f").c_str());
-    std::printf("prefill compute   %.0f GFLOP/s (%.2f GFLOP per token) = %.0f%% of the bf16 peak\n",
-                r.prefill_gflops(), r.prefill_flops_per_token / 1e9, 100.0 * r.prefill_peak_fraction());
+    std::printf("prefill compute   %.0f GFLOP/s (%.2f GFLOP per token) = %.0f%% of the bf16 peak\n", r.prefill_gflops(),
+                r.prefill_flops_per_token / 1e9, 100.0 * r.prefill_peak_fraction());
   } else {
     std::printf("prefill           not measured: the %d tokens of context are synthetic (--synthetic-depth)\n",
                 r.context_tokens);

@@ -108,8 +108,8 @@ struct Group32 {
 // line read; while the values are summed, the next tile's keys. Prefetches
 // never fault, so the next tile need not exist.
 template <KvType kType, int NH>
-void tile_partial(const void* keys, const void* values, int D, const float* const* q, int begin, int end,
-                  Partial* out, bool prefetch) {
+void tile_partial(const void* keys, const void* values, int D, const float* const* q, int begin, int end, Partial* out,
+                  bool prefetch) {
   const DF d;
   const int N = static_cast<int>(hn::Lanes(d));
   using G = Group32<kType>;

@@ -165,7 +165,8 @@ TEST(Cli, BenchRepeatsAndMeasuresAtDepth) {
 // --synthetic-depth: the context's cache is filled, not prefilled; decode is
 // measured at that depth and no prefill figure is given.
 TEST(Cli, BenchAtSyntheticDepth) {
-  const Result r = qwen3_cli("bench --model " + fixture() + " --depth 200 --synthetic-depth --gen-tokens 3 --threads 1 --json");
+  const Result r =
+      qwen3_cli("bench --model " + fixture() + " --depth 200 --synthetic-depth --gen-tokens 3 --threads 1 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["prompt_tokens"], 200);
@@ -176,7 +177,8 @@ TEST(Cli, BenchAtSyntheticDepth) {
   const double per_token =
       2.0 * c["num_hidden_layers"].get<int>() * c["num_key_value_heads"].get<int>() * c["head_dim"].get<int>();
   EXPECT_GE(j["decode_kv_bytes_per_token"].get<double>(), 200 * per_token * 2);
-  const Result text = qwen3_cli("bench --model " + fixture() + " --depth 50 --synthetic-depth --gen-tokens 2 --threads 1");
+  const Result text =
+      qwen3_cli("bench --model " + fixture() + " --depth 50 --synthetic-depth --gen-tokens 2 --threads 1");
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_NE(text.out.find("not measured: the 50 tokens of context are synthetic"), std::string::npos) << text.out;
   const Result no_depth = qwen3_cli("bench --model " + fixture() + " --synthetic-depth --gen-tokens 2");
