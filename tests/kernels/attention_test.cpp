@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <memory>
 #include <vector>
 
 #include "kernels/convert.h"
@@ -111,14 +112,32 @@ TEST_P(Attention, MatchesFloat64Softmax) {
   }
 }
 
-TEST_P(Attention, SameBitsForAnyChunkingAndThreads) {
-  const int NKV = 2, G = 4, NQ = NKV * G, D = 128, P = 700;
-  Cache c(GetParam(), NKV, D, P);
-  const auto q = fill(c, NQ, P, 11);
-  const std::size_t row = static_cast<std::size_t>(NQ) * D;
+// A cache of P positions (2 kv heads, groups of 4, head_dim 128) filled from
+// `seed`, its queries, and the prefill path's output on one thread: the bits
+// the other paths must give.
+struct Prefilled {
+  std::unique_ptr<Cache> cache;
+  std::vector<float> q, out;
+};
+constexpr struct { int kv_heads = 2, group = 4, head_dim = 128; } kPrefilled;
+Prefilled prefilled(KvType type, int P, std::uint64_t seed) {
+  const int NQ = kPrefilled.kv_heads * kPrefilled.group;
+  Prefilled r;
+  r.cache = std::make_unique<Cache>(type, kPrefilled.kv_heads, kPrefilled.head_dim, P);
+  r.q = fill(*r.cache, NQ, P, seed);
   set_num_threads(1);
-  std::vector<float> want(P * row);
-  attention(c.layer, q.data(), NQ, 0, P, want.data());
+  r.out.resize(static_cast<std::size_t>(P) * NQ * kPrefilled.head_dim);
+  attention(r.cache->layer, r.q.data(), NQ, 0, P, r.out.data());
+  return r;
+}
+
+TEST_P(Attention, SameBitsForAnyChunkingAndThreads) {
+  const int NQ = kPrefilled.kv_heads * kPrefilled.group, P = 700;
+  const Prefilled r = prefilled(GetParam(), P, 11);
+  const Cache& c = *r.cache;
+  const auto& q = r.q;
+  const auto& want = r.out;
+  const std::size_t row = static_cast<std::size_t>(NQ) * kPrefilled.head_dim;
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (int chunk : {1, 2, 3, 4, 5, 33, 128, 300, P}) {
@@ -138,13 +157,12 @@ TEST_P(Attention, SameBitsForAnyChunkingAndThreads) {
 // each, prefetching ahead): queries at and around the runs' edges, on 1-3
 // threads, give the bits of the prefill path.
 TEST_P(Attention, DecodeAcrossRunsOfTilesSameBitsAsPrefill) {
-  const int NKV = 2, G = 4, NQ = NKV * G, D = 128, P = 2200;
-  Cache c(GetParam(), NKV, D, P);
-  const auto q = fill(c, NQ, P, 13);
-  const std::size_t row = static_cast<std::size_t>(NQ) * D;
-  set_num_threads(1);
-  std::vector<float> want(P * row);
-  attention(c.layer, q.data(), NQ, 0, P, want.data());
+  const int NQ = kPrefilled.kv_heads * kPrefilled.group, P = 2200;
+  const Prefilled r = prefilled(GetParam(), P, 13);
+  const Cache& c = *r.cache;
+  const auto& q = r.q;
+  const auto& want = r.out;
+  const std::size_t row = static_cast<std::size_t>(NQ) * kPrefilled.head_dim;
   std::vector<float> got(4 * row);
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
