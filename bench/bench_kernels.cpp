@@ -21,6 +21,15 @@
 //   AttentionPrefill: a 512-token chunk at the end of a 4k / 16k context:
 //     GFLOP/s (4 x head_dim flops per query and visible position) against
 //     the same-run f32 FMA peak.
+//   QuantDecode: matmul with batch 1 on quantized weights (Q8_0, Q4_0, Q4_K,
+//     Q6_K, made by kernels::quantize from random values): "cold" at the
+//     gate/up shape, copies (>= 1 GiB) in turn as in BM_Decode, against the
+//     same-run read bandwidth; "hot" at the k/v shape (1.5-4.3 MB, split
+//     over the two cores' 1 MiB L2s) on one copy, the kernel's arithmetic
+//     rate without DRAM: when hot is not well above the bandwidth, decode
+//     is bound by instructions, not memory.
+//   QuantPrefill: a 512-token batch on the same types at the gate/up shape,
+//     GFLOP/s against the same-run bf16 peak (issue 11's 40% bar).
 //   ReadBandwidth, Peak: the denominators alone (median, min, max of passes).
 #include <benchmark/benchmark.h>
 
@@ -76,33 +85,91 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void BM_Decode(benchmark::State& state) {
-  const Shape& s = kShapes[state.range(0)];
-  set_num_threads(kThreads);
-  const std::int64_t n = s.rows * s.cols, bytes = n * 2;
-  const int copies = static_cast<int>(std::max<std::int64_t>(1, ((std::int64_t{1} << 30) + bytes - 1) / bytes));
-  std::vector<std::unique_ptr<std::uint16_t[]>> weights;
-  for (int c = 0; c < copies; ++c) weights.push_back(random_bf16(n, 1000 + c));
-  const auto x = random_activations(s.cols);
-  std::vector<float> y(s.rows);
-  const double bandwidth = measure_read_bandwidth_gbs(kThreads);
+// Runs call() once per iteration, each call timed (manual time); returns
+// calls per second.
+template <class Call>
+double timed_calls(benchmark::State& state, Call call) {
   double secs = 0;
   std::int64_t calls = 0;
   for (auto _ : state) {
-    const Matrix w{weights[calls % copies].get(), WeightType::BF16, s.rows, s.cols};
     const auto t0 = std::chrono::steady_clock::now();
-    matmul(w, x.data(), 1, y.data());
+    call(calls);
     const double t = seconds_since(t0);
     state.SetIterationTime(t);
     secs += t;
     ++calls;
-    benchmark::DoNotOptimize(y.data());
   }
-  const double gbs = static_cast<double>(bytes) * calls / secs / 1e9;
+  return calls / secs;
+}
+
+// Copies of a matrix of `bytes` bytes enough to fill 1 GiB (so that each
+// call streams from DRAM), or 1 (hot).
+int copies_for(std::int64_t bytes, bool hot = false) {
+  return hot ? 1 : static_cast<int>(std::max<std::int64_t>(1, ((std::int64_t{1} << 30) + bytes - 1) / bytes));
+}
+
+// Decode (batch 1) over the matrices in turn; weights GB/s against the
+// read bandwidth measured just before.
+void decode_over(benchmark::State& state, const std::vector<Matrix>& ws) {
+  const Matrix& m = ws.front();
+  const double bytes = static_cast<double>(m.rows * row_bytes(m.type, m.cols));
+  const auto x = random_activations(m.cols);
+  std::vector<float> y(m.rows);
+  const double bandwidth = measure_read_bandwidth_gbs(kThreads);
+  const double rate = timed_calls(state, [&](std::int64_t call) {
+    matmul(ws[call % ws.size()], x.data(), 1, y.data());
+    benchmark::DoNotOptimize(y.data());
+  });
+  const double gbs = bytes * rate / 1e9;
   state.counters["weights_GB/s"] = gbs;
   state.counters["read_bw_GB/s"] = bandwidth;
   state.counters["ratio"] = gbs / bandwidth;
+}
+
+void BM_Decode(benchmark::State& state) {
+  const Shape& s = kShapes[state.range(0)];
+  set_num_threads(kThreads);
+  const std::int64_t n = s.rows * s.cols;
+  std::vector<std::unique_ptr<std::uint16_t[]>> weights;
+  std::vector<Matrix> ws;
+  for (int c = 0; c < copies_for(n * 2); ++c) {
+    weights.push_back(random_bf16(n, 1000 + c));
+    ws.push_back({weights.back().get(), WeightType::BF16, s.rows, s.cols});
+  }
+  decode_over(state, ws);
   state.SetLabel(s.name);
+}
+
+// A rows x cols matrix of `type` quantized from random values in [-1, 1).
+std::vector<std::uint8_t> random_quantized(WeightType type, std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
+  std::vector<std::uint8_t> m(static_cast<std::size_t>(rows * row_bytes(type, cols)));
+  std::vector<float> row(cols);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      std::uint64_t z = (static_cast<std::uint64_t>(r * cols + c) + seed) * 0x9E3779B97F4A7C15ull;
+      z ^= z >> 31;
+      row[c] = static_cast<float>(z % 2000001) / 1e6f - 1.f;
+    }
+    quantize(row.data(), type, cols, m.data() + r * row_bytes(type, cols));
+  }
+  return m;
+}
+
+constexpr WeightType kQuantTypes[] = {WeightType::Q8_0, WeightType::Q4_0, WeightType::Q4_K, WeightType::Q6_K};
+
+void BM_QuantDecode(benchmark::State& state) {
+  const WeightType type = kQuantTypes[state.range(0)];
+  const bool hot = state.range(1) != 0;
+  const Shape& s = kShapes[hot ? 1 : 3];
+  set_num_threads(kThreads);
+  std::vector<std::vector<std::uint8_t>> weights;
+  std::vector<Matrix> ws;
+  for (int c = 0; c < copies_for(s.rows * row_bytes(type, s.cols), hot); ++c) {
+    weights.push_back(random_quantized(type, s.rows, s.cols, 1000 + 7 * c));
+    ws.push_back({weights.back().data(), type, s.rows, s.cols});
+  }
+  decode_over(state, ws);
+  state.SetLabel(std::string(weight_type_name(type)) + (hot ? " hot (L2)" : " cold (DRAM)"));
 }
 
 struct Peaks {
@@ -126,25 +193,38 @@ void BM_Prefill(benchmark::State& state) {
   const auto x = random_activations(s.cols * batch);
   std::vector<float> y(s.rows * batch);
   const Matrix w{weights.get(), WeightType::BF16, s.rows, s.cols};
-  double secs = 0;
-  std::int64_t calls = 0;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  const double rate = timed_calls(state, [&](std::int64_t call) {
     matmul(w, x.data(), batch, y.data());
-    const double t = seconds_since(t0);
-    state.SetIterationTime(t);
-    secs += t;
-    ++calls;
     benchmark::DoNotOptimize(y.data());
-  }
+  });
   set_matmul_precision(MatmulPrecision::Exact);
   set_batch_invariant(true);
-  const double gflops = 2.0 * s.rows * s.cols * batch * calls / secs / 1e9;
+  const double gflops = 2.0 * s.rows * s.cols * batch * rate / 1e9;
   state.counters["GFLOP/s"] = gflops;
   state.counters["of_bf16_peak"] = gflops / peaks().bf16.median;
   state.counters["of_fma_peak"] = gflops / peaks().fma.median;
   state.SetLabel(std::string(s.name) + (precision == MatmulPrecision::Exact ? " exact" : " bf16-activations") +
                  (invariant ? " invariant" : " blocked"));
+}
+
+void BM_QuantPrefill(benchmark::State& state) {
+  peaks();
+  const WeightType type = kQuantTypes[state.range(0)];
+  const Shape& s = kShapes[3];
+  constexpr int kBatch = 512;
+  set_num_threads(kThreads);
+  const auto weights = random_quantized(type, s.rows, s.cols, 7);
+  const auto x = random_activations(s.cols * kBatch);
+  std::vector<float> y(s.rows * kBatch);
+  const Matrix w{weights.data(), type, s.rows, s.cols};
+  const double rate = timed_calls(state, [&](std::int64_t call) {
+    matmul(w, x.data(), kBatch, y.data());
+    benchmark::DoNotOptimize(y.data());
+  });
+  const double gflops = 2.0 * s.rows * s.cols * kBatch * rate / 1e9;
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["of_bf16_peak"] = gflops / peaks().bf16.median;
+  state.SetLabel(weight_type_name(type));
 }
 
 void BM_ReadBandwidth(benchmark::State& state) {
@@ -206,18 +286,11 @@ void BM_AttentionDecode(benchmark::State& state) {
   const auto q = random_activations(kQHeads * 128);
   std::vector<float> out(kQHeads * 128);
   const double bandwidth = measure_read_bandwidth_gbs(threads);
-  double secs = 0;
-  std::int64_t calls = 0;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
-    attention(caches[calls % copies]->layer, q.data(), kQHeads, ctx - 1, 1, out.data());
-    const double t = seconds_since(t0);
-    state.SetIterationTime(t);
-    secs += t;
-    ++calls;
+  const double rate = timed_calls(state, [&](std::int64_t call) {
+    attention(caches[call % copies]->layer, q.data(), kQHeads, ctx - 1, 1, out.data());
     benchmark::DoNotOptimize(out.data());
-  }
-  const double gbs = bytes * calls / secs / 1e9;
+  });
+  const double gbs = bytes * rate / 1e9;
   state.counters["KV_GB/s"] = gbs;
   state.counters["read_bw_GB/s"] = bandwidth;
   state.counters["ratio"] = gbs / bandwidth;
@@ -232,20 +305,13 @@ void BM_AttentionPrefill(benchmark::State& state) {
   KvCopy cache(type, ctx, 3000);
   const auto q = random_activations(static_cast<std::int64_t>(T) * kQHeads * 128);
   std::vector<float> out(q.size());
-  double secs = 0;
-  std::int64_t calls = 0;
-  for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+  const double rate = timed_calls(state, [&](std::int64_t call) {
     attention(cache.layer, q.data(), kQHeads, ctx - T, T, out.data());
-    const double t = seconds_since(t0);
-    state.SetIterationTime(t);
-    secs += t;
-    ++calls;
     benchmark::DoNotOptimize(out.data());
-  }
+  });
   // Each query: a score and a weighted value per visible position, 2 x 2 x head_dim flops.
   const double visible = static_cast<double>(T) * (ctx - T) + static_cast<double>(T) * (T + 1) / 2;
-  const double gflops = 4.0 * 128 * kQHeads * visible * calls / secs / 1e9;
+  const double gflops = 4.0 * 128 * kQHeads * visible * rate / 1e9;
   state.counters["GFLOP/s"] = gflops;
   state.counters["of_fma_peak"] = gflops / peaks().fma.median;
   state.SetLabel(type == KvType::F32 ? "f32" : "bf16");
@@ -267,6 +333,12 @@ BENCHMARK(BM_AttentionPrefill)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
+BENCHMARK(BM_QuantDecode)
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(1.0);
+BENCHMARK(BM_QuantPrefill)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ReadBandwidth)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Peak)->DenseRange(0, 1)->Iterations(1)->Unit(benchmark::kMillisecond);
 

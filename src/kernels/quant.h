@@ -9,6 +9,7 @@
 // VNNI one (vpdpbusd: u8 x s8 -> s32) where the compiler targets it, and a
 // portable scalar one with the same integer sums. quant_matmul.cpp splits the
 // rows across threads and tiles the batch; quant_acts.cpp quantizes x.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -245,67 +246,131 @@ inline __m512 pair_scales(std::uint16_t a, std::uint16_t b) {
   return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(ha), hb, 1));
 }
 
-// Q4_K / Q5_K: the 12 packed bytes as 8 scales (lanes 0-7) and 8 mins (lanes
-// 8-15), the values scale_min_k4 gives, unpacked with ggml's word masks.
-inline __m512i k4_scales_mins(const std::uint8_t* packed) {
-  std::uint32_t u[4];
-  std::memcpy(u, packed, 12);
-  constexpr std::uint32_t k6 = 0x3f3f3f3f, k4 = 0x0f0f0f0f, k2 = 0x03030303;
-  u[3] = ((u[2] >> 4) & k4) | (((u[1] >> 6) & k2) << 4);  // mins 4-7
-  const std::uint32_t mins_low = u[1] & k6;               // mins 0-3
-  u[1] = (u[2] & k4) | (((u[0] >> 6) & k2) << 4);         // scales 4-7
-  u[2] = mins_low;
-  u[0] &= k6;  // scales 0-3
-  return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(u)));
+// Q4_K / Q5_K: the 12 packed bytes (read as 16: a block's scales are
+// followed by its levels) as 16 int16 lanes, the 8 scales (lanes 0-7) and 8
+// mins (lanes 8-15) scale_min_k4 gives. With the three words w0-w2, ggml's
+// word masks in vector lanes: scales 0-3 = w0 & 0x3f.., scales 4-7 = (w2 &
+// 0x0f..) | (w0 >> 6 & 0x03..) << 4, mins 0-3 = w1 & 0x3f.., mins 4-7 =
+// (w2 >> 4 & 0x0f..) | (w1 >> 6 & 0x03..) << 4.
+inline __m256i k4_scales_mins(const std::uint8_t* packed) {
+  const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
+  const __m128i low =
+      _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(w, _MM_SHUFFLE(2, 1, 2, 0)), _mm_setr_epi32(0, 0, 0, 4)),
+                    _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  const __m128i high = _mm_srli_epi32(_mm_shuffle_epi32(w, _MM_SHUFFLE(1, 1, 0, 0)), 2);
+  // (high & mask) | low
+  const __m128i v = _mm_ternarylogic_epi32(high, _mm_setr_epi32(0, 0x30303030, 0, 0x30303030), low, 0xEA);
+  return _mm256_cvtepu8_epi16(v);
 }
 
-// Sub-block 2j's scale in lanes 0-7, 2j + 1's in lanes 8-15 (of k4_scales_mins).
-inline __m512i scale_pair(__m512i scales_mins, int j) {
-  const __m512i idx = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(2 * j), _mm512_set1_epi32(2 * j + 1));
-  return _mm512_permutexvar_epi32(idx, scales_mins);
+// Four vectors' lanes 0-7 summed into low's lanes 0-3 and their lanes 8-15
+// into high's (integers: exact in any order). One transposed reduction
+// instead of four horizontal ones.
+inline void reduce_halves4(const __m512i v[4], __m128i& low, __m128i& high) {
+  // Per 128-bit chunk: [v0 l0 + l2, v1 l0 + l2, v0 l1 + l3, v1 l1 + l3].
+  const __m512i a = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
+  const __m512i b = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
+  // Per chunk: each vector's sum over the chunk, v0 to v3.
+  const __m512i c = _mm512_add_epi32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b));
+  const __m512i e = _mm512_add_epi32(c, _mm512_shuffle_i64x2(c, c, _MM_SHUFFLE(2, 3, 0, 1)));
+  low = _mm512_castsi512_si128(e);
+  high = _mm512_extracti32x4_epi32(e, 2);
 }
 
-// Q4_K / Q5_K products in R x J tiles (dot_rows_tiled): a row's super-block
-// is unpacked (Unpack: its 256 values as four 64-byte vectors, sub-block 2j
-// in the low half of vector j and 2j + 1 in the high half) and its scales
-// decoded once for the tile's J vectors. Per element: sumi = sum_j scale_j
-// (q . x over sub-block j), exact in int32; summs = sum_j min_j sum_j(x);
-// sum += dx d sumi - dx dmin summs, super-blocks in order.
+// A K-quant super-block's integer products with the 256 values at q8:
+// vpmaddubsw pairs the levels q[i] (unsigned, at most 63) with the values
+// (no saturation: 63 x 127 x 2 < 2^15), vpdpwssd multiplies each pair by its
+// int16 scale s[i] and accumulates; lanes 0-7 hold that sum's halves added,
+// lanes 8-15 `second`'s 8 lanes.
+inline __m512i k_dot(const __m512i q[4], const __m512i s[4], const std::int8_t* q8, __m256i second) {
+  __m512i acc = _mm512_setzero_si512();
+  for (int i = 0; i < 4; ++i)
+    acc = _mm512_dpwssd_epi32(acc, _mm512_maddubs_epi16(q[i], _mm512_loadu_si512(q8 + 64 * i)), s[i]);
+  const __m256i folded = _mm256_add_epi32(_mm512_castsi512_si256(acc), _mm512_extracti64x4_epi64(acc, 1));
+  return _mm512_inserti64x4(_mm512_zextsi256_si512(folded), second, 1);
+}
+
+// The J activation vectors b .. b + J - 1 at super-block k, as the K-quant
+// tiles use them: the 16 group sums as int16 (each at most 16 x 127), the scale.
+template <int J>
+struct KActs {
+  KActs(const QuantizedActs& x, int b, std::int64_t k) {
+    for (int t = 0; t < J; ++t) {
+      bsums[t] = _mm512_cvtepi32_epi16(_mm512_loadu_si512(x.sum(b + t) + 16 * k));
+      dx[t] = x.scale(b + t)[k];
+    }
+  }
+  __m256i bsums[J];
+  float dx[J];
+};
+
+// For the R x J tiles below, whose element i = r J + t is row r times
+// vector t: lane l holds dx[t] * d[r] of element 4g + l (the last element's
+// past the tile's R J).
+template <int R, int J>
+inline __m128 element_scales(const float* dx, const float* d, int g) {
+  float p[4];
+  for (int l = 0; l < 4; ++l) {
+    const int i = std::min(4 * g + l, R * J - 1);
+    p[l] = dx[i % J] * d[i / J];
+  }
+  return _mm_setr_ps(p[0], p[1], p[2], p[3]);
+}
+
+// Q4_K / Q5_K products in R x J tiles (dot_rows_tiled). A row's super-block
+// is unpacked once for the tile's J vectors (Unpack: its 256 levels as four
+// 64-byte vectors, sub-block 2j in the low half of vector j and 2j + 1 in the
+// high half, the activations' order) with its scales as int16 lanes. Per
+// element and super-block, in integers (exact, whatever the lane order):
+// vpmaddubsw pairs levels x values (at most 31 x 127 x 2: no saturation),
+// vpdpwssd multiplies the pairs by their sub-block's scale and accumulates:
+// sumi = sum_j scale_j (q . x over sub-block j); vpmaddwd pairs the mins with
+// the activations' group sums: summs = sum_j min_j sum_j(x). The tile's
+// elements are reduced four at a time (reduce_halves4), and each element's
+// float sum takes, super-block by super-block, exactly the portable
+// product's operations: sum + ((dx d) sumi - (dx dmin) summs).
 template <class Block, class Unpack>
 struct TileK4 {
   template <int R, int J>
   void operator()(const Block* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
-    float sum[R][J] = {};
+    constexpr int N = R * J, G = (N + 3) / 4;  // elements, groups of four
+    // Vector j's int16 lanes 0-15 take sub-block 2j's scale, 16-31 2j + 1's;
+    // the mins' lanes 2i and 2i + 1 take min i (a pair of 16-value groups).
+    __m512i scale_index[4];
+    for (int j = 0; j < 4; ++j)
+      scale_index[j] = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16(static_cast<short>(2 * j)),
+                                               _mm512_set1_epi16(static_cast<short>(2 * j + 1)));
+    const __m256i min_index = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    __m128 sum[G];
+    for (int g = 0; g < G; ++g) sum[g] = _mm_setzero_ps();
     for (std::int64_t k = 0; k < blocks; ++k) {
       prefetch_next_tile<R>(rows, blocks, k);
+      const KActs<J> xs(x, b, k);
+      // Element i = r J + t: lanes 0-7 sum to its sumi, lanes 8-15 to its summs.
+      __m512i v[4 * G];
+      float d[R], dmin[R];
       for (int r = 0; r < R; ++r) {
         const Block& B = rows[r][k];
-        // The 8 scales (lanes 0-7) and 8 mins (lanes 8-15), as scale_min_k4.
-        const __m512i sm = k4_scales_mins(B.scales);
         __m512i q[4], s[4];
         Unpack{}(B, q);
-        for (int j = 0; j < 4; ++j) s[j] = scale_pair(sm, j);
-        // mins[i / 2] in lane i: sum_i lane_i bsums[i] is sum_j min_j sum_j(x).
-        const __m512i mins =
-            _mm512_permutexvar_epi32(_mm512_setr_epi32(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15), sm);
-        const float d = half_to_f32(B.d), dmin = half_to_f32(B.dmin);
-        for (int t = 0; t < J; ++t) {
-          const std::int8_t* q8 = x.q(b + t) + 256 * k;
-          const std::int32_t* bs = x.sum(b + t) + 16 * k;
-          const float dx = x.scale(b + t)[k];
-          const std::int32_t summs = _mm512_reduce_add_epi32(_mm512_mullo_epi32(mins, _mm512_loadu_si512(bs)));
-          __m512i acc = _mm512_setzero_si512();
-          for (int j = 0; j < 4; ++j)
-            acc = _mm512_add_epi32(
-                acc, _mm512_mullo_epi32(
-                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[j], _mm512_loadu_si512(q8 + 64 * j)), s[j]));
-          const std::int32_t sumi = _mm512_reduce_add_epi32(acc);
-          sum[r][t] += dx * d * static_cast<float>(sumi) - dx * dmin * static_cast<float>(summs);
-        }
+        const __m256i sm = k4_scales_mins(B.scales);
+        for (int j = 0; j < 4; ++j) s[j] = _mm512_permutexvar_epi16(scale_index[j], _mm512_castsi256_si512(sm));
+        const __m256i mins = _mm256_permutexvar_epi16(min_index, sm);
+        d[r] = half_to_f32(B.d);
+        dmin[r] = half_to_f32(B.dmin);
+        for (int t = 0; t < J; ++t)
+          v[r * J + t] = k_dot(q, s, x.q(b + t) + 256 * k, _mm256_madd_epi16(mins, xs.bsums[t]));
+      }
+      for (int i = N; i < 4 * G; ++i) v[i] = _mm512_setzero_si512();
+      for (int g = 0; g < G; ++g) {
+        __m128i sumi, summs;
+        reduce_halves4(v + 4 * g, sumi, summs);
+        const __m128 a = _mm_mul_ps(element_scales<R, J>(xs.dx, d, g), _mm_cvtepi32_ps(sumi));
+        const __m128 c = _mm_mul_ps(element_scales<R, J>(xs.dx, dmin, g), _mm_cvtepi32_ps(summs));
+        sum[g] = _mm_add_ps(sum[g], _mm_sub_ps(a, c));
       }
     }
-    for (int r = 0; r < R; ++r)
-      for (int t = 0; t < J; ++t) out[r * J + t] = sum[r][t];
+    for (int i = 0; i < N; ++i) out[i] = sum[i / 4][i % 4];
   }
 };
 #endif

@@ -42,14 +42,14 @@ float dot_q4_k(const BlockQ4_K* row, std::int64_t blocks, const QuantizedActs& x
 #endif
 
 #if defined(QWEN3_QUANT_VNNI)
-// 32 bytes hold sub-block 2j in the low nibbles and 2j + 1 in the high ones.
+// 32 bytes hold sub-block 2j in the low nibbles and 2j + 1 in the high ones:
+// loaded into both halves of a vector, the high half shifted down 4 bits.
 struct UnpackQ4_K {
   void operator()(const BlockQ4_K& B, __m512i q[4]) const {
-    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m512i low = _mm512_set1_epi8(0x0F), shift = _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4);
     for (int j = 0; j < 4; ++j) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qs + 32 * j));
-      q[j] = _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_and_si256(v, low)),
-                                _mm256_and_si256(_mm256_srli_epi16(v, 4), low), 1);
+      const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qs + 32 * j)));
+      q[j] = _mm512_and_si512(_mm512_srlv_epi64(v, shift), low);
     }
   }
 };

@@ -52,55 +52,63 @@ float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x
 
 #if defined(QWEN3_QUANT_VNNI)
 // R rows x J vectors (dot_rows_tiled): each row's super-block unpacked and its
-// scales widened once for the tile's J vectors. Per element: sumi = sum_g
-// scale_g (q . x over group g), offset = sum_g scale_g sum_g(x), both exact
-// in int32; sum += dx d (sumi - 32 offset), super-blocks in order.
+// scales widened once for the tile's J vectors. Per element, in integers
+// (exact, whatever the lane order): vpmaddubsw pairs levels x values (at most
+// 63 x 127 x 2: no saturation), vpdpwssd multiplies the pairs by their
+// group's scale and accumulates: sumi = sum_g scale_g (q . x over group g);
+// vpmaddwd pairs the scales with the group sums: offset = sum_g scale_g
+// sum_g(x). The elements are reduced four at a time (reduce_halves4); each
+// element's float sum takes the portable product's operations: sum + (dx d)
+// (sumi - 32 offset), super-blocks in order.
 struct TileQ6_K {
   template <int R, int J>
   void operator()(const BlockQ6_K* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
-    const __m512i low = _mm512_set1_epi8(0x0F), three = _mm512_set1_epi8(3);
-    const __m128i spread = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    float sum[R][J] = {};
+    constexpr int N = R * J, G = (N + 3) / 4;
+    const __m512i low = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+    // qh's two bits for levels 0-31 / 32-63 (shifted up 4 / 2) and 64-95 / 96-127 (0 / down 2).
+    const __m512i up = _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2), down = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+    // Vector i's int16 lane l (levels 2l, 2l + 1 of its 64) takes group 4i + l / 8's scale.
+    const auto lanes = [](long long v) { return v * 0x0001000100010001ll; };  // v in four int16 lanes
+    __m512i scale_index[4];
+    for (int i = 0; i < 4; ++i)
+      scale_index[i] = _mm512_setr_epi64(lanes(4 * i), lanes(4 * i), lanes(4 * i + 1), lanes(4 * i + 1),
+                                         lanes(4 * i + 2), lanes(4 * i + 2), lanes(4 * i + 3), lanes(4 * i + 3));
+    __m128 sum[G];
+    for (int g = 0; g < G; ++g) sum[g] = _mm_setzero_ps();
     for (std::int64_t k = 0; k < blocks; ++k) {
       prefetch_next_tile<R>(rows, blocks, k);
+      const KActs<J> xs(x, b, k);
+      // Element i = r J + t: lanes 0-7 sum to its sumi, lanes 8-15 to its offset.
+      __m512i v[4 * G];
+      float d[R];
       for (int r = 0; r < R; ++r) {
         const BlockQ6_K& B = rows[r][k];
-        // Vector 2h + 0 / 2h + 1: values 128h .. + 63 / 128h + 64 .. + 127:
-        // ql[64h ..]'s low / high nibbles, with two high bits from qh[32h ..].
+        // Vector 2h / 2h + 1: levels 128h .. + 63 / 128h + 64 .. + 127: ql[64h ..]'s
+        // low / high nibbles, with two high bits from qh[32h ..] (both halves).
         __m512i q[4], s[4];
         for (int h = 0; h < 2; ++h) {
           const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
-          const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h));
-          const __m512i hA = _mm512_inserti64x4(_mm512_zextsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-          const __m512i hB =
-              _mm512_inserti64x4(_mm512_zextsi256_si512(_mm256_srli_epi16(qh, 4)), _mm256_srli_epi16(qh, 6), 1);
-          q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low), _mm512_slli_epi16(_mm512_and_si512(hA, three), 4));
-          q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low),
-                                         _mm512_slli_epi16(_mm512_and_si512(hB, three), 4));
-          std::int32_t s4a, s4b;
-          std::memcpy(&s4a, B.scales + 8 * h, 4);
-          std::memcpy(&s4b, B.scales + 8 * h + 4, 4);
-          s[2 * h] = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4a), spread));
-          s[2 * h + 1] = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(_mm_cvtsi32_si128(s4b), spread));
+          const __m512i qh =
+              _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h)));
+          q[2 * h] = _mm512_ternarylogic_epi32(ql, low, _mm512_and_si512(_mm512_sllv_epi64(qh, up), bits45), 0xEA);
+          q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), low,
+                                                   _mm512_and_si512(_mm512_srlv_epi64(qh, down), bits45), 0xEA);
         }
-        const __m512i scales = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(B.scales)));
-        const float d = half_to_f32(B.d);
-        for (int t = 0; t < J; ++t) {
-          const std::int8_t* q8 = x.q(b + t) + 256 * k;
-          const std::int32_t* bs = x.sum(b + t) + 16 * k;
-          const std::int32_t offset = _mm512_reduce_add_epi32(_mm512_mullo_epi32(scales, _mm512_loadu_si512(bs)));
-          __m512i acc = _mm512_setzero_si512();
-          for (int i = 0; i < 4; ++i)
-            acc = _mm512_add_epi32(
-                acc, _mm512_mullo_epi32(
-                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[i], _mm512_loadu_si512(q8 + 64 * i)), s[i]));
-          const std::int32_t sumi = _mm512_reduce_add_epi32(acc);
-          sum[r][t] += x.scale(b + t)[k] * d * static_cast<float>(sumi - 32 * offset);
-        }
+        const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(B.scales)));
+        for (int i = 0; i < 4; ++i) s[i] = _mm512_permutexvar_epi16(scale_index[i], _mm512_castsi256_si512(scales));
+        d[r] = half_to_f32(B.d);
+        for (int t = 0; t < J; ++t)
+          v[r * J + t] = k_dot(q, s, x.q(b + t) + 256 * k, _mm256_madd_epi16(scales, xs.bsums[t]));
+      }
+      for (int i = N; i < 4 * G; ++i) v[i] = _mm512_setzero_si512();
+      for (int g = 0; g < G; ++g) {
+        __m128i sumi, offset;
+        reduce_halves4(v + 4 * g, sumi, offset);
+        const __m128i total = _mm_sub_epi32(sumi, _mm_slli_epi32(offset, 5));
+        sum[g] = _mm_add_ps(sum[g], _mm_mul_ps(element_scales<R, J>(xs.dx, d, g), _mm_cvtepi32_ps(total)));
       }
     }
-    for (int r = 0; r < R; ++r)
-      for (int t = 0; t < J; ++t) out[r * J + t] = sum[r][t];
+    for (int i = 0; i < N; ++i) out[i] = sum[i / 4][i % 4];
   }
 };
 #endif
