@@ -2,6 +2,7 @@
 // multiplied with Q8_0 activations: sum((q - 8) x) = sum(q x) - 8 sum(x),
 // with sum(x) kept by the activation quantizer.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "kernels/quant.h"
@@ -27,109 +28,96 @@ float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x
 }
 #endif
 
-// R rows x J vectors at once (dot_rows_tiled). Each element: the unsigned
-// nibbles times x by vpdpbusd, less 8 times x's sum over each lane's four
-// values (the offset), gives each lane's sum of (q - 8) x exactly; then one
-// 8-lane accumulator over the blocks in order and the fixed horizontal sum:
-// ggml's arithmetic (ggml_vec_dot_q4_0_q8_0), whatever the tile.
-// With an even R, two rows share each 512-bit vector, the same operations
-// per lane.
+#if defined(QWEN3_QUANT_VNNI)
+// Byte i of a group of four blocks' levels (block i / 16, byte i % 16 of its
+// qs) in the group's 72 bytes read as two vectors, at +0 and at +8: a
+// vpermt2b index into their 128 bytes.
+constexpr std::array<std::uint8_t, 64> group_qs_index() {
+  std::array<std::uint8_t, 64> index{};
+  for (int i = 0; i < 64; ++i) {
+    const int at = 18 * (i / 16) + 2 + i % 16;
+    index[i] = static_cast<std::uint8_t>(at < 64 ? at : 64 + at - 8);
+  }
+  return index;
+}
+alignas(64) constexpr std::array<std::uint8_t, 64> kGroupQs = group_qs_index();
+
+// R rows x J vectors at once (dot_rows_tiled), four blocks of a row per
+// 512-bit vector. A group's levels gathered (vpermt2b) and split into low
+// nibbles (each block's values 0-15, 16 bytes a block) and high ones (16-31);
+// the activations' matching bytes permuted alike, once per group for all
+// the tile's rows. Per element and group: lane i (of block i / 4) holds, by
+// two vpdpbusd from minus 8 times the lane's values (the offset), the exact
+// integer sum(q - 8) x over the lane's 8 values; times that block's d dx
+// (f32), added to the element's 16-lane accumulator; the lanes summed at the
+// end. The same operations for an element whatever the tile, batch or
+// thread split. The last blocks of a row that are not a whole group run
+// the same operations on zero-masked reads.
 struct TileQ4_0 {
   template <int R, int J>
   void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
-#if defined(QWEN3_QUANT_VNNI)
-    if constexpr (R % 2 == 0) {
-      pairs<R, J>(rows, blocks, x, b, out);
-    } else {  // one row per 256-bit vector: the last row of an odd count
-      const std::int8_t* xq[J];
-      const float* xd[J];
-      const std::int32_t* xs[J];
-      for (int j = 0; j < J; ++j) {
-        xq[j] = x.q(b + j);
-        xd[j] = x.scale(b + j);
-        xs[j] = x.sum(b + j);
-      }
-      const __m128i low = _mm_set1_epi8(0x0F);
-      __m256 acc[R][J];
-      for (int r = 0; r < R; ++r)
-        for (int j = 0; j < J; ++j) acc[r][j] = _mm256_setzero_ps();
-      for (std::int64_t k = 0; k < blocks; ++k) {
-        prefetch_next_tile<R>(rows, blocks, k);
-        __m256i wv[R];
-        float dw[R];
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r) {
-          const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[r][k].qs));
-          wv[r] = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), low), _mm_and_si128(q, low));
-          dw[r] = half_to_f32(rows[r][k].d);
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < J; ++j) {
-          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * k));
-          const __m256i offset =
-              _mm256_slli_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs[j] + 8 * k)), 3);
-#pragma GCC unroll 4
-          for (int r = 0; r < R; ++r) {
-            const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv), offset);
-            acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * xd[j][k]), _mm256_cvtepi32_ps(p), acc[r][j]);
-          }
-        }
-      }
-      for (int r = 0; r < R; ++r)
-        for (int j = 0; j < J; ++j) out[r * J + j] = hsum(acc[r][j]);
-    }
-#else
+    __m512 acc[R][J];
     for (int r = 0; r < R; ++r)
-      for (int j = 0; j < J; ++j) out[r * J + j] = dot_q4_0(rows[r], blocks, x, b + j);
-#endif
+      for (int t = 0; t < J; ++t) acc[r][t] = _mm512_setzero_ps();
+    std::int64_t k = 0;
+    for (; k + 4 <= blocks; k += 4) group<R, J>(rows, blocks, k, 4, x, b, acc);
+    if (k < blocks) group<R, J>(rows, blocks, k, static_cast<int>(blocks - k), x, b, acc);
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < J; ++t) out[r * J + t] = _mm512_reduce_add_ps(acc[r][t]);
   }
 
-#if defined(QWEN3_QUANT_VNNI)
+  // Blocks k .. k + n - 1 (n <= 4) of each row into acc.
   template <int R, int J>
-  static void pairs(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) {
-    constexpr int P = R / 2;
-    __m512 acc[P][J];
-    for (int p = 0; p < P; ++p)
-      for (int j = 0; j < J; ++j) acc[p][j] = _mm512_setzero_ps();
-    const __m512i zero = _mm512_setzero_si512(), low = _mm512_set1_epi8(0x0F);
-    for (std::int64_t k = 0; k < blocks; ++k) {
-      prefetch_next_tile<R>(rows, blocks, k);
-      __m512i wv[P];
-      __m512 dw[P];
-#pragma GCC unroll 4
-      for (int p = 0; p < P; ++p) {
-        const BlockQ4_0 &first = rows[2 * p][k], &second = rows[2 * p + 1][k];
-        const __m256i both =
-            _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first.qs))),
-                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(second.qs)), 1);
-        // [first, second, first >> 4, second >> 4] -> [first, first >> 4, second, second >> 4]:
-        // each row's low nibbles (values 0-15), then its high ones (16-31).
-        const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(both), _mm256_srli_epi16(both, 4), 1);
-        wv[p] = _mm512_and_si512(_mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0)), low);
-        dw[p] = pair_scales(first.d, second.d);
-      }
-#pragma GCC unroll 4
-      for (int j = 0; j < J; ++j) {
-        const __m512i xv =
-            _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q(b + j) + 32 * k)));
-        const __m512i offset = _mm512_slli_epi32(
-            _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum(b + j) + 8 * k))), 3);
-        const __m512 dx = _mm512_set1_ps(x.scale(b + j)[k]);
-#pragma GCC unroll 4
-        for (int p = 0; p < P; ++p) {
-          const __m512i dot = _mm512_sub_epi32(_mm512_dpbusd_epi32(zero, wv[p], xv), offset);
-          acc[p][j] = _mm512_fmadd_ps(_mm512_mul_ps(dw[p], dx), _mm512_cvtepi32_ps(dot), acc[p][j]);
-        }
+  static void group(const BlockQ4_0* const* rows, std::int64_t blocks, std::int64_t k, int n, const QuantizedActs& x,
+                    int b, __m512 (&acc)[R][J]) {
+    const __m512i low = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+    const __m512i qs_index = _mm512_load_si512(kGroupQs.data());
+    // d of block l / 4 (int16 lane 9 (l / 4) of the first vector) in int16 lane l.
+    const __m512i d_index = _mm512_setr_epi32(0, 0, 9 * 0x10001, 9 * 0x10001, 18 * 0x10001, 18 * 0x10001, 27 * 0x10001,
+                                              27 * 0x10001, 0, 0, 0, 0, 0, 0, 0, 0);
+    const std::uint64_t bytes = n == 4 ? ~0ull : (1ull << (18 * n)) - 1;  // the group's bytes
+    __m512i lo[R], hi[R];
+    __m512 dw[R];
+    for (int r = 0; r < R; ++r) {
+      const auto* at = reinterpret_cast<const std::uint8_t*>(rows[r] + k);
+      for (int l = 0; l < 72; l += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(rows[r] + blocks + k) + l, _MM_HINT_T0);
+      const __m512i first = _mm512_maskz_loadu_epi8(bytes, at);
+      const __m512i second = _mm512_maskz_loadu_epi8(n == 4 ? ~0ull : bytes >> 8, at + 8);
+      const __m512i q = _mm512_permutex2var_epi8(first, qs_index, second);
+      lo[r] = _mm512_and_si512(q, low);
+      hi[r] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low);
+      dw[r] = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(d_index, first)));
+    }
+    for (int t = 0; t < J; ++t) {
+      const std::int8_t* xq = x.q(b + t) + 32 * k;
+      const __m512i x01 = _mm512_maskz_loadu_epi8(n >= 2 ? ~0ull : (1ull << (32 * n)) - 1, xq);
+      const __m512i x23 = _mm512_maskz_loadu_epi8(n == 4 ? ~0ull : n == 3 ? (1ull << 32) - 1 : 0ull, xq + 64);
+      // Values 0-15 of blocks 0-3, then values 16-31 (each block's 16 bytes in its four lanes).
+      const __m512i xlo = _mm512_permutex2var_epi64(x01, _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), x23);
+      const __m512i xhi = _mm512_permutex2var_epi64(x01, _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15), x23);
+      const __m512i offset =
+          _mm512_sub_epi32(_mm512_setzero_si512(),
+                           _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, xlo), eight, xhi));
+      const __m512 dx =
+          _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+                                _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), x.scale(b + t) + k));
+      for (int r = 0; r < R; ++r) {
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(offset, lo[r], xlo), hi[r], xhi);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw[r], dx), acc[r][t]);
       }
     }
-    for (int p = 0; p < P; ++p)
-      for (int j = 0; j < J; ++j) {
-        out[2 * p * J + j] = hsum_low(acc[p][j]);
-        out[(2 * p + 1) * J + j] = hsum_high(acc[p][j]);
-      }
   }
-#endif
 };
+#else
+struct TileQ4_0 {
+  template <int R, int J>
+  void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < J; ++j) out[r * J + j] = dot_q4_0(rows[r], blocks, x, b + j);
+  }
+};
+#endif
 
 }  // namespace
 
