@@ -88,8 +88,9 @@ inline float half_to_f32(std::uint16_t h) {
 
 // Activations quantized for one matmul: `batch` vectors of `blocks` blocks.
 //  Q8_0 (block 32): d = fp16(amax / 127) as f32, qs = round-half-even(x * 127 / amax),
-//    sums[b][8 k + l] = the sum of block k's qs 4l .. 4l + 3 (what Q4_0's
-//    offset of 8 takes off each lane of a vpdpbusd sum).
+//    sums[b][8 k + l] = the sum of block k's qs 4l .. 4l + 3 (what the
+//    portable Q4_0 product's offset of 8 takes off; the VNNI tile sums its
+//    lanes' values itself, by vpdpbusd).
 //  Q8_K (block 256): d = 1 / (-127 / max) (max: the value of largest magnitude),
 //    qs = round-half-even(x * -127 / max), sums[b][k * 16 + s] = sum of the
 //    16 qs of group s (ggml's bsums).
@@ -234,7 +235,7 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)));
 }
 
-// Q8_0 / Q4_0 tiles run two rows per 512-bit vector: lanes 0-7 are the first
+// Q8_0 tiles run two rows per 512-bit vector: lanes 0-7 are the first
 // row's 8-lane accumulator, lanes 8-15 the second's, each the same chain as
 // in a 256-bit vector, each half summed by hsum.
 inline float hsum_low(__m512 v) { return hsum(_mm512_castps512_ps256(v)); }
