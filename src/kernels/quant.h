@@ -107,10 +107,22 @@ struct QuantizedActs {
   const std::int32_t* sum(int b) const {
     return sums.data() + static_cast<std::int64_t>(b) * blocks * sums_per_block();
   }
+
+  // Q4_0 weights' view (prepare_q4_0_groups): per vector and group of 4
+  // blocks (the last one zero-padded), 64 words: values 0-15 of each block
+  // (16 bytes a block), values 16-31, minus 8 times the sum of each 32-bit
+  // lane's values in those two, the blocks' scales in 4 lanes each.
+  std::vector<std::int32_t> q4_groups;
+  const std::int32_t* q4_group(int b, std::int64_t g) const {
+    return q4_groups.data() + (static_cast<std::int64_t>(b) * ((blocks + 3) / 4) + g) * 64;
+  }
 };
 
 void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedActs& out);
 void quantize_acts_q8_k(const float* x, int batch, std::int64_t cols, QuantizedActs& out);
+// Fills a.q4_groups from Q8_0 activations (VNNI builds; the portable Q4_0
+// product reads the blocks as they are).
+void prepare_q4_0_groups(QuantizedActs& a, int batch);
 
 // The block size of the activations a weight type multiplies with (32 or 256).
 int act_block(WeightType t);

@@ -187,6 +187,7 @@ void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const f
     quantize_acts_q8_0(x, batch, w.cols, acts);
   else
     quantize_acts_q8_k(x, batch, w.cols, acts);
+  if (w.type == WeightType::Q4_0) prepare_q4_0_groups(acts, batch);
   const QuantDotFn fn = dot_fn(w.type);
   const auto sweep = [&](std::int64_t r0, std::int64_t r1) {
     for (int b0 = 0; b0 < batch; b0 += kTokenTile) fn(w, sel, r0, r1, acts, b0, std::min(kTokenTile, batch - b0), y, n);

@@ -45,14 +45,14 @@ alignas(64) constexpr std::array<std::uint8_t, 64> kGroupQs = group_qs_index();
 // R rows x J vectors at once (dot_rows_tiled), four blocks of a row per
 // 512-bit vector. A group's levels gathered (vpermt2b) and split into low
 // nibbles (each block's values 0-15, 16 bytes a block) and high ones (16-31);
-// the activations' matching bytes permuted alike, once per group for all
-// the tile's rows. Per element and group: lane i (of block i / 4) holds, by
+// the activations' matching bytes, offsets and scales laid out alike once
+// per matmul (prepare_q4_0_groups). Per element and group: lane i (of block i / 4) holds, by
 // two vpdpbusd from minus 8 times the lane's values (the offset), the exact
 // integer sum(q - 8) x over the lane's 8 values; times that block's d dx
 // (f32), added to the element's 16-lane accumulator; the lanes summed at the
 // end. The same operations for an element whatever the tile, batch or
 // thread split. The last blocks of a row that are not a whole group run
-// the same operations on zero-masked reads.
+// the same operations on zero-masked reads (and zero-padded activations).
 struct TileQ4_0 {
   template <int R, int J>
   void operator()(const BlockQ4_0* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
@@ -70,7 +70,7 @@ struct TileQ4_0 {
   template <int R, int J>
   static void group(const BlockQ4_0* const* rows, std::int64_t blocks, std::int64_t k, int n, const QuantizedActs& x,
                     int b, __m512 (&acc)[R][J]) {
-    const __m512i low = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8);
+    const __m512i low = _mm512_set1_epi8(0x0F);
     const __m512i qs_index = _mm512_load_si512(kGroupQs.data());
     // d of block l / 4 (int16 lane 9 (l / 4) of the first vector) in int16 lane l.
     const __m512i d_index = _mm512_setr_epi32(0, 0, 9 * 0x10001, 9 * 0x10001, 18 * 0x10001, 18 * 0x10001, 27 * 0x10001,
@@ -90,18 +90,10 @@ struct TileQ4_0 {
       dw[r] = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(d_index, first)));
     }
     for (int t = 0; t < J; ++t) {
-      const std::int8_t* xq = x.q(b + t) + 32 * k;
-      const __m512i x01 = _mm512_maskz_loadu_epi8(n >= 2 ? ~0ull : (1ull << (32 * n)) - 1, xq);
-      const __m512i x23 = _mm512_maskz_loadu_epi8(n == 4 ? ~0ull : n == 3 ? (1ull << 32) - 1 : 0ull, xq + 64);
-      // Values 0-15 of blocks 0-3, then values 16-31 (each block's 16 bytes in its four lanes).
-      const __m512i xlo = _mm512_permutex2var_epi64(x01, _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), x23);
-      const __m512i xhi = _mm512_permutex2var_epi64(x01, _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15), x23);
-      const __m512i offset =
-          _mm512_sub_epi32(_mm512_setzero_si512(),
-                           _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, xlo), eight, xhi));
-      const __m512 dx =
-          _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
-                                _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), x.scale(b + t) + k));
+      const std::int32_t* g = x.q4_group(b + t, k / 4);
+      const __m512i xlo = _mm512_loadu_si512(g), xhi = _mm512_loadu_si512(g + 16);
+      const __m512i offset = _mm512_loadu_si512(g + 32);
+      const __m512 dx = _mm512_loadu_ps(g + 48);
       for (int r = 0; r < R; ++r) {
         const __m512i dot = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(offset, lo[r], xlo), hi[r], xhi);
         acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw[r], dx), acc[r][t]);
@@ -120,6 +112,38 @@ struct TileQ4_0 {
 #endif
 
 }  // namespace
+
+void prepare_q4_0_groups(QuantizedActs& a, int batch) {
+#if defined(QWEN3_QUANT_VNNI)
+  const std::int64_t groups = (a.blocks + 3) / 4;
+  a.q4_groups.resize(static_cast<std::size_t>(batch * groups * 64));
+  const __m512i eight = _mm512_set1_epi8(8);
+  for (int b = 0; b < batch; ++b)
+    for (std::int64_t g = 0; g < groups; ++g) {
+      const int n = static_cast<int>(std::min<std::int64_t>(4, a.blocks - 4 * g));
+      const std::int8_t* xq = a.q(b) + 128 * g;
+      const __m512i x01 = _mm512_maskz_loadu_epi8(n >= 2 ? ~0ull : (1ull << (32 * n)) - 1, xq);
+      const __m512i x23 = _mm512_maskz_loadu_epi8(n == 4 ? ~0ull : n == 3 ? (1ull << 32) - 1 : 0ull, xq + 64);
+      // Values 0-15 of blocks 0-3, then values 16-31 (each block's 16 bytes in its four lanes).
+      const __m512i xlo = _mm512_permutex2var_epi64(x01, _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), x23);
+      const __m512i xhi = _mm512_permutex2var_epi64(x01, _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15), x23);
+      const __m512i offset =
+          _mm512_sub_epi32(_mm512_setzero_si512(),
+                           _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, xlo), eight, xhi));
+      const __m512 dx =
+          _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+                                _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), a.scale(b) + 4 * g));
+      std::int32_t* out = a.q4_groups.data() + (b * groups + g) * 64;
+      _mm512_storeu_si512(out, xlo);
+      _mm512_storeu_si512(out + 16, xhi);
+      _mm512_storeu_si512(out + 32, offset);
+      _mm512_storeu_ps(out + 48, dx);
+    }
+#else
+  (void)a;
+  (void)batch;
+#endif
+}
 
 void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
