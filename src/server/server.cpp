@@ -221,12 +221,16 @@ struct Server::Impl {
         });
   }
 
+  // Counted when the response's status line is about to be written (httplib's
+  // post-routing handler), so that a client that has its answer finds it in
+  // /metrics; the log line (below) comes after the body is sent.
+  void count_request(const httplib::Request& req, const httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(metrics_mutex);
+    ++requests[{req.path, res.status}];
+  }
+
   void log_request(const httplib::Request& req, const httplib::Response& res) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t_record.start).count();
-    {
-      std::lock_guard<std::mutex> lock(metrics_mutex);
-      ++requests[{req.path, res.status}];
-    }
     if (options.log_format == "json") {
       Json line{{"method", req.method},
                 {"path", req.path},
@@ -369,6 +373,8 @@ struct Server::Impl {
       }
       send_error(req, res, res.status, message);
     });
+    http.set_post_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { count_request(req, res); });
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
 
     generation_route("/v1/chat/completions", server::Api::OpenAIChat, server::prepare_chat);
