@@ -276,6 +276,26 @@ inline __m256i k4_scales_mins(const std::uint8_t* packed) {
   return _mm256_cvtepu8_epi16(v);
 }
 
+// k4_scales_mins for four rows at once (a decode tile's), one row per
+// 128-bit lane: the same operations, a quarter of the instructions.
+inline void k4_scales_mins4(const std::uint8_t* const packed[4], __m256i sm[4]) {
+  __m512i w = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(packed[0])));
+  for (int r = 1; r < 4; ++r)
+    w = _mm512_inserti32x4(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed[r])), r);
+  const __m512i low = _mm512_and_si512(
+      _mm512_srlv_epi32(_mm512_shuffle_epi32(w, _MM_PERM_CBCA), _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0, 0, 4))),
+      _mm512_broadcast_i32x4(_mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)));
+  const __m512i high = _mm512_srli_epi32(_mm512_shuffle_epi32(w, _MM_PERM_BBAA), 2);
+  const __m512i v =
+      _mm512_ternarylogic_epi32(high, _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0x30303030, 0, 0x30303030)), low, 0xEA);
+  const __m512i rows01 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(v));
+  const __m512i rows23 = _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(v, 1));
+  sm[0] = _mm512_castsi512_si256(rows01);
+  sm[1] = _mm512_extracti64x4_epi64(rows01, 1);
+  sm[2] = _mm512_castsi512_si256(rows23);
+  sm[3] = _mm512_extracti64x4_epi64(rows23, 1);
+}
+
 // Four vectors' lanes 0-7 summed into low's lanes 0-3 and their lanes 8-15
 // into high's (integers: exact in any order). One transposed reduction
 // instead of four horizontal ones.
@@ -362,11 +382,16 @@ struct TileK4 {
       // Element i = r J + t: lanes 0-7 sum to its sumi, lanes 8-15 to its summs.
       __m512i v[4 * G];
       float d[R], dmin[R];
+      __m256i sm4[4];  // a decode tile's four rows' scales and mins, unpacked together
+      if constexpr (R == 4) {
+        const std::uint8_t* packed[4] = {rows[0][k].scales, rows[1][k].scales, rows[2][k].scales, rows[3][k].scales};
+        k4_scales_mins4(packed, sm4);
+      }
       for (int r = 0; r < R; ++r) {
         const Block& B = rows[r][k];
         __m512i q[4], s[4];
         Unpack{}(B, q);
-        const __m256i sm = k4_scales_mins(B.scales);
+        const __m256i sm = R == 4 ? sm4[r] : k4_scales_mins(B.scales);
         for (int j = 0; j < 4; ++j) s[j] = _mm512_permutexvar_epi16(scale_index[j], _mm512_castsi256_si512(sm));
         const __m256i mins = _mm256_permutexvar_epi16(min_index, sm);
         d[r] = half_to_f32(B.d);
