@@ -279,9 +279,11 @@ inline __m256i k4_scales_mins(const std::uint8_t* packed) {
 // k4_scales_mins for four rows at once (a decode tile's), one row per
 // 128-bit lane: the same operations, a quarter of the instructions.
 inline void k4_scales_mins4(const std::uint8_t* const packed[4], __m256i sm[4]) {
-  __m512i w = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(packed[0])));
-  for (int r = 1; r < 4; ++r)
-    w = _mm512_inserti32x4(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed[r])), r);
+  const auto row = [&](int r) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed[r])); };
+  __m512i w = _mm512_castsi128_si512(row(0));
+  w = _mm512_inserti32x4(w, row(1), 1);  // (the lane must be a constant for clang)
+  w = _mm512_inserti32x4(w, row(2), 2);
+  w = _mm512_inserti32x4(w, row(3), 3);
   const __m512i low = _mm512_and_si512(
       _mm512_srlv_epi32(_mm512_shuffle_epi32(w, _MM_PERM_CBCA), _mm512_broadcast_i32x4(_mm_setr_epi32(0, 0, 0, 4))),
       _mm512_broadcast_i32x4(_mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)));
@@ -403,8 +405,21 @@ struct TileK4 {
       for (int g = 0; g < G; ++g) {
         __m128i sumi, summs;
         reduce_halves4(v + 4 * g, sumi, summs);
-        const __m128 a = _mm_mul_ps(element_scales<R, J>(xs.dx, d, g), _mm_cvtepi32_ps(sumi));
-        const __m128 c = _mm_mul_ps(element_scales<R, J>(xs.dx, dmin, g), _mm_cvtepi32_ps(summs));
+        __m128 dxd, dxm;                   // dx d and dx dmin of the group's elements
+        if constexpr (R == 4 && J == 1) {  // decode: the four rows' d and dmin converted together
+          std::uint32_t h[4];
+          for (int r = 0; r < 4; ++r) std::memcpy(&h[r], &rows[r][k].d, 4);  // d, then dmin
+          const __m256 both = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_setr_epi32(h[0], h[1], h[2], h[3])),
+                                                       _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+          const __m128 dx = _mm_set1_ps(xs.dx[0]);
+          dxd = _mm_mul_ps(dx, _mm256_castps256_ps128(both));
+          dxm = _mm_mul_ps(dx, _mm256_extractf128_ps(both, 1));
+        } else {
+          dxd = element_scales<R, J>(xs.dx, d, g);
+          dxm = element_scales<R, J>(xs.dx, dmin, g);
+        }
+        const __m128 a = _mm_mul_ps(dxd, _mm_cvtepi32_ps(sumi));
+        const __m128 c = _mm_mul_ps(dxm, _mm_cvtepi32_ps(summs));
         sum[g] = _mm_add_ps(sum[g], _mm_sub_ps(a, c));
       }
     }
