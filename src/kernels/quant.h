@@ -10,6 +10,7 @@
 // portable scalar one with the same integer sums. quant_matmul.cpp splits the
 // rows across threads and tiles the batch; quant_acts.cpp quantizes x.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -87,10 +88,7 @@ inline float half_to_f32(std::uint16_t h) {
 }
 
 // Activations quantized for one matmul: `batch` vectors of `blocks` blocks.
-//  Q8_0 (block 32): d = fp16(amax / 127) as f32, qs = round-half-even(x * 127 / amax),
-//    sums[b][8 k + l] = the sum of block k's qs 4l .. 4l + 3 (what the
-//    portable Q4_0 product's offset of 8 takes off; the VNNI tile sums its
-//    lanes' values itself, by vpdpbusd).
+//  Q8_0 (block 32): d = fp16(amax / 127) as f32, qs = round-half-even(x * 127 / amax).
 //  Q8_K (block 256): d = 1 / (-127 / max) (max: the value of largest magnitude),
 //    qs = round-half-even(x * -127 / max), sums[b][k * 16 + s] = sum of the
 //    16 qs of group s (ggml's bsums).
@@ -99,14 +97,11 @@ struct QuantizedActs {
   std::int64_t blocks = 0;  // per vector
   std::vector<std::int8_t> qs;
   std::vector<float> d;
-  std::vector<std::int32_t> sums;
+  std::vector<std::int32_t> sums;  // Q8_K only
 
-  int sums_per_block() const { return block == 32 ? 8 : 16; }
   const std::int8_t* q(int b) const { return qs.data() + static_cast<std::int64_t>(b) * blocks * block; }
   const float* scale(int b) const { return d.data() + static_cast<std::int64_t>(b) * blocks; }
-  const std::int32_t* sum(int b) const {
-    return sums.data() + static_cast<std::int64_t>(b) * blocks * sums_per_block();
-  }
+  const std::int32_t* sum(int b) const { return sums.data() + static_cast<std::int64_t>(b) * blocks * 16; }
 
   // Q4_0 weights' view (prepare_q4_0_groups): per vector and group of 4
   // blocks (the last one zero-padded), 64 words: values 0-15 of each block
@@ -393,7 +388,11 @@ struct TileK4 {
         const Block& B = rows[r][k];
         __m512i q[4], s[4];
         Unpack{}(B, q);
-        const __m256i sm = R == 4 ? sm4[r] : k4_scales_mins(B.scales);
+        __m256i sm;
+        if constexpr (R == 4)
+          sm = sm4[r];
+        else
+          sm = k4_scales_mins(B.scales);
         for (int j = 0; j < 4; ++j) s[j] = _mm512_permutexvar_epi16(scale_index[j], _mm512_castsi256_si512(sm));
         const __m256i mins = _mm256_permutexvar_epi16(min_index, sm);
         d[r] = half_to_f32(B.d);
@@ -407,6 +406,7 @@ struct TileK4 {
         reduce_halves4(v + 4 * g, sumi, summs);
         __m128 dxd, dxm;                   // dx d and dx dmin of the group's elements
         if constexpr (R == 4 && J == 1) {  // decode: the four rows' d and dmin converted together
+          static_assert(offsetof(Block, dmin) == offsetof(Block, d) + 2);
           std::uint32_t h[4];
           for (int r = 0; r < 4; ++r) std::memcpy(&h[r], &rows[r][k].d, 4);  // d, then dmin
           const __m256 both = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_setr_epi32(h[0], h[1], h[2], h[3])),

@@ -22,7 +22,7 @@ void size_acts(int block, int batch, std::int64_t cols, QuantizedActs& out) {
   const std::size_t n = static_cast<std::size_t>(batch) * out.blocks;
   out.qs.resize(n * block);
   out.d.resize(n);
-  out.sums.resize(n * out.sums_per_block());
+  out.sums.resize(block == 256 ? n * 16 : 0);
 }
 
 // static_cast<int> as x86's conversion (cvttss2si) gives it, which ggml's
@@ -36,7 +36,7 @@ inline int to_int_as_x86(float r) {
 
 // ggml's x86 quantize_row_q8_0: d = amax / 127 stored as f16, the values
 // multiplied by 127 / amax and rounded to nearest, ties to even.
-void q8_0_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d, std::int32_t* sums) {
+void q8_0_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d) {
   for (std::int64_t k = 0; k < blocks; ++k) {
     const float* xb = x + k * 32;
     float amax = 0.f;
@@ -47,8 +47,6 @@ void q8_0_vector(const float* x, std::int64_t blocks, std::int8_t* qs, float* d,
       const int v = to_int_as_x86(std::nearbyint(xb[j] * id));
       qs[k * 32 + j] = static_cast<std::int8_t>(std::clamp(v, -128, 127));
     }
-    for (int l = 0; l < 8; ++l)
-      sums[k * 8 + l] = qs[k * 32 + 4 * l] + qs[k * 32 + 4 * l + 1] + qs[k * 32 + 4 * l + 2] + qs[k * 32 + 4 * l + 3];
   }
 }
 
@@ -100,8 +98,7 @@ void for_each_vector(int batch, Fn fn) {
 void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedActs& out) {
   size_acts(32, batch, cols, out);
   for_each_vector(batch, [&](int b) {
-    q8_0_vector(x + b * cols, out.blocks, out.qs.data() + b * cols, out.d.data() + b * out.blocks,
-                out.sums.data() + b * out.blocks * out.sums_per_block());
+    q8_0_vector(x + b * cols, out.blocks, out.qs.data() + b * cols, out.d.data() + b * out.blocks);
   });
 }
 

@@ -1,6 +1,5 @@
 // Q4_0 weights: blocks of 32 four-bit values (offset 8) and an f16 scale,
-// multiplied with Q8_0 activations: sum((q - 8) x) = sum(q x) - 8 sum(x),
-// with sum(x) kept by the activation quantizer.
+// multiplied with Q8_0 activations: sum((q - 8) x), exact in integers.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -15,13 +14,11 @@ namespace {
 float dot_q4_0(const BlockQ4_0* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
-  const std::int32_t* xs = x.sum(b);
   float sum = 0.f;
   for (std::int64_t k = 0; k < blocks; ++k) {
     std::int32_t s = 0;
     for (int j = 0; j < 16; ++j)
-      s += (row[k].qs[j] & 0x0F) * xq[32 * k + j] + (row[k].qs[j] >> 4) * xq[32 * k + 16 + j];
-    for (int l = 0; l < 8; ++l) s -= 8 * xs[8 * k + l];
+      s += ((row[k].qs[j] & 0x0F) - 8) * xq[32 * k + j] + ((row[k].qs[j] >> 4) - 8) * xq[32 * k + 16 + j];
     sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s);
   }
   return sum;

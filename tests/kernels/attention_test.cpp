@@ -114,41 +114,37 @@ TEST_P(Attention, MatchesFloat64Softmax) {
 
 // A cache of P positions (2 kv heads, groups of 4, head_dim 128) filled from
 // `seed`, its queries, and the prefill path's output on one thread: the bits
-// the other paths must give.
+// the other paths must give. A position's queries or outputs: kRow floats.
+constexpr int kKvHeads = 2, kQHeads = 8, kHeadDim = 128;
+constexpr std::size_t kRow = static_cast<std::size_t>(kQHeads) * kHeadDim;
 struct Prefilled {
   std::unique_ptr<Cache> cache;
   std::vector<float> q, out;
 };
-constexpr struct { int kv_heads = 2, group = 4, head_dim = 128; } kPrefilled;
 Prefilled prefilled(KvType type, int P, std::uint64_t seed) {
-  const int NQ = kPrefilled.kv_heads * kPrefilled.group;
   Prefilled r;
-  r.cache = std::make_unique<Cache>(type, kPrefilled.kv_heads, kPrefilled.head_dim, P);
-  r.q = fill(*r.cache, NQ, P, seed);
+  r.cache = std::make_unique<Cache>(type, kKvHeads, kHeadDim, P);
+  r.q = fill(*r.cache, kQHeads, P, seed);
   set_num_threads(1);
-  r.out.resize(static_cast<std::size_t>(P) * NQ * kPrefilled.head_dim);
-  attention(r.cache->layer, r.q.data(), NQ, 0, P, r.out.data());
+  r.out.resize(P * kRow);
+  attention(r.cache->layer, r.q.data(), kQHeads, 0, P, r.out.data());
   return r;
 }
 
 TEST_P(Attention, SameBitsForAnyChunkingAndThreads) {
-  const int NQ = kPrefilled.kv_heads * kPrefilled.group, P = 700;
+  const int P = 700;
   const Prefilled r = prefilled(GetParam(), P, 11);
-  const Cache& c = *r.cache;
-  const auto& q = r.q;
-  const auto& want = r.out;
-  const std::size_t row = static_cast<std::size_t>(NQ) * kPrefilled.head_dim;
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (int chunk : {1, 2, 3, 4, 5, 33, 128, 300, P}) {
-      std::vector<float> got(P * row);
+      std::vector<float> got(P * kRow);
       for (int p = 0; p < P; p += chunk) {
         const int n = std::min(chunk, P - p);
-        attention(c.layer, &q[p * row], NQ, p, n, &got[p * row]);
+        attention(r.cache->layer, &r.q[p * kRow], kQHeads, p, n, &got[p * kRow]);
       }
       for (std::size_t i = 0; i < got.size(); ++i)
-        ASSERT_EQ(std::memcmp(&want[i], &got[i], 4), 0)
-            << "chunks of " << chunk << ", " << threads << " threads: position " << i / row << " element " << i % row;
+        ASSERT_EQ(std::memcmp(&r.out[i], &got[i], 4), 0)
+            << "chunks of " << chunk << ", " << threads << " threads: position " << i / kRow << " element " << i % kRow;
     }
   }
 }
@@ -157,21 +153,16 @@ TEST_P(Attention, SameBitsForAnyChunkingAndThreads) {
 // each, prefetching ahead): queries at and around the runs' edges, on 1-3
 // threads, give the bits of the prefill path.
 TEST_P(Attention, DecodeAcrossRunsOfTilesSameBitsAsPrefill) {
-  const int NQ = kPrefilled.kv_heads * kPrefilled.group, P = 2200;
-  const Prefilled r = prefilled(GetParam(), P, 13);
-  const Cache& c = *r.cache;
-  const auto& q = r.q;
-  const auto& want = r.out;
-  const std::size_t row = static_cast<std::size_t>(NQ) * kPrefilled.head_dim;
-  std::vector<float> got(4 * row);
+  const Prefilled r = prefilled(GetParam(), 2200, 13);
+  std::vector<float> got(4 * kRow);
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (int pos : {1023, 1024, 1025, 1151, 2047, 2048, 2196}) {
       const int n = pos == 2196 ? 4 : 1;  // 2196: the tile-parallel path with 4 tokens
-      attention(c.layer, &q[pos * row], NQ, pos, n, got.data());
-      for (std::size_t i = 0; i < n * row; ++i)
-        ASSERT_EQ(std::memcmp(&want[pos * row + i], &got[i], 4), 0)
-            << threads << " threads, position " << pos + i / row << " element " << i % row;
+      attention(r.cache->layer, &r.q[pos * kRow], kQHeads, pos, n, got.data());
+      for (std::size_t i = 0; i < n * kRow; ++i)
+        ASSERT_EQ(std::memcmp(&r.out[pos * kRow + i], &got[i], 4), 0)
+            << threads << " threads, position " << pos + i / kRow << " element " << i % kRow;
     }
   }
 }
