@@ -111,6 +111,12 @@ struct QuantizedActs {
   const std::int32_t* q4_group(int b, std::int64_t g) const {
     return q4_groups.data() + (static_cast<std::int64_t>(b) * ((blocks + 3) / 4) + g) * 64;
   }
+
+  // Q8_K's view for the K-quant panels (prepare_k_sub_sums): per vector and
+  // super-block, the 8 sub-block sums of 32 values as int16 pairs in 4 words
+  // (word i: sub-block 2i in the low half, 2i + 1 in the high half).
+  std::vector<std::int32_t> sub_sums;
+  const std::int32_t* sub_sum(int b) const { return sub_sums.data() + static_cast<std::int64_t>(b) * blocks * 4; }
 };
 
 void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedActs& out);
@@ -118,6 +124,8 @@ void quantize_acts_q8_k(const float* x, int batch, std::int64_t cols, QuantizedA
 // Fills a.q4_groups from Q8_0 activations (VNNI builds; the portable Q4_0
 // product reads the blocks as they are).
 void prepare_q4_0_groups(QuantizedActs& a, int batch);
+// Fills a.sub_sums from Q8_K activations.
+void prepare_k_sub_sums(QuantizedActs& a, int batch);
 
 // The block size of the activations a weight type multiplies with (32 or 256).
 int act_block(WeightType t);
@@ -135,6 +143,12 @@ void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
                    int b0, int nb, float* y, std::int64_t y_stride);
 void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride);
+// The same products for a whole batch in panels (quant_panels.h), where the
+// build has them (VNNI): the same bits as dot_rows_<type>.
+void panel_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride);
+void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride);
 
 // ggml's reference quantizers (llama-quantize's, with no importance matrix)
 // for n elements (a multiple of the block: 32, or 256 for the K-quants) into

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "kernels/quant.h"
+#include "kernels/quant_panels.h"
 #include "qwen3/error.h"
 
 namespace qwen3::kernels {
@@ -98,6 +98,23 @@ QuantDotFn dot_fn(WeightType t) {
     default:
       throw Error(std::string("kernels: no quantized kernel for ") + weight_type_name(t));
   }
+}
+
+// The whole-batch panel kernel for t, or null where there is none.
+QuantDotFn panel_fn(WeightType t) {
+#if defined(QWEN3_QUANT_VNNI)
+  switch (t) {
+    case WeightType::Q4_K:
+      return panel_rows_q4_k;
+    case WeightType::Q5_K:
+      return panel_rows_q5_k;
+    default:
+      return nullptr;
+  }
+#else
+  (void)t;
+  return nullptr;
+#endif
 }
 
 }  // namespace
@@ -188,8 +205,13 @@ void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const f
   else
     quantize_acts_q8_k(x, batch, w.cols, acts);
   if (w.type == WeightType::Q4_0) prepare_q4_0_groups(acts, batch);
+  // Large batches on panels (16 rows repacked, every token over them), the
+  // rest in tiles; the same bits either way.
+  const QuantDotFn panels = batch >= kPanelTokens ? panel_fn(w.type) : nullptr;
+  if (panels != nullptr && act_block(w.type) == 256) prepare_k_sub_sums(acts, batch);
   const QuantDotFn fn = dot_fn(w.type);
   const auto sweep = [&](std::int64_t r0, std::int64_t r1) {
+    if (panels != nullptr) return panels(w, sel, r0, r1, acts, 0, batch, y, n);
     for (int b0 = 0; b0 < batch; b0 += kTokenTile) fn(w, sel, r0, r1, acts, b0, std::min(kTokenTile, batch - b0), y, n);
   };
   // As the dense kernels: chunks of a multiple of 16 rows (no two threads

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/quant.h"
+#include "kernels/quant_panels.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -65,6 +65,13 @@ void dot_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
   dot_rows_quant<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q4_k);
 #endif
 }
+
+#if defined(QWEN3_QUANT_VNNI)
+void panel_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_panels<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelK4<BlockQ4_K, UnpackQ4_K>{});
+}
+#endif
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Q5_K weights: Q4_K's layout plus a fifth bit per value (qh):
 //   w = d * scale_j * q - dmin * min_j, q in 0..31.
-#include "kernels/quant.h"
+#include "kernels/quant_panels.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -63,6 +63,13 @@ void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
   dot_rows_quant<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q5_k);
 #endif
 }
+
+#if defined(QWEN3_QUANT_VNNI)
+void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_panels<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelK4<BlockQ5_K, UnpackQ5_K>{});
+}
+#endif
 
 void dequantize_q5_k(const void* src, std::int64_t n, float* out) {
   const auto* blocks = static_cast<const BlockQ5_K*>(src);
