@@ -78,6 +78,12 @@ inline std::int32_t k4_scales(const std::uint8_t* packed, const std::int32_t* bs
   return summs;
 }
 
+// Two int16 values in one 32-bit word (vpdpwssd's pairs): low in bits 0-15.
+inline std::int32_t int16_pair(int low, int high) {
+  return static_cast<std::int32_t>(static_cast<std::uint16_t>(low) |
+                                   (static_cast<std::uint32_t>(static_cast<std::uint16_t>(high)) << 16));
+}
+
 // An IEEE half as f32 (the hardware conversion where there is one).
 inline float half_to_f32(std::uint16_t h) {
 #if defined(QWEN3_QUANT_VNNI)
@@ -113,10 +119,21 @@ struct QuantizedActs {
   }
 
   // Q8_K's view for the K-quant panels (prepare_k_sub_sums): per vector and
-  // super-block, the 8 sub-block sums of 32 values as int16 pairs in 4 words
-  // (word i: sub-block 2i in the low half, 2i + 1 in the high half).
+  // super-block, kSubSumWords words of int16 pairs: words 0-3 the 8 sums of
+  // 32 values (word i: sub-block 2i in the low half, 2i + 1 in the high
+  // half), words 4-11 the 16 sums of 16 values (group 2i, 2i + 1).
+  static constexpr int kSubSumWords = 12;
   std::vector<std::int32_t> sub_sums;
-  const std::int32_t* sub_sum(int b) const { return sub_sums.data() + static_cast<std::int64_t>(b) * blocks * 4; }
+  const std::int32_t* sub_sum(int b) const {
+    return sub_sums.data() + static_cast<std::int64_t>(b) * blocks * kSubSumWords;
+  }
+
+  // Q8_0's view for its panels (prepare_q8_0_offsets): per vector and block,
+  // 8 words: -128 times the sum of values 4l .. 4l + 3.
+  std::vector<std::int32_t> lane_offsets;
+  const std::int32_t* lane_offset(int b) const {
+    return lane_offsets.data() + static_cast<std::int64_t>(b) * blocks * 8;
+  }
 };
 
 void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedActs& out);
@@ -126,6 +143,8 @@ void quantize_acts_q8_k(const float* x, int batch, std::int64_t cols, QuantizedA
 void prepare_q4_0_groups(QuantizedActs& a, int batch);
 // Fills a.sub_sums from Q8_K activations.
 void prepare_k_sub_sums(QuantizedActs& a, int batch);
+// Fills a.lane_offsets from Q8_0 activations.
+void prepare_q8_0_offsets(QuantizedActs& a, int batch);
 
 // The block size of the activations a weight type multiplies with (32 or 256).
 int act_block(WeightType t);
@@ -145,9 +164,13 @@ void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
                    int b0, int nb, float* y, std::int64_t y_stride);
 // The same products for a whole batch in panels (quant_panels.h), where the
 // build has them (VNNI): the same bits as dot_rows_<type>.
+void panel_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride);
 void panel_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride);
 void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride);
+void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride);
 
 // ggml's reference quantizers (llama-quantize's, with no importance matrix)

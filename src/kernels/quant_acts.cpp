@@ -111,17 +111,26 @@ void quantize_acts_q8_k(const float* x, int batch, std::int64_t cols, QuantizedA
 }
 
 void prepare_k_sub_sums(QuantizedActs& a, int batch) {
-  a.sub_sums.resize(static_cast<std::size_t>(batch * a.blocks * 4));
+  constexpr int kWords = QuantizedActs::kSubSumWords;
+  a.sub_sums.resize(static_cast<std::size_t>(batch * a.blocks * kWords));
+  // Each sum at most 32 x 128 in magnitude: an int16.
   for (int b = 0; b < batch; ++b) {
     const std::int32_t* bsums = a.sum(b);
-    std::int32_t* out = a.sub_sums.data() + static_cast<std::int64_t>(b) * a.blocks * 4;
-    for (std::int64_t k = 0; k < a.blocks; ++k, bsums += 16, out += 4)
-      for (int i = 0; i < 4; ++i) {
-        // Each at most 32 x 128 in magnitude: an int16.
-        const auto low = static_cast<std::uint16_t>(bsums[4 * i] + bsums[4 * i + 1]);
-        const auto high = static_cast<std::uint16_t>(bsums[4 * i + 2] + bsums[4 * i + 3]);
-        out[i] = static_cast<std::int32_t>(low | (static_cast<std::uint32_t>(high) << 16));
-      }
+    std::int32_t* out = a.sub_sums.data() + static_cast<std::int64_t>(b) * a.blocks * kWords;
+    for (std::int64_t k = 0; k < a.blocks; ++k, bsums += 16, out += kWords) {
+      for (int i = 0; i < 4; ++i)
+        out[i] = int16_pair(bsums[4 * i] + bsums[4 * i + 1], bsums[4 * i + 2] + bsums[4 * i + 3]);
+      for (int i = 0; i < 8; ++i) out[4 + i] = int16_pair(bsums[2 * i], bsums[2 * i + 1]);
+    }
+  }
+}
+
+void prepare_q8_0_offsets(QuantizedActs& a, int batch) {
+  a.lane_offsets.resize(static_cast<std::size_t>(batch * a.blocks * 8));
+  for (int b = 0; b < batch; ++b) {
+    const std::int8_t* q = a.q(b);
+    std::int32_t* out = a.lane_offsets.data() + static_cast<std::int64_t>(b) * a.blocks * 8;
+    for (std::int64_t l = 0; l < a.blocks * 8; ++l, q += 4) out[l] = -128 * (q[0] + q[1] + q[2] + q[3]);
   }
 }
 

@@ -104,10 +104,14 @@ QuantDotFn dot_fn(WeightType t) {
 QuantDotFn panel_fn(WeightType t) {
 #if defined(QWEN3_QUANT_VNNI)
   switch (t) {
+    case WeightType::Q8_0:
+      return panel_rows_q8_0;
     case WeightType::Q4_K:
       return panel_rows_q4_k;
     case WeightType::Q5_K:
       return panel_rows_q5_k;
+    case WeightType::Q6_K:
+      return panel_rows_q6_k;
     default:
       return nullptr;
   }
@@ -209,6 +213,7 @@ void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const f
   // rest in tiles; the same bits either way.
   const QuantDotFn panels = batch >= kPanelTokens ? panel_fn(w.type) : nullptr;
   if (panels != nullptr && act_block(w.type) == 256) prepare_k_sub_sums(acts, batch);
+  if (panels != nullptr && w.type == WeightType::Q8_0) prepare_q8_0_offsets(acts, batch);
   const QuantDotFn fn = dot_fn(w.type);
   const auto sweep = [&](std::int64_t r0, std::int64_t r1) {
     if (panels != nullptr) return panels(w, sel, r0, r1, acts, 0, batch, y, n);

@@ -21,10 +21,11 @@ constexpr int kPanelTokens = 16;
 
 // Panel<Block> interface:
 //   static constexpr int kVectors: 512-bit vectors per block of the panel;
+//   static constexpr int kTokens: tokens per pass (the rest one by one);
 //   pack(rows, n, blocks, out): rows[0 .. n) (n <= 16) into out, lanes past n zero;
 //   run<T>(panel, blocks, x, b, y, y_stride, mask): tokens b .. b + T - 1,
 //     y[t * y_stride + r] for the lanes r in mask.
-// dot_rows_panels walks [begin, end) 16 rows at a time, tokens 8 at a time.
+// dot_rows_panels walks [begin, end) 16 rows at a time, tokens kTokens at a time.
 template <class Block, int kBlock, class Panel>
 void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride, Panel panel) {
@@ -43,11 +44,19 @@ void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std:
     panel.pack(rows, n, blocks, buffer);
     const auto mask = static_cast<__mmask16>((1u << n) - 1);
     float* out = y + i;
+    constexpr int T = Panel::kTokens;
     int b = b0;
-    for (; b + 8 <= b0 + nb; b += 8) panel.template run<8>(buffer, blocks, x, b, out + b * y_stride, y_stride, mask);
-    for (; b + 4 <= b0 + nb; b += 4) panel.template run<4>(buffer, blocks, x, b, out + b * y_stride, y_stride, mask);
+    for (; b + T <= b0 + nb; b += T) panel.template run<T>(buffer, blocks, x, b, out + b * y_stride, y_stride, mask);
     for (; b < b0 + nb; ++b) panel.template run<1>(buffer, blocks, x, b, out + b * y_stride, y_stride, mask);
   }
+}
+
+// A super-block's levels of 16 rows as 64 vectors: vector v, lane r, row r's
+// values 4v .. 4v + 3 (a 16 x 64 transpose of words).
+inline void panel_levels(const std::uint8_t (&levels)[16][256], __m512i* out) {
+  const __m512i lanes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(256));
+  for (int v = 0; v < 64; ++v) out[v] = _mm512_i32gather_epi32(lanes, levels[0] + 4 * v, 1);
 }
 
 // Four bytes at p as one 32-bit lane value (vpdpbusd's broadcast operand).
@@ -66,6 +75,7 @@ inline __m512i broadcast4(const std::int8_t* p) {
 template <class Block, class Unpack>
 struct PanelK4 {
   static constexpr int kVectors = 64 + 8 + 4 + 2;
+  static constexpr int kTokens = 8;
 
   void pack(const Block* const* rows, int n, std::int64_t blocks, __m512i* out) const {
     alignas(64) std::uint8_t levels[16][256];
@@ -85,14 +95,11 @@ struct PanelK4 {
         std::uint8_t sc[8], m[8];
         for (int j = 0; j < 8; ++j) scale_min_k4(j, B.scales, sc[j], m[j]);
         for (int j = 0; j < 8; ++j) scales[j][r] = sc[j];
-        for (int i = 0; i < 4; ++i) mins[i][r] = m[2 * i] | (m[2 * i + 1] << 16);
+        for (int i = 0; i < 4; ++i) mins[i][r] = int16_pair(m[2 * i], m[2 * i + 1]);
         d[r] = half_to_f32(B.d);
         dmin[r] = half_to_f32(B.dmin);
       }
-      // Vector v, lane r: row r's values 4v .. 4v + 3 (a 16 x 64 transpose of words).
-      const __m512i lanes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                               _mm512_set1_epi32(256));
-      for (int v = 0; v < 64; ++v) out[v] = _mm512_i32gather_epi32(lanes, levels[0] + 4 * v, 1);
+      panel_levels(levels, out);
       for (int j = 0; j < 8; ++j) out[64 + j] = _mm512_load_si512(scales[j]);
       for (int i = 0; i < 4; ++i) out[72 + i] = _mm512_load_si512(mins[i]);
       out[76] = _mm512_castps_si512(_mm512_load_ps(d));
@@ -127,7 +134,7 @@ struct PanelK4 {
       const __m512 d = _mm512_castsi512_ps(_mm512_load_si512(panel + 76));
       const __m512 dmin = _mm512_castsi512_ps(_mm512_load_si512(panel + 77));
       for (int t = 0; t < T; ++t) {
-        const std::int32_t* pairs = x.sub_sum(b + t) + 4 * k;
+        const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k;
         __m512i summs = _mm512_setzero_si512();
         for (int i = 0; i < 4; ++i)
           summs = _mm512_dpwssd_epi32(summs, _mm512_load_si512(panel + 72 + i), _mm512_set1_epi32(pairs[i]));

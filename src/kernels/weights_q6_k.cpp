@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/quant.h"
+#include "kernels/quant_panels.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -51,6 +51,99 @@ float dot_q6_k(const BlockQ6_K* row, std::int64_t blocks, const QuantizedActs& x
 #endif
 
 #if defined(QWEN3_QUANT_VNNI)
+// A super-block's 256 levels (0..63) in the activations' order as four
+// 64-byte vectors. Vector 2h / 2h + 1: levels 128h .. + 63 / 128h + 64 .. +
+// 127: ql[64h ..]'s low / high nibbles, with two high bits from qh[32h ..]
+// (both halves).
+struct UnpackQ6_K {
+  const __m512i low = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+  // qh's two bits for levels 0-31 / 32-63 (shifted up 4 / 2) and 64-95 / 96-127 (0 / down 2).
+  const __m512i up = _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2), down = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+  void operator()(const BlockQ6_K& B, __m512i q[4]) const {
+    for (int h = 0; h < 2; ++h) {
+      const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
+      const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h)));
+      q[2 * h] = _mm512_ternarylogic_epi32(ql, low, _mm512_and_si512(_mm512_sllv_epi64(qh, up), bits45), 0xEA);
+      q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), low,
+                                               _mm512_and_si512(_mm512_srlv_epi64(qh, down), bits45), 0xEA);
+    }
+  }
+};
+
+// Q6_K panels (quant_panels.h). Per super-block: 64 vectors of levels, 16
+// of group scales (int32 lanes), 8 of scale pairs (int16: groups 2i, 2i +
+// 1), d (f32). Per element and super-block, as TileQ6_K: sumi = sum_g
+// scale_g (q . x over group g), offset = sum_g scale_g sum_g(x) (from
+// QuantizedActs::sub_sums), sum + (dx d) (sumi - 32 offset).
+struct PanelQ6_K {
+  static constexpr int kVectors = 64 + 16 + 8 + 1;
+  static constexpr int kTokens = 8;
+
+  void pack(const BlockQ6_K* const* rows, int n, std::int64_t blocks, __m512i* out) const {
+    alignas(64) std::uint8_t levels[16][256];
+    alignas(64) std::int32_t scales[16][16], pairs[8][16];
+    alignas(64) float d[16];
+    std::memset(levels, 0, sizeof levels);
+    std::memset(scales, 0, sizeof scales);
+    std::memset(pairs, 0, sizeof pairs);
+    std::memset(d, 0, sizeof d);
+    const UnpackQ6_K unpack;
+    for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
+      for (int r = 0; r < n; ++r) {
+        const BlockQ6_K& B = rows[r][k];
+        __m512i q[4];
+        unpack(B, q);
+        for (int j = 0; j < 4; ++j) _mm512_store_si512(levels[r] + 64 * j, q[j]);
+        for (int g = 0; g < 16; ++g) scales[g][r] = B.scales[g];
+        for (int i = 0; i < 8; ++i) pairs[i][r] = int16_pair(B.scales[2 * i], B.scales[2 * i + 1]);
+        d[r] = half_to_f32(B.d);
+      }
+      panel_levels(levels, out);
+      for (int g = 0; g < 16; ++g) out[64 + g] = _mm512_load_si512(scales[g]);
+      for (int i = 0; i < 8; ++i) out[80 + i] = _mm512_load_si512(pairs[i]);
+      out[88] = _mm512_castps_si512(_mm512_load_ps(d));
+    }
+  }
+
+  template <int T>
+  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
+           __mmask16 mask) const {
+    __m512 sum[T];
+    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
+    for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
+      __m512i sumi[T];
+#pragma GCC unroll 16
+      for (int g = 0; g < 16; ++g) {
+        __m512i acc[T];
+        for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; ++v) {
+          const __m512i q = _mm512_load_si512(panel + 4 * g + v);
+#pragma GCC unroll 8
+          for (int t = 0; t < T; ++t)
+            acc[t] = _mm512_dpbusd_epi32(acc[t], q, broadcast4(x.q(b + t) + 256 * k + 16 * g + 4 * v));
+        }
+        const __m512i scale = _mm512_load_si512(panel + 64 + g);
+        for (int t = 0; t < T; ++t) {
+          const __m512i s = _mm512_mullo_epi32(acc[t], scale);
+          sumi[t] = g == 0 ? s : _mm512_add_epi32(sumi[t], s);
+        }
+      }
+      const __m512 d = _mm512_castsi512_ps(_mm512_load_si512(panel + 88));
+      for (int t = 0; t < T; ++t) {
+        const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k + 4;
+        __m512i offset = _mm512_setzero_si512();
+        for (int i = 0; i < 8; ++i)
+          offset = _mm512_dpwssd_epi32(offset, _mm512_load_si512(panel + 80 + i), _mm512_set1_epi32(pairs[i]));
+        const __m512i total = _mm512_sub_epi32(sumi[t], _mm512_slli_epi32(offset, 5));
+        const __m512 dxd = _mm512_mul_ps(_mm512_set1_ps(x.scale(b + t)[k]), d);
+        sum[t] = _mm512_add_ps(sum[t], _mm512_mul_ps(dxd, _mm512_cvtepi32_ps(total)));
+      }
+    }
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
+  }
+};
+
 // R rows x J vectors (dot_rows_tiled): each row's super-block unpacked and its
 // scales widened once for the tile's J vectors. Per element, in integers
 // (exact, whatever the lane order): vpmaddubsw pairs levels x values (at most
@@ -64,9 +157,7 @@ struct TileQ6_K {
   template <int R, int J>
   void operator()(const BlockQ6_K* const* rows, std::int64_t blocks, const QuantizedActs& x, int b, float* out) const {
     constexpr int N = R * J, G = (N + 3) / 4;
-    const __m512i low = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
-    // qh's two bits for levels 0-31 / 32-63 (shifted up 4 / 2) and 64-95 / 96-127 (0 / down 2).
-    const __m512i up = _mm512_setr_epi64(4, 4, 4, 4, 2, 2, 2, 2), down = _mm512_setr_epi64(0, 0, 0, 0, 2, 2, 2, 2);
+    const UnpackQ6_K unpack;
     // Vector i's int16 lane l (levels 2l, 2l + 1 of its 64) takes group 4i + l / 8's scale.
     const auto lanes = [](long long v) { return v * 0x0001000100010001ll; };  // v in four int16 lanes
     __m512i scale_index[4];
@@ -83,17 +174,8 @@ struct TileQ6_K {
       float d[R];
       for (int r = 0; r < R; ++r) {
         const BlockQ6_K& B = rows[r][k];
-        // Vector 2h / 2h + 1: levels 128h .. + 63 / 128h + 64 .. + 127: ql[64h ..]'s
-        // low / high nibbles, with two high bits from qh[32h ..] (both halves).
         __m512i q[4], s[4];
-        for (int h = 0; h < 2; ++h) {
-          const __m512i ql = _mm512_loadu_si512(B.ql + 64 * h);
-          const __m512i qh =
-              _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(B.qh + 32 * h)));
-          q[2 * h] = _mm512_ternarylogic_epi32(ql, low, _mm512_and_si512(_mm512_sllv_epi64(qh, up), bits45), 0xEA);
-          q[2 * h + 1] = _mm512_ternarylogic_epi32(_mm512_srli_epi16(ql, 4), low,
-                                                   _mm512_and_si512(_mm512_srlv_epi64(qh, down), bits45), 0xEA);
-        }
+        unpack(B, q);
         const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(B.scales)));
         for (int i = 0; i < 4; ++i) s[i] = _mm512_permutexvar_epi16(scale_index[i], _mm512_castsi256_si512(scales));
         d[r] = half_to_f32(B.d);
@@ -123,6 +205,13 @@ void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
   dot_rows_quant<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, dot_q6_k);
 #endif
 }
+
+#if defined(QWEN3_QUANT_VNNI)
+void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_panels<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ6_K{});
+}
+#endif
 
 namespace {
 

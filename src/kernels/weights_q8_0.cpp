@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/quant.h"
+#include "kernels/quant_panels.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -121,12 +121,80 @@ struct TileQ8_0 {
 #endif
 };
 
+#if defined(QWEN3_QUANT_VNNI)
+// Q8_0 panels (quant_panels.h). Per block: 8 vectors of values plus 128
+// (unsigned: vector l, lane r holds row r's values 4l .. 4l + 3), and the
+// rows' scales (f32). vpdpbusd from the activations' lane offset (-128 times
+// their 4 values' sum, QuantizedActs::lane_offsets) gives exactly the
+// tile's lane sum of w x. Per element, as TileQ8_0: 8 accumulators (one per
+// lane l of ggml's), each fma((dw dx), its sum, acc) block by block, then
+// ggml's horizontal sum ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)).
+struct PanelQ8_0 {
+  static constexpr int kVectors = 8 + 1;
+  static constexpr int kTokens = 3;
+
+  void pack(const BlockQ8_0* const* rows, int n, std::int64_t blocks, __m512i* out) const {
+    alignas(64) std::uint32_t values[8][16];
+    alignas(64) float d[16];
+    std::memset(values, 0, sizeof values);
+    std::memset(d, 0, sizeof d);
+    for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
+      for (int r = 0; r < n; ++r) {
+        for (int l = 0; l < 8; ++l) {
+          std::uint32_t v;
+          std::memcpy(&v, rows[r][k].qs + 4 * l, 4);
+          values[l][r] = v ^ 0x80808080u;  // each byte plus 128
+        }
+        d[r] = half_to_f32(rows[r][k].d);
+      }
+      for (int l = 0; l < 8; ++l) out[l] = _mm512_load_si512(values[l]);
+      out[8] = _mm512_castps_si512(_mm512_load_ps(d));
+    }
+  }
+
+  template <int T>
+  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
+           __mmask16 mask) const {
+    __m512 acc[T][8];
+    for (int t = 0; t < T; ++t)
+      for (int l = 0; l < 8; ++l) acc[t][l] = _mm512_setzero_ps();
+    for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
+      const __m512 dw = _mm512_castsi512_ps(_mm512_load_si512(panel + 8));
+#pragma GCC unroll 4
+      for (int t = 0; t < T; ++t) {
+        const __m512 dwdx = _mm512_mul_ps(dw, _mm512_set1_ps(x.scale(b + t)[k]));
+        const std::int8_t* xq = x.q(b + t) + 32 * k;
+        const std::int32_t* offset = x.lane_offset(b + t) + 8 * k;
+#pragma GCC unroll 8
+        for (int l = 0; l < 8; ++l) {
+          const __m512i dot =
+              _mm512_dpbusd_epi32(_mm512_set1_epi32(offset[l]), _mm512_load_si512(panel + l), broadcast4(xq + 4 * l));
+          acc[t][l] = _mm512_fmadd_ps(dwdx, _mm512_cvtepi32_ps(dot), acc[t][l]);
+        }
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m512 low = _mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][4]), _mm512_add_ps(acc[t][2], acc[t][6]));
+      const __m512 high = _mm512_add_ps(_mm512_add_ps(acc[t][1], acc[t][5]), _mm512_add_ps(acc[t][3], acc[t][7]));
+      _mm512_mask_storeu_ps(y + t * y_stride, mask, _mm512_add_ps(low, high));
+    }
+  }
+};
+#endif
+
 }  // namespace
 
 void dot_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
   dot_rows_tiled<BlockQ8_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ8_0{});
 }
+
+#if defined(QWEN3_QUANT_VNNI)
+void panel_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                     int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_panels<BlockQ8_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ8_0{});
+}
+#endif
 
 // quantize_row_q8_0_ref: d = amax / 127 (stored as f16), each value times
 // 1 / d (the f32 d, before its rounding to f16), rounded half away from zero.
