@@ -31,4 +31,10 @@ class MappedFile {
   std::filesystem::path path_;
 };
 
+// Drops the whole pages inside [p, p + n) of a read-only file mapping from
+// this process's resident memory (the page cache keeps them; a later read
+// maps them again): for data that was copied elsewhere, as weights repacked
+// at load.
+void release_pages(const void* p, std::size_t n);
+
 }  // namespace qwen3

@@ -32,6 +32,9 @@ struct Matrix {
   WeightType type = WeightType::F32;
   std::int64_t rows = 0;
   std::int64_t cols = 0;
+  // Rows repacked at load in panels of 16 (repack, below) rather than in
+  // rows: matmul and matmul_many read it, row lists (matmul_rows) do not.
+  bool packed = false;
 };
 
 // The number of threads every kernel uses (the caller's thread included);
@@ -127,6 +130,16 @@ void to_f32(const void* src, WeightType type, std::int64_t n, float* out);
 // (quantize_row_q8_0_ref, q4_0_ref, q4_K_ref, q6_K_ref: what llama-quantize
 // runs without an importance matrix): the same blocks, bit for bit.
 void quantize(const float* x, WeightType type, std::int64_t n, void* out);
+
+// Quantized matrices repacked at load, 16 rows interleaved so that one
+// vector instruction takes a value of each (as llama.cpp's CPU_REPACK
+// buffers): the decode and prefill kernels then need no reductions and no
+// per-call unpacking, and compute the same bits as on the rows. packed_bytes
+// is the size repack needs (about the matrix's own), or 0 where w's type has
+// no packed layout in this build (w is then used as it is). repack writes
+// it to out (64-byte aligned) and returns the matrix that reads it.
+std::int64_t packed_bytes(const Matrix& w);
+Matrix repack(const Matrix& w, void* out);
 
 // The first of n_blocks blocks of a quantized type whose f16 scale (d, and
 // dmin for Q4_K / Q5_K) is NaN or infinite, or -1 when every scale is finite

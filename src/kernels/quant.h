@@ -172,6 +172,11 @@ void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std:
                      int b0, int nb, float* y, std::int64_t y_stride);
 void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride);
+// The same on a matrix packed at load (kernels::repack), and the packing.
+void packed_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                      int b0, int nb, float* y, std::int64_t y_stride);
+std::int64_t packed_bytes_q4_k(const Matrix& w);
+void repack_q4_k(const Matrix& w, void* out);
 
 // ggml's reference quantizers (llama-quantize's, with no importance matrix)
 // for n elements (a multiple of the block: 32, or 256 for the K-quants) into

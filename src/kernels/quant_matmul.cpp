@@ -121,6 +121,15 @@ QuantDotFn panel_fn(WeightType t) {
 #endif
 }
 
+// The kernel for matrices packed at load, or null.
+QuantDotFn packed_fn(WeightType t) {
+#if defined(QWEN3_QUANT_VNNI)
+  if (t == WeightType::Q4_K) return packed_rows_q4_k;
+#endif
+  (void)t;
+  return nullptr;
+}
+
 }  // namespace
 
 void dequantize(const void* src, WeightType type, std::int64_t n, float* out) {
@@ -196,6 +205,27 @@ void quantize(const float* x, WeightType type, std::int64_t n, void* out) {
   }
 }
 
+std::int64_t packed_bytes(const Matrix& w) {
+#if defined(QWEN3_QUANT_VNNI)
+  if (!w.packed && w.type == WeightType::Q4_K) return detail::packed_bytes_q4_k(w);
+#endif
+  (void)w;
+  return 0;
+}
+
+Matrix repack(const Matrix& w, void* out) {
+  if (packed_bytes(w) == 0)
+    throw Error(std::string("kernels::repack: no packed layout for ") + weight_type_name(w.type) + " in this build");
+  if (reinterpret_cast<std::uintptr_t>(out) % 64 != 0) throw Error("kernels::repack: out must be 64-byte aligned");
+#if defined(QWEN3_QUANT_VNNI)
+  detail::repack_q4_k(w, out);
+#endif
+  Matrix m = w;
+  m.data = out;
+  m.packed = true;
+  return m;
+}
+
 namespace detail {
 int act_block(WeightType t) { return block_elements(t) == 32 ? 32 : 256; }
 
@@ -210,8 +240,11 @@ void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const f
     quantize_acts_q8_k(x, batch, w.cols, acts);
   if (w.type == WeightType::Q4_0) prepare_q4_0_groups(acts, batch);
   // Large batches on panels (16 rows repacked, every token over them), the
-  // rest in tiles; the same bits either way.
-  const QuantDotFn panels = batch >= kPanelTokens ? panel_fn(w.type) : nullptr;
+  // rest in tiles; the same bits either way. A matrix packed at load: its
+  // panels for every batch.
+  if (w.packed && (sel.list != nullptr || packed_fn(w.type) == nullptr))
+    throw Error("kernels: a matrix packed at load is read whole (no row list), by its own kernel");
+  const QuantDotFn panels = w.packed ? packed_fn(w.type) : batch >= kPanelTokens ? panel_fn(w.type) : nullptr;
   if (panels != nullptr && act_block(w.type) == 256) prepare_k_sub_sums(acts, batch);
   if (panels != nullptr && w.type == WeightType::Q8_0) prepare_q8_0_offsets(acts, batch);
   const QuantDotFn fn = dot_fn(w.type);

@@ -25,7 +25,22 @@ constexpr int kPanelTokens = 16;
 //   pack(rows, n, blocks, out): rows[0 .. n) (n <= 16) into out, lanes past n zero;
 //   run<T>(panel, blocks, x, b, y, y_stride, mask): tokens b .. b + T - 1,
 //     y[t * y_stride + r] for the lanes r in mask.
-// dot_rows_panels walks [begin, end) 16 rows at a time, tokens kTokens at a time.
+
+// Tokens b0 .. b0 + nb - 1 over one packed panel, kTokens at a time.
+template <class Panel>
+void panel_tokens(const Panel& panel, const __m512i* packed, std::int64_t blocks, const QuantizedActs& x, int b0,
+                  int nb, float* y, std::int64_t y_stride, __mmask16 mask) {
+  constexpr int T = Panel::kTokens;
+  int b = b0;
+  for (; b + T <= b0 + nb; b += T) panel.template run<T>(packed, blocks, x, b, y + b * y_stride, y_stride, mask);
+  for (; b < b0 + nb; ++b) panel.template run<1>(packed, blocks, x, b, y + b * y_stride, y_stride, mask);
+}
+
+inline __mmask16 lanes_mask(std::int64_t n) {
+  return static_cast<__mmask16>((1u << std::min<std::int64_t>(16, n)) - 1);
+}
+
+// Rows [begin, end) of the selection, packed here 16 at a time.
 template <class Block, int kBlock, class Panel>
 void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride, Panel panel) {
@@ -42,13 +57,38 @@ void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std:
     const Block* rows[16];
     for (int r = 0; r < n; ++r) rows[r] = base + sel(i + r) * blocks;
     panel.pack(rows, n, blocks, buffer);
-    const auto mask = static_cast<__mmask16>((1u << n) - 1);
-    float* out = y + i;
-    constexpr int T = Panel::kTokens;
-    int b = b0;
-    for (; b + T <= b0 + nb; b += T) panel.template run<T>(buffer, blocks, x, b, out + b * y_stride, y_stride, mask);
-    for (; b < b0 + nb; ++b) panel.template run<1>(buffer, blocks, x, b, out + b * y_stride, y_stride, mask);
+    panel_tokens(panel, buffer, blocks, x, b0, nb, y + i, y_stride, lanes_mask(n));
   }
+}
+
+// Rows [begin, end) of a matrix packed at load (repack_rows; begin a
+// multiple of 16): the panels are contiguous, one stream from memory.
+template <int kBlock, class Panel>
+void dot_rows_packed(const Matrix& w, std::int64_t begin, std::int64_t end, const QuantizedActs& x, int b0, int nb,
+                     float* y, std::int64_t y_stride, Panel panel) {
+  const std::int64_t blocks = w.cols / kBlock;
+  const auto* base = static_cast<const __m512i*>(w.data);
+  for (std::int64_t i = begin; i < end; i += 16)
+    panel_tokens(panel, base + i / 16 * blocks * Panel::kVectors, blocks, x, b0, nb, y + i, y_stride,
+                 lanes_mask(end - i));
+}
+
+// w's rows packed into out (panel_bytes<Panel>(w) bytes, 64-byte aligned),
+// the panels shared among the threads.
+template <class Block, int kBlock, class Panel>
+std::int64_t panel_bytes(const Matrix& w) {
+  return (w.rows + 15) / 16 * (w.cols / kBlock) * Panel::kVectors * 64;
+}
+template <class Block, int kBlock, class Panel>
+void repack_rows(const Matrix& w, void* out, Panel panel) {
+  const std::int64_t blocks = w.cols / kBlock;
+  const Block* base = static_cast<const Block*>(w.data);
+  parallel_for((w.rows + 15) / 16, [&](std::int64_t p, int) {
+    const int n = static_cast<int>(std::min<std::int64_t>(16, w.rows - 16 * p));
+    const Block* rows[16];
+    for (int r = 0; r < n; ++r) rows[r] = base + (16 * p + r) * blocks;
+    panel.pack(rows, n, blocks, static_cast<__m512i*>(out) + p * blocks * Panel::kVectors);
+  });
 }
 
 // A super-block's levels of 16 rows as 64 vectors: vector v, lane r, row r's

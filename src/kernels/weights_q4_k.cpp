@@ -53,6 +53,106 @@ struct UnpackQ4_K {
     }
   }
 };
+
+// Q4_K panels in the file's own density (what a matrix repacked at load
+// keeps: 148 bytes per row and super-block, against 144 in rows). Per
+// super-block, 37 vectors:
+//  0-31   levels as nibbles: vector 4j + h, lane r, byte c holds row r's value
+//         32j + 4h + c in its low nibble and 32j + 16 + 4h + c in its high one;
+//  32-33  scales, byte 16j + r: sub-block j's of row r;
+//  34-35  mins, bytes 32i + 2r and + 1: mins 2i and 2i + 1 of row r (int16
+//         pairs once widened);
+//  36     d of the 16 rows (f16), then dmin.
+// Per element and super-block the same integers and float operations as
+// TileK4: sum + ((dx d) sumi - (dx dmin) summs).
+struct PanelQ4_K {
+  static constexpr int kVectors = 37;
+  static constexpr int kTokens = 8;
+  static constexpr int kPrefetchAhead = 2 * kVectors * 64;  // bytes: two super-blocks ahead
+
+  void pack(const BlockQ4_K* const* rows, int n, std::int64_t blocks, __m512i* out) const {
+    for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
+      auto* bytes = reinterpret_cast<std::uint8_t*>(out);
+      std::memset(bytes, 0, kVectors * 64);
+      auto* halves = reinterpret_cast<std::uint16_t*>(bytes + 36 * 64);
+      for (int r = 0; r < n; ++r) {
+        const BlockQ4_K& B = rows[r][k];
+        alignas(64) std::uint8_t levels[256];
+        __m512i q[4];
+        UnpackQ4_K{}(B, q);
+        for (int j = 0; j < 4; ++j) _mm512_store_si512(levels + 64 * j, q[j]);
+        for (int j = 0; j < 8; ++j)
+          for (int i = 0; i < 16; ++i)
+            bytes[(4 * j + i / 4) * 64 + 4 * r + i % 4] =
+                static_cast<std::uint8_t>(levels[32 * j + i] | (levels[32 * j + 16 + i] << 4));
+        for (int j = 0; j < 8; ++j) {
+          std::uint8_t sc, m;
+          scale_min_k4(j, B.scales, sc, m);
+          bytes[32 * 64 + 16 * j + r] = sc;
+          bytes[34 * 64 + 32 * (j / 2) + 2 * r + j % 2] = m;
+        }
+        halves[r] = B.d;
+        halves[16 + r] = B.dmin;
+      }
+    }
+  }
+
+  template <int T>
+  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
+           __mmask16 mask) const {
+    // Few tokens: each sub-block's sums in two chains (low and high nibbles),
+    // so that one token's dependent vpdpbusd do not wait on each other.
+    constexpr int A = T >= 4 ? 1 : 2;
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    __m512 sum[T];
+    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
+    for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(panel);
+      if constexpr (T == 1)  // decode: the panels (contiguous) stream from memory
+        for (int l = 0; l < kVectors; ++l) _mm_prefetch(bytes + kPrefetchAhead + 64 * l, _MM_HINT_T0);
+      __m512i sumi[T];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        __m512i acc[A][T];
+        for (int a = 0; a < A; ++a)
+          for (int t = 0; t < T; ++t) acc[a][t] = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (int h = 0; h < 4; ++h) {
+          const __m512i z = _mm512_load_si512(panel + 4 * j + h);
+          const __m512i lo = _mm512_and_si512(z, low), hi = _mm512_and_si512(_mm512_srli_epi16(z, 4), low);
+#pragma GCC unroll 8
+          for (int t = 0; t < T; ++t) {
+            const std::int8_t* xq = x.q(b + t) + 256 * k + 32 * j + 4 * h;
+            acc[0][t] = _mm512_dpbusd_epi32(acc[0][t], lo, broadcast4(xq));
+            acc[A - 1][t] = _mm512_dpbusd_epi32(acc[A - 1][t], hi, broadcast4(xq + 16));
+          }
+        }
+        const __m512i scale =
+            _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 2048 + 16 * j)));
+        for (int t = 0; t < T; ++t) {
+          const __m512i dot = A == 2 ? _mm512_add_epi32(acc[0][t], acc[A - 1][t]) : acc[0][t];
+          const __m512i s = _mm512_mullo_epi32(dot, scale);
+          sumi[t] = j == 0 ? s : _mm512_add_epi32(sumi[t], s);
+        }
+      }
+      __m512i mins[4];
+      for (int i = 0; i < 4; ++i)
+        mins[i] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + 2176 + 32 * i)));
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + 2304)));
+      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + 2336)));
+      for (int t = 0; t < T; ++t) {
+        const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k;
+        __m512i summs = _mm512_setzero_si512();
+        for (int i = 0; i < 4; ++i) summs = _mm512_dpwssd_epi32(summs, mins[i], _mm512_set1_epi32(pairs[i]));
+        const __m512 dx = _mm512_set1_ps(x.scale(b + t)[k]);
+        const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dx, d), _mm512_cvtepi32_ps(sumi[t]));
+        const __m512 c = _mm512_mul_ps(_mm512_mul_ps(dx, dmin), _mm512_cvtepi32_ps(summs));
+        sum[t] = _mm512_add_ps(sum[t], _mm512_sub_ps(a, c));
+      }
+    }
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
+  }
+};
 #endif
 
 }  // namespace
@@ -69,8 +169,17 @@ void dot_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
 #if defined(QWEN3_QUANT_VNNI)
 void panel_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride) {
-  dot_rows_panels<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelK4<BlockQ4_K, UnpackQ4_K>{});
+  dot_rows_panels<BlockQ4_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ4_K{});
 }
+
+void packed_rows_q4_k(const Matrix& w, RowSelection, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                      int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_packed<256>(w, begin, end, x, b0, nb, y, y_stride, PanelQ4_K{});
+}
+
+std::int64_t packed_bytes_q4_k(const Matrix& w) { return panel_bytes<BlockQ4_K, 256, PanelQ4_K>(w); }
+
+void repack_q4_k(const Matrix& w, void* out) { repack_rows<BlockQ4_K, 256>(w, out, PanelQ4_K{}); }
 #endif
 
 namespace {

@@ -12,6 +12,7 @@
 #include "kernels/convert.h"
 #include "kernels/kernels.h"
 #include "kernels/quant.h"
+#include "qwen3/error.h"
 
 namespace qwen3::kernels {
 namespace {
@@ -114,18 +115,30 @@ void same_bits_for_any_batch(WeightType type, std::int64_t cols) {
   std::vector<std::int32_t> list;
   for (int i = rows - 1; i >= 0; i -= 5) list.push_back(i);
   list.push_back(2);
+  // Packed at load where the type has that layout (the last panel part full).
+  struct alignas(64) Line {
+    std::uint8_t bytes[64];
+  };
+  std::vector<Line> packed_store(static_cast<std::size_t>(packed_bytes(m) / 64));
+  const Matrix packed = packed_store.empty() ? m : repack(m, packed_store.data());
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (int batch : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 27}) {
       const int first = kTokens - batch;
       std::vector<float> y(batch * rows), some(batch * list.size());
+      std::vector<float> from_packed(batch * rows);
       matmul(m, &x[first * cols], batch, y.data());
+      matmul(packed, &x[first * cols], batch, from_packed.data());
       matmul_rows(m, list.data(), static_cast<int>(list.size()), &x[first * cols], batch, some.data());
       for (int b = 0; b < batch; ++b) {
-        for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t r = 0; r < rows; ++r) {
           ASSERT_EQ(std::memcmp(&y[b * rows + r], &alone[(first + b) * rows + r], 4), 0)
               << weight_type_name(type) << " cols " << cols << " row " << r << " token " << first + b << " batch "
               << batch << ", " << threads << " threads";
+          ASSERT_EQ(std::memcmp(&from_packed[b * rows + r], &alone[(first + b) * rows + r], 4), 0)
+              << weight_type_name(type) << " packed, cols " << cols << " row " << r << " token " << first + b
+              << " batch " << batch << ", " << threads << " threads";
+        }
         for (std::size_t i = 0; i < list.size(); ++i)
           ASSERT_EQ(std::memcmp(&some[b * list.size() + i], &alone[(first + b) * rows + list[i]], 4), 0)
               << weight_type_name(type) << " listed row " << list[i] << " batch " << batch;
@@ -137,6 +150,27 @@ void same_bits_for_any_batch(WeightType type, std::int64_t cols) {
 
 TEST_P(QuantMatmul, SameBitsForAnyBatchRowListAndThreads) {
   for (const std::int64_t cols : row_lengths(GetParam())) same_bits_for_any_batch(GetParam(), cols);
+}
+
+// A packed matrix is read whole: a row list on it is an error, not a wrong
+// product; repacking one again is refused too.
+TEST_P(QuantMatmul, PackedMatricesRefuseRowLists) {
+  std::mt19937 rng(3);
+  const std::int64_t rows = 40, cols = row_lengths(GetParam())[0];
+  const auto w = random_matrix(GetParam(), rows, cols, rng);
+  const Matrix m{w.data(), GetParam(), rows, cols};
+  if (packed_bytes(m) == 0) GTEST_SKIP() << weight_type_name(GetParam()) << " has no packed layout in this build";
+  struct alignas(64) Line {
+    std::uint8_t bytes[64];
+  };
+  std::vector<Line> store(static_cast<std::size_t>(packed_bytes(m) / 64));
+  const Matrix packed = repack(m, store.data());
+  EXPECT_TRUE(packed.packed);
+  EXPECT_EQ(packed_bytes(packed), 0);
+  std::vector<float> x(cols, 0.5f), y(2);
+  const std::int32_t list[] = {3, 1};
+  EXPECT_THROW(matmul_rows(packed, list, 2, x.data(), 1, y.data()), Error);
+  EXPECT_THROW(repack(packed, store.data()), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantMatmul,
