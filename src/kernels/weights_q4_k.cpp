@@ -81,10 +81,15 @@ struct PanelQ4_K {
         __m512i q[4];
         UnpackQ4_K{}(B, q);
         for (int j = 0; j < 4; ++j) _mm512_store_si512(levels + 64 * j, q[j]);
-        for (int j = 0; j < 8; ++j)
-          for (int i = 0; i < 16; ++i)
-            bytes[(4 * j + i / 4) * 64 + 4 * r + i % 4] =
-                static_cast<std::uint8_t>(levels[32 * j + i] | (levels[32 * j + 16 + i] << 4));
+        for (int j = 0; j < 8; ++j) {
+          // Values 0-15 of sub-block j in the low nibbles, 16-31 in the high ones
+          // (each level below 16: the 16-bit shift keeps it in its byte).
+          const __m128i first = _mm_load_si128(reinterpret_cast<const __m128i*>(levels + 32 * j));
+          const __m128i second = _mm_load_si128(reinterpret_cast<const __m128i*>(levels + 32 * j + 16));
+          alignas(16) std::uint32_t words[4];
+          _mm_store_si128(reinterpret_cast<__m128i*>(words), _mm_or_si128(first, _mm_slli_epi16(second, 4)));
+          for (int h = 0; h < 4; ++h) std::memcpy(bytes + (4 * j + h) * 64 + 4 * r, &words[h], 4);
+        }
         for (int j = 0; j < 8; ++j) {
           std::uint8_t sc, m;
           scale_min_k4(j, B.scales, sc, m);
