@@ -30,8 +30,9 @@
 //     is bound by instructions, not memory.
 //   QuantPrefill: a 512-token batch on the same types at the gate/up shape,
 //     GFLOP/s against the same-run bf16 peak (issue 11's 40% bar).
-//   Both also for Q4_K packed at load (kernels::repack), as a model holds
-//   its layers' Q4_K matrices; its decode counts the packed bytes.
+//   Both also for Q4_0 and Q4_K packed at load (kernels::repack), as a
+//   model holds its layers' matrices of those types; their decode counts
+//   the packed bytes.
 //   ReadBandwidth, Peak: the denominators alone (median, min, max of passes).
 #include <benchmark/benchmark.h>
 
@@ -371,17 +372,16 @@ BENCHMARK(BM_AttentionPrefill)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
-// Packed at load: Q4_K (the types with a packed layout).
+// Packed at load: Q4_0 and Q4_K (the types with a packed layout).
 BENCHMARK(BM_QuantDecode)
     ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0}})
-    ->Args({2, 0, 1})
-    ->Args({2, 1, 1})
+    ->ArgsProduct({{1, 2}, {0, 1}, {1}})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond)
     ->MinTime(1.0);
 BENCHMARK(BM_QuantPrefill)
     ->ArgsProduct({{0, 1, 2, 3}, {0}})
-    ->Args({2, 1})
+    ->ArgsProduct({{1, 2}, {1}})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);

@@ -134,6 +134,11 @@ struct QuantizedActs {
   const std::int32_t* lane_offset(int b) const {
     return lane_offsets.data() + static_cast<std::int64_t>(b) * blocks * 8;
   }
+
+  // Q4_0's view for its packed panels (prepare_q4_0_offsets): per vector
+  // and block, -8 times the sum of its values.
+  std::vector<std::int32_t> block_offsets;
+  const std::int32_t* block_offset(int b) const { return block_offsets.data() + static_cast<std::int64_t>(b) * blocks; }
 };
 
 void quantize_acts_q8_0(const float* x, int batch, std::int64_t cols, QuantizedActs& out);
@@ -145,6 +150,8 @@ void prepare_q4_0_groups(QuantizedActs& a, int batch);
 void prepare_k_sub_sums(QuantizedActs& a, int batch);
 // Fills a.lane_offsets from Q8_0 activations.
 void prepare_q8_0_offsets(QuantizedActs& a, int batch);
+// Fills a.block_offsets from Q8_0 activations.
+void prepare_q4_0_offsets(QuantizedActs& a, int batch);
 
 // The block size of the activations a weight type multiplies with (32 or 256).
 int act_block(WeightType t);
@@ -177,6 +184,10 @@ void packed_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std
                       int b0, int nb, float* y, std::int64_t y_stride);
 std::int64_t packed_bytes_q4_k(const Matrix& w);
 void repack_q4_k(const Matrix& w, void* out);
+void packed_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                      int b0, int nb, float* y, std::int64_t y_stride);
+std::int64_t packed_bytes_q4_0(const Matrix& w);
+void repack_q4_0(const Matrix& w, void* out);
 
 // ggml's reference quantizers (llama-quantize's, with no importance matrix)
 // for n elements (a multiple of the block: 32, or 256 for the K-quants) into

@@ -134,4 +134,17 @@ void prepare_q8_0_offsets(QuantizedActs& a, int batch) {
   }
 }
 
+void prepare_q4_0_offsets(QuantizedActs& a, int batch) {
+  a.block_offsets.resize(static_cast<std::size_t>(batch * a.blocks));
+  for (int b = 0; b < batch; ++b) {
+    const std::int8_t* q = a.q(b);
+    std::int32_t* out = a.block_offsets.data() + static_cast<std::int64_t>(b) * a.blocks;
+    for (std::int64_t k = 0; k < a.blocks; ++k, q += 32) {
+      std::int32_t sum = 0;
+      for (int j = 0; j < 32; ++j) sum += q[j];
+      out[k] = -8 * sum;
+    }
+  }
+}
+
 }  // namespace qwen3::kernels::detail

@@ -125,6 +125,7 @@ QuantDotFn panel_fn(WeightType t) {
 QuantDotFn packed_fn(WeightType t) {
 #if defined(QWEN3_QUANT_VNNI)
   if (t == WeightType::Q4_K) return packed_rows_q4_k;
+  if (t == WeightType::Q4_0) return packed_rows_q4_0;
 #endif
   (void)t;
   return nullptr;
@@ -208,6 +209,7 @@ void quantize(const float* x, WeightType type, std::int64_t n, void* out) {
 std::int64_t packed_bytes(const Matrix& w) {
 #if defined(QWEN3_QUANT_VNNI)
   if (!w.packed && w.type == WeightType::Q4_K) return detail::packed_bytes_q4_k(w);
+  if (!w.packed && w.type == WeightType::Q4_0) return detail::packed_bytes_q4_0(w);
 #endif
   (void)w;
   return 0;
@@ -218,7 +220,8 @@ Matrix repack(const Matrix& w, void* out) {
     throw Error(std::string("kernels::repack: no packed layout for ") + weight_type_name(w.type) + " in this build");
   if (reinterpret_cast<std::uintptr_t>(out) % 64 != 0) throw Error("kernels::repack: out must be 64-byte aligned");
 #if defined(QWEN3_QUANT_VNNI)
-  detail::repack_q4_k(w, out);
+  if (w.type == WeightType::Q4_K) detail::repack_q4_k(w, out);
+  if (w.type == WeightType::Q4_0) detail::repack_q4_0(w, out);
 #endif
   Matrix m = w;
   m.data = out;
@@ -238,7 +241,8 @@ void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const f
     quantize_acts_q8_0(x, batch, w.cols, acts);
   else
     quantize_acts_q8_k(x, batch, w.cols, acts);
-  if (w.type == WeightType::Q4_0) prepare_q4_0_groups(acts, batch);
+  if (w.type == WeightType::Q4_0 && !w.packed) prepare_q4_0_groups(acts, batch);
+  if (w.type == WeightType::Q4_0 && w.packed) prepare_q4_0_offsets(acts, batch);
   // Large batches on panels (16 rows repacked, every token over them), the
   // rest in tiles; the same bits either way. A matrix packed at load: its
   // panels for every batch.

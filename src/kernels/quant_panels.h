@@ -20,11 +20,21 @@ constexpr int kPanelTokens = 16;
 #if defined(QWEN3_QUANT_VNNI)
 
 // Panel<Block> interface:
-//   static constexpr int kVectors: 512-bit vectors per block of the panel;
+//   static constexpr int kVectors: 512-bit vectors per block of the panel
+//     (or static vectors(blocks): per panel of that many blocks);
 //   static constexpr int kTokens: tokens per pass (the rest one by one);
 //   pack(rows, n, blocks, out): rows[0 .. n) (n <= 16) into out, lanes past n zero;
 //   run<T>(panel, blocks, x, b, y, y_stride, mask): tokens b .. b + T - 1,
 //     y[t * y_stride + r] for the lanes r in mask.
+
+// 512-bit vectors of one panel of `blocks` blocks.
+template <class Panel>
+constexpr std::int64_t panel_vectors(std::int64_t blocks) {
+  if constexpr (requires { Panel::vectors(blocks); })
+    return Panel::vectors(blocks);
+  else
+    return blocks * Panel::kVectors;
+}
 
 // Tokens b0 .. b0 + nb - 1 over one packed panel, kTokens at a time.
 template <class Panel>
@@ -50,7 +60,7 @@ void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std:
     std::int32_t words[16];
   };
   thread_local std::vector<Line> lines;
-  lines.resize(static_cast<std::size_t>(blocks * Panel::kVectors));
+  lines.resize(static_cast<std::size_t>(panel_vectors<Panel>(blocks)));
   auto* buffer = reinterpret_cast<__m512i*>(lines.data());
   for (std::int64_t i = begin; i < end; i += 16) {
     const int n = static_cast<int>(std::min<std::int64_t>(16, end - i));
@@ -69,7 +79,7 @@ void dot_rows_packed(const Matrix& w, std::int64_t begin, std::int64_t end, cons
   const std::int64_t blocks = w.cols / kBlock;
   const auto* base = static_cast<const __m512i*>(w.data);
   for (std::int64_t i = begin; i < end; i += 16)
-    panel_tokens(panel, base + i / 16 * blocks * Panel::kVectors, blocks, x, b0, nb, y + i, y_stride,
+    panel_tokens(panel, base + i / 16 * panel_vectors<Panel>(blocks), blocks, x, b0, nb, y + i, y_stride,
                  lanes_mask(end - i));
 }
 
@@ -77,7 +87,7 @@ void dot_rows_packed(const Matrix& w, std::int64_t begin, std::int64_t end, cons
 // the panels shared among the threads.
 template <class Block, int kBlock, class Panel>
 std::int64_t panel_bytes(const Matrix& w) {
-  return (w.rows + 15) / 16 * (w.cols / kBlock) * Panel::kVectors * 64;
+  return (w.rows + 15) / 16 * panel_vectors<Panel>(w.cols / kBlock) * 64;
 }
 template <class Block, int kBlock, class Panel>
 void repack_rows(const Matrix& w, void* out, Panel panel) {
@@ -87,7 +97,7 @@ void repack_rows(const Matrix& w, void* out, Panel panel) {
     const int n = static_cast<int>(std::min<std::int64_t>(16, w.rows - 16 * p));
     const Block* rows[16];
     for (int r = 0; r < n; ++r) rows[r] = base + (16 * p + r) * blocks;
-    panel.pack(rows, n, blocks, static_cast<__m512i*>(out) + p * blocks * Panel::kVectors);
+    panel.pack(rows, n, blocks, static_cast<__m512i*>(out) + p * panel_vectors<Panel>(blocks));
   });
 }
 

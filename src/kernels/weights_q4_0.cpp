@@ -4,7 +4,7 @@
 #include <array>
 #include <cmath>
 
-#include "kernels/quant.h"
+#include "kernels/quant_panels.h"
 
 namespace qwen3::kernels::detail {
 namespace {
@@ -98,6 +98,74 @@ struct TileQ4_0 {
     }
   }
 };
+
+// Q4_0 panels for matrices packed at load, in the file's own density. Per
+// pair of blocks, 9 vectors: 0-3 the first block's levels (vector h, lane r,
+// byte c: row r's value 4h + c in the low nibble, 16 + 4h + c in the high one,
+// as qs holds them), 4-7 the second block's, 8 the rows' d (f16) of the first
+// block, then of the second (a row of an odd number of blocks ends in a zero
+// block). Each element sums its blocks in order as the portable product
+// does: sum + (d dx) sum((q - 8) x), the integer sum by vpdpbusd from minus
+// 8 times the block's values (QuantizedActs::block_offsets). So a packed
+// matrix has the portable build's bits, not the tiles' (whose 16 lanes sum
+// four blocks at a time); each is the same for any batch.
+struct PanelQ4_0 {
+  static constexpr int kTokens = 8;
+  static constexpr std::int64_t vectors(std::int64_t blocks) { return (blocks + 1) / 2 * 9; }
+  static constexpr int kPrefetchAhead = 16 * 9 * 64;  // bytes: 16 pairs of blocks ahead
+
+  void pack(const BlockQ4_0* const* rows, int n, std::int64_t blocks, __m512i* out) const {
+    for (std::int64_t k = 0; k < blocks; k += 2, out += 9) {
+      auto* bytes = reinterpret_cast<std::uint8_t*>(out);
+      std::memset(bytes, 0, 9 * 64);
+      auto* halves = reinterpret_cast<std::uint16_t*>(bytes + 8 * 64);
+      for (int e = 0; e < 2 && k + e < blocks; ++e)
+        for (int r = 0; r < n; ++r) {
+          const BlockQ4_0& B = rows[r][k + e];
+          for (int h = 0; h < 4; ++h) std::memcpy(bytes + (4 * e + h) * 64 + 4 * r, B.qs + 4 * h, 4);
+          halves[16 * e + r] = B.d;
+        }
+    }
+  }
+
+  template <int T>
+  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
+           __mmask16 mask) const {
+    constexpr int A = T >= 4 ? 1 : 2;  // few tokens: two chains per block
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    __m512 sum[T];
+    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      const __m512i* v = panel + k / 2 * 9 + 4 * (k % 2);
+      if (T == 1 && k % 2 == 0)  // decode: the panels (contiguous) stream from memory
+        for (int l = 0; l < 9; ++l) _mm_prefetch(reinterpret_cast<const char*>(v + l) + kPrefetchAhead, _MM_HINT_T0);
+      __m512i acc[A][T];
+      for (int t = 0; t < T; ++t) {
+        acc[0][t] = _mm512_set1_epi32(x.block_offset(b + t)[k]);
+        if constexpr (A == 2) acc[1][t] = _mm512_setzero_si512();
+      }
+#pragma GCC unroll 4
+      for (int h = 0; h < 4; ++h) {
+        const __m512i z = _mm512_load_si512(v + h);
+        const __m512i lo = _mm512_and_si512(z, low), hi = _mm512_and_si512(_mm512_srli_epi16(z, 4), low);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          const std::int8_t* xq = x.q(b + t) + 32 * k + 4 * h;
+          acc[0][t] = _mm512_dpbusd_epi32(acc[0][t], lo, broadcast4(xq));
+          acc[A - 1][t] = _mm512_dpbusd_epi32(acc[A - 1][t], hi, broadcast4(xq + 16));
+        }
+      }
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(
+          reinterpret_cast<const std::uint8_t*>(panel + k / 2 * 9 + 8) + 32 * (k % 2))));
+      for (int t = 0; t < T; ++t) {
+        const __m512i s = A == 2 ? _mm512_add_epi32(acc[0][t], acc[A - 1][t]) : acc[0][t];
+        const __m512 ddx = _mm512_mul_ps(d, _mm512_set1_ps(x.scale(b + t)[k]));
+        sum[t] = _mm512_add_ps(sum[t], _mm512_mul_ps(ddx, _mm512_cvtepi32_ps(s)));
+      }
+    }
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
+  }
+};
 #else
 struct TileQ4_0 {
   template <int R, int J>
@@ -146,6 +214,17 @@ void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
                    int b0, int nb, float* y, std::int64_t y_stride) {
   dot_rows_tiled<BlockQ4_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ4_0{});
 }
+
+#if defined(QWEN3_QUANT_VNNI)
+void packed_rows_q4_0(const Matrix& w, RowSelection, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                      int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_packed<32>(w, begin, end, x, b0, nb, y, y_stride, PanelQ4_0{});
+}
+
+std::int64_t packed_bytes_q4_0(const Matrix& w) { return panel_bytes<BlockQ4_0, 32, PanelQ4_0>(w); }
+
+void repack_q4_0(const Matrix& w, void* out) { repack_rows<BlockQ4_0, 32>(w, out, PanelQ4_0{}); }
+#endif
 
 // quantize_row_q4_0_ref: d = (the value of largest magnitude) / -8, stored as
 // f16; each value times 1 / d (the f32 d), plus 8.5, truncated, at most 15.

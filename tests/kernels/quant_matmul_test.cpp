@@ -50,6 +50,16 @@ std::vector<std::uint8_t> random_matrix(WeightType type, std::int64_t rows, std:
 
 class QuantMatmul : public ::testing::TestWithParam<WeightType> {};
 
+// m packed at load (kernels::repack) into store, where its type has that
+// layout in this build; else m itself.
+struct alignas(64) Line {
+  std::uint8_t bytes[64];
+};
+Matrix packed_or_rows(const Matrix& m, std::vector<Line>& store) {
+  store.resize(static_cast<std::size_t>(packed_bytes(m) / 64));
+  return store.empty() ? m : repack(m, store.data());
+}
+
 // Row lengths: 16 blocks of 32 (two super-blocks of 256), and ones that end
 // in a part group (the Q4_0 kernel takes 4 blocks at a time: 5, 6 and 7
 // blocks leave 1, 2 and 3; 3 super-blocks).
@@ -65,13 +75,16 @@ void matches_dequantized(WeightType type, std::int64_t cols) {
   const Matrix m{w.data(), type, rows, cols};
   std::vector<float> dense(rows * cols);
   to_f32(w.data(), type, rows * cols, dense.data());
+  std::vector<Line> store;
+  const Matrix packed = packed_or_rows(m, store);
   std::normal_distribution<float> normal(0.f, 1.f);
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (int batch : {1, 3, 17}) {
-      std::vector<float> x(batch * cols), y(batch * rows);
+      std::vector<float> x(batch * cols), y(batch * rows), from_packed(batch * rows);
       for (auto& v : x) v = normal(rng);
       matmul(m, x.data(), batch, y.data());
+      matmul(packed, x.data(), batch, from_packed.data());
       for (int b = 0; b < batch; ++b)
         for (std::int64_t r = 0; r < rows; ++r) {
           double ref = 0, scale = 0;
@@ -81,6 +94,8 @@ void matches_dequantized(WeightType type, std::int64_t cols) {
           }
           EXPECT_NEAR(y[b * rows + r], ref, 0.01 * scale + 1e-5)
               << weight_type_name(type) << " cols " << cols << " batch " << batch << " row " << r;
+          EXPECT_NEAR(from_packed[b * rows + r], ref, 0.01 * scale + 1e-5)
+              << weight_type_name(type) << " packed, cols " << cols << " batch " << batch << " row " << r;
         }
       // The row gather (English-only decoding) gives the same values.
       const std::vector<std::int32_t> pick = {69, 0, 17, 17, 33};
@@ -115,12 +130,14 @@ void same_bits_for_any_batch(WeightType type, std::int64_t cols) {
   std::vector<std::int32_t> list;
   for (int i = rows - 1; i >= 0; i -= 5) list.push_back(i);
   list.push_back(2);
-  // Packed at load where the type has that layout (the last panel part full).
-  struct alignas(64) Line {
-    std::uint8_t bytes[64];
-  };
-  std::vector<Line> packed_store(static_cast<std::size_t>(packed_bytes(m) / 64));
-  const Matrix packed = packed_store.empty() ? m : repack(m, packed_store.data());
+  // Packed at load where the type has that layout (the last panel part
+  // full): Q4_K's panels keep the rows' bits; Q4_0's sum blocks in order
+  // (the portable product's bits), so they are checked against themselves.
+  std::vector<Line> store;
+  const Matrix packed = packed_or_rows(m, store);
+  std::vector<float> packed_alone(alone);
+  if (type == WeightType::Q4_0 && packed.packed)
+    for (int t = 0; t < kTokens; ++t) matmul(packed, &x[t * cols], 1, &packed_alone[t * rows]);
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (int batch : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 27}) {
@@ -135,7 +152,7 @@ void same_bits_for_any_batch(WeightType type, std::int64_t cols) {
           ASSERT_EQ(std::memcmp(&y[b * rows + r], &alone[(first + b) * rows + r], 4), 0)
               << weight_type_name(type) << " cols " << cols << " row " << r << " token " << first + b << " batch "
               << batch << ", " << threads << " threads";
-          ASSERT_EQ(std::memcmp(&from_packed[b * rows + r], &alone[(first + b) * rows + r], 4), 0)
+          ASSERT_EQ(std::memcmp(&from_packed[b * rows + r], &packed_alone[(first + b) * rows + r], 4), 0)
               << weight_type_name(type) << " packed, cols " << cols << " row " << r << " token " << first + b
               << " batch " << batch << ", " << threads << " threads";
         }
@@ -160,11 +177,8 @@ TEST_P(QuantMatmul, PackedMatricesRefuseRowLists) {
   const auto w = random_matrix(GetParam(), rows, cols, rng);
   const Matrix m{w.data(), GetParam(), rows, cols};
   if (packed_bytes(m) == 0) GTEST_SKIP() << weight_type_name(GetParam()) << " has no packed layout in this build";
-  struct alignas(64) Line {
-    std::uint8_t bytes[64];
-  };
-  std::vector<Line> store(static_cast<std::size_t>(packed_bytes(m) / 64));
-  const Matrix packed = repack(m, store.data());
+  std::vector<Line> store;
+  const Matrix packed = packed_or_rows(m, store);
   EXPECT_TRUE(packed.packed);
   EXPECT_EQ(packed_bytes(packed), 0);
   std::vector<float> x(cols, 0.5f), y(2);
