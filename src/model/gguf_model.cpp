@@ -162,29 +162,6 @@ kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::
   return r;
 }
 
-// The layers' matrices of a type with a packed layout are repacked at load
-// (kernels::repack: faster decode and prefill, the same bits); the embedding
-// table is not (its rows are looked up, and read as a row list by
-// English-only decoding).
-bool packs(const model::TensorSpec& spec, const kernels::Matrix& m) {
-  return spec.name.rfind("model.layers.", 0) == 0 && kernels::packed_bytes(m) > 0;
-}
-
-// m repacked into a buffer owned by w, its pages in the file's mapping then
-// released (the page cache keeps them), so that the model is resident once.
-kernels::Matrix packed_copy(const kernels::Matrix& m, const gguf::Tensor& t, detail::Weights& w) {
-  const auto bytes = static_cast<std::size_t>(kernels::packed_bytes(m));
-  auto buf = std::unique_ptr<std::byte[]>(new std::byte[bytes + 64]);
-  void* at = buf.get();
-  std::size_t space = bytes + 64;
-  std::align(64, bytes, at, space);
-  const kernels::Matrix packed = kernels::repack(m, at);
-  w.owned.push_back(std::move(buf));
-  release_pages(t.data, t.bytes);
-  w.bytes += bytes;
-  return packed;
-}
-
 // Every block scale of a quantized matrix finite (kernels::first_nonfinite_scale);
 // fails naming the tensor, row and block. One thread: the scan is bound by
 // memory (0.2 s for a 2.5 GB file), and short parallel regions per tensor
@@ -233,8 +210,9 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
         f.fail("tensor " + name + " is already quantized (" + gguf::type_name(t->type) + "); dtype " +
                kernels::weight_type_name(*quant) + " quantizes float weights only (use dtype auto)");
       const bool widened = opts.dtype != WeightDType::Auto && !model::is_norm(slot) && !quant;
-      const bool packed = !model::is_norm(slot) && spec.shape.size() == 2 &&
-                          packs(spec, kernels::Matrix{nullptr, *type, spec.shape[0], spec.shape[1]});
+      const bool packed =
+          !model::is_norm(slot) && spec.shape.size() == 2 &&
+          detail::packs_at_load(spec.name, kernels::Matrix{nullptr, *type, spec.shape[0], spec.shape[1]});
       held += model::is_norm(slot) ? spec.elements() * sizeof(float)
               : widened            ? spec.elements() * (opts.dtype == WeightDType::F32 ? 4 : 2)
               : quant && is_float
@@ -271,8 +249,10 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
       m = widen(m, kernels::WeightType::BF16, *w);
     else if (opts.dtype == WeightDType::F32 && type != kernels::WeightType::F32)
       m = widen(m, kernels::WeightType::F32, *w);
-    else if (packs(spec, m))
-      return (void)(*std::get<kernels::Matrix*>(slot) = packed_copy(m, t, *w));
+    else if (detail::packs_at_load(spec.name, m)) {
+      *std::get<kernels::Matrix*>(slot) = detail::packed_copy(m, *w);
+      return release_pages(t.data, t.bytes);  // the model is resident once (the page cache keeps the file)
+    }
     w->bytes += static_cast<std::uint64_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
     *std::get<kernels::Matrix*>(slot) = m;
   });

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -119,8 +120,13 @@ Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType
   m.type = held_type(wanted, src.type);
   if (quantized(wanted)) {
     m = detail::quantized_copy({src.data, src.type, m.rows, m.cols}, m.type, w, spec.name);
-    w.bytes += matrix_bytes(m.type, m.rows, m.cols);
-    return m;
+    if (!detail::packs_at_load(spec.name, m)) {
+      w.bytes += matrix_bytes(m.type, m.rows, m.cols);
+      return m;
+    }
+    const Matrix packed = detail::packed_copy(m, w);
+    w.owned.erase(w.owned.end() - 2);  // the rows quantized_copy made
+    return packed;
   }
   const bool aligned = reinterpret_cast<std::uintptr_t>(src.data) % type_size(src.type) == 0;
   if (m.type == src.type && aligned) {
@@ -300,6 +306,22 @@ Matrix quantized_copy(const Matrix& src, WeightType to, Weights& w, const std::s
   m.data = buf.get();
   w.owned.push_back(std::move(buf));
   return m;
+}
+
+bool packs_at_load(const std::string& name, const Matrix& m) {
+  return name.rfind("model.layers.", 0) == 0 && kernels::packed_bytes(m) > 0;
+}
+
+Matrix packed_copy(const Matrix& m, Weights& w) {
+  const auto bytes = static_cast<std::size_t>(kernels::packed_bytes(m));
+  auto buf = std::unique_ptr<std::byte[]>(new std::byte[bytes + 64]);
+  void* at = buf.get();
+  std::size_t space = bytes + 64;
+  std::align(64, bytes, at, space);
+  const Matrix packed = kernels::repack(m, at);
+  w.owned.push_back(std::move(buf));
+  w.bytes += bytes;
+  return packed;
 }
 
 }  // namespace detail

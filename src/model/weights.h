@@ -39,6 +39,15 @@ struct Weights {
 // whole blocks of 32).
 kernels::Matrix quantized_copy(const kernels::Matrix& src, kernels::WeightType to, Weights& w, const std::string& name);
 
+// Whether the matrix of tensor `name` is packed at load (kernels::repack:
+// faster decode and prefill): the layers' matrices of a type with a packed
+// layout, not the embedding table (its rows are looked up, and read as a row
+// list by English-only decoding).
+bool packs_at_load(const std::string& name, const kernels::Matrix& m);
+
+// m packed into a buffer owned by `w` (counted in w.bytes).
+kernels::Matrix packed_copy(const kernels::Matrix& m, Weights& w);
+
 // A float tensor (F32, F16 or BF16) of a checkpoint, where it lies in the mapping.
 struct MappedTensor {
   const void* data = nullptr;

@@ -22,6 +22,37 @@ TEST(File, ReadAndMapAgree) {
   fs::remove(p);
 }
 
+// Pages of a mapping that were read count in the process's resident memory
+// until release_pages drops them (weights copied at load); the data is
+// still readable afterwards (from the page cache).
+long resident_pages() {
+  long size = 0, resident = 0;
+  std::ifstream("/proc/self/statm") >> size >> resident;
+  return resident;
+}
+
+TEST(File, ReleasedPagesLeaveTheResidentMemory) {
+  fs::path p = fs::temp_directory_path() / "qwen3_release_test.bin";
+  constexpr std::size_t kBytes = 32 << 20;
+  {
+    std::ofstream out(p, std::ios::binary);
+    const std::vector<char> chunk(1 << 20, 'x');
+    for (std::size_t i = 0; i < kBytes; i += chunk.size()) out.write(chunk.data(), chunk.size());
+  }
+  qwen3::MappedFile m(p);
+  const long page = ::sysconf(_SC_PAGESIZE), pages = static_cast<long>(kBytes) / page;
+  const long before = resident_pages();
+  long sum = 0;
+  for (std::size_t i = 0; i < kBytes; i += page) sum += static_cast<unsigned char>(m.data()[i]);
+  EXPECT_EQ(sum, 'x' * pages);
+  const long touched = resident_pages();
+  EXPECT_GE(touched - before, pages * 9 / 10);
+  qwen3::release_pages(m.data(), m.size());
+  EXPECT_LE(resident_pages(), touched - pages * 9 / 10);
+  EXPECT_EQ(static_cast<char>(m.data()[kBytes - 1]), 'x');
+  fs::remove(p);
+}
+
 TEST(File, MissingFileErrorNamesThePath) {
   try {
     qwen3::read_file("/nonexistent/qwen3/tokenizer.json");

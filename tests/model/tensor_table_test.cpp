@@ -52,5 +52,18 @@ TEST(TensorTable, UntiedHasLmHeadAndSpecsFollowTheTable) {
   EXPECT_EQ(order.back(), "lm_head.weight");
 }
 
+// The layers' matrices of a type with a packed layout are packed at load;
+// the embedding table (and an untied lm_head) keep their rows, which are
+// looked up and read as row lists.
+TEST(TensorTable, OnlyTheLayersMatricesArePacked) {
+  const kernels::Matrix q4_k{nullptr, kernels::WeightType::Q4_K, 9728, 2560};
+  const kernels::Matrix q8_0{nullptr, kernels::WeightType::Q8_0, 9728, 2560};
+  const bool packable = kernels::packed_bytes(q4_k) > 0;  // a VNNI build
+  EXPECT_EQ(detail::packs_at_load("model.layers.3.mlp.up_proj.weight", q4_k), packable);
+  EXPECT_FALSE(detail::packs_at_load("model.embed_tokens.weight", q4_k));
+  EXPECT_FALSE(detail::packs_at_load("lm_head.weight", q4_k));
+  EXPECT_FALSE(detail::packs_at_load("model.layers.3.mlp.up_proj.weight", q8_0));
+}
+
 }  // namespace
 }  // namespace qwen3
