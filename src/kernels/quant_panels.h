@@ -1,15 +1,17 @@
 #pragma once
-// Prefill on quantized weights in panels: 16 rows repacked so that lane r of
-// each 512-bit vector is row r. vpdpbusd then multiplies 16 rows by 4 values
-// of one token (broadcast from memory) into 16 independent sums, with no
-// horizontal reduction and no per-token unpacking: a row's blocks are
-// unpacked once per panel and reused by every token of the batch. A panel is
-// a few KiB per block of 256 values, so it stays in L2 while the whole batch
-// passes over it.
+// Quantized weights in panels: 16 rows interleaved so that lane r of each
+// 512-bit vector is row r. vpdpbusd then multiplies 16 rows by 4 values of
+// one token (broadcast from memory) into 16 independent sums, with no
+// horizontal reduction and no per-token unpacking. A batch packs its panels
+// per call (dot_rows_panels: a few KiB per block of 256 values, kept in L2
+// while every token passes over them); the layers' Q4_K and Q4_0 matrices
+// are packed once, at load (repack_rows, dot_rows_packed), for decode too.
+// Each type's panel (weights_<type>.cpp) is its pack and run.
 //
 // Each element is computed with the same integers and the same float
 // operations, in the same order, as the type's tile (quant.h), so a token's
-// result has the same bits in a panel as alone in a decode step.
+// result has the same bits in a panel as alone in a decode step; packed Q4_0
+// alone sums its blocks in order (the portable product's bits).
 #include "kernels/quant.h"
 
 namespace qwen3::kernels::detail {
@@ -116,87 +118,31 @@ inline __m512i broadcast4(const std::int8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-// Q4_K / Q5_K panels. Per super-block: 64 vectors of levels (vector 8j + g:
-// values 32j + 4g .. + 3 of each row, unsigned), 8 of sub-block scales
-// (int32 lanes), 4 of min pairs (int16: min 2i, min 2i + 1), d and dmin (f32).
-// Per element and super-block, as TileK4: sumi = sum_j scale_j (q . x over
-// sub-block j), summs = sum_j min_j sum_j(x) (from QuantizedActs::sub_sums),
-// sum + ((dx d) sumi - (dx dmin) summs).
-template <class Block, class Unpack>
-struct PanelK4 {
-  static constexpr int kVectors = 64 + 8 + 4 + 2;
-  static constexpr int kTokens = 8;
-
-  void pack(const Block* const* rows, int n, std::int64_t blocks, __m512i* out) const {
-    alignas(64) std::uint8_t levels[16][256];
-    alignas(64) std::int32_t scales[8][16], mins[4][16];
-    alignas(64) float d[16], dmin[16];
-    std::memset(levels, 0, sizeof levels);
-    std::memset(scales, 0, sizeof scales);
-    std::memset(mins, 0, sizeof mins);
-    std::memset(d, 0, sizeof d);
-    std::memset(dmin, 0, sizeof dmin);
-    for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
-      for (int r = 0; r < n; ++r) {
-        const Block& B = rows[r][k];
-        __m512i q[4];
-        Unpack{}(B, q);
-        for (int j = 0; j < 4; ++j) _mm512_store_si512(levels[r] + 64 * j, q[j]);
-        std::uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; ++j) scale_min_k4(j, B.scales, sc[j], m[j]);
-        for (int j = 0; j < 8; ++j) scales[j][r] = sc[j];
-        for (int i = 0; i < 4; ++i) mins[i][r] = int16_pair(m[2 * i], m[2 * i + 1]);
-        d[r] = half_to_f32(B.d);
-        dmin[r] = half_to_f32(B.dmin);
-      }
-      panel_levels(levels, out);
-      for (int j = 0; j < 8; ++j) out[64 + j] = _mm512_load_si512(scales[j]);
-      for (int i = 0; i < 4; ++i) out[72 + i] = _mm512_load_si512(mins[i]);
-      out[76] = _mm512_castps_si512(_mm512_load_ps(d));
-      out[77] = _mm512_castps_si512(_mm512_load_ps(dmin));
+// For panels whose levels are bytes (vectors 0-63 of a super-block: vector
+// v, values 4v .. 4v + 3) and whose G group scales are int32 vectors 64 ..
+// 64 + G - 1: per token t, sumi[t] = sum_g scale_g (q . x over group g),
+// groups of 256 / G values, in integers.
+template <int T, int G>
+inline void panel_scaled_sums(const __m512i* panel, const QuantizedActs& x, int b, std::int64_t k, __m512i (&sumi)[T]) {
+  constexpr int V = 64 / G;  // vectors per group
+#pragma GCC unroll 16
+  for (int g = 0; g < G; ++g) {
+    __m512i acc[T];
+    for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) {
+      const __m512i q = _mm512_load_si512(panel + V * g + v);
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t)
+        acc[t] = _mm512_dpbusd_epi32(acc[t], q, broadcast4(x.q(b + t) + 256 * k + 4 * (V * g + v)));
+    }
+    const __m512i scale = _mm512_load_si512(panel + 64 + g);
+    for (int t = 0; t < T; ++t) {
+      const __m512i s = _mm512_mullo_epi32(acc[t], scale);
+      sumi[t] = g == 0 ? s : _mm512_add_epi32(sumi[t], s);
     }
   }
-
-  template <int T>
-  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
-           __mmask16 mask) const {
-    __m512 sum[T];
-    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
-    for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
-      __m512i sumi[T];
-#pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
-        __m512i acc[T];
-        for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_si512();
-#pragma GCC unroll 8
-        for (int g = 0; g < 8; ++g) {
-          const __m512i q = _mm512_load_si512(panel + 8 * j + g);
-#pragma GCC unroll 8
-          for (int t = 0; t < T; ++t)
-            acc[t] = _mm512_dpbusd_epi32(acc[t], q, broadcast4(x.q(b + t) + 256 * k + 32 * j + 4 * g));
-        }
-        const __m512i scale = _mm512_load_si512(panel + 64 + j);
-        for (int t = 0; t < T; ++t) {
-          const __m512i s = _mm512_mullo_epi32(acc[t], scale);
-          sumi[t] = j == 0 ? s : _mm512_add_epi32(sumi[t], s);
-        }
-      }
-      const __m512 d = _mm512_castsi512_ps(_mm512_load_si512(panel + 76));
-      const __m512 dmin = _mm512_castsi512_ps(_mm512_load_si512(panel + 77));
-      for (int t = 0; t < T; ++t) {
-        const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k;
-        __m512i summs = _mm512_setzero_si512();
-        for (int i = 0; i < 4; ++i)
-          summs = _mm512_dpwssd_epi32(summs, _mm512_load_si512(panel + 72 + i), _mm512_set1_epi32(pairs[i]));
-        const __m512 dx = _mm512_set1_ps(x.scale(b + t)[k]);
-        const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dx, d), _mm512_cvtepi32_ps(sumi[t]));
-        const __m512 c = _mm512_mul_ps(_mm512_mul_ps(dx, dmin), _mm512_cvtepi32_ps(summs));
-        sum[t] = _mm512_add_ps(sum[t], _mm512_sub_ps(a, c));
-      }
-    }
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
-  }
-};
+}
 
 #endif
 

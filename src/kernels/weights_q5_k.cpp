@@ -51,6 +51,71 @@ struct UnpackQ5_K {
     }
   }
 };
+
+// Q5_K panels (quant_panels.h), packed per call for a batch. Per super-block: 64 vectors of levels (vector 8j + g:
+// values 32j + 4g .. + 3 of each row, unsigned), 8 of sub-block scales
+// (int32 lanes), 4 of min pairs (int16: min 2i, min 2i + 1), d and dmin (f32).
+// Per element and super-block, as TileK4: sumi = sum_j scale_j (q . x over
+// sub-block j), summs = sum_j min_j sum_j(x) (from QuantizedActs::sub_sums),
+// sum + ((dx d) sumi - (dx dmin) summs).
+struct PanelQ5_K {
+  static constexpr int kVectors = 64 + 8 + 4 + 2;
+  static constexpr int kTokens = 8;
+
+  void pack(const BlockQ5_K* const* rows, int n, std::int64_t blocks, __m512i* out) const {
+    alignas(64) std::uint8_t levels[16][256];
+    alignas(64) std::int32_t scales[8][16], mins[4][16];
+    alignas(64) float d[16], dmin[16];
+    std::memset(levels, 0, sizeof levels);
+    std::memset(scales, 0, sizeof scales);
+    std::memset(mins, 0, sizeof mins);
+    std::memset(d, 0, sizeof d);
+    std::memset(dmin, 0, sizeof dmin);
+    for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
+      for (int r = 0; r < n; ++r) {
+        const BlockQ5_K& B = rows[r][k];
+        __m512i q[4];
+        UnpackQ5_K{}(B, q);
+        for (int j = 0; j < 4; ++j) _mm512_store_si512(levels[r] + 64 * j, q[j]);
+        std::uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; ++j) scale_min_k4(j, B.scales, sc[j], m[j]);
+        for (int j = 0; j < 8; ++j) scales[j][r] = sc[j];
+        for (int i = 0; i < 4; ++i) mins[i][r] = int16_pair(m[2 * i], m[2 * i + 1]);
+        d[r] = half_to_f32(B.d);
+        dmin[r] = half_to_f32(B.dmin);
+      }
+      panel_levels(levels, out);
+      for (int j = 0; j < 8; ++j) out[64 + j] = _mm512_load_si512(scales[j]);
+      for (int i = 0; i < 4; ++i) out[72 + i] = _mm512_load_si512(mins[i]);
+      out[76] = _mm512_castps_si512(_mm512_load_ps(d));
+      out[77] = _mm512_castps_si512(_mm512_load_ps(dmin));
+    }
+  }
+
+  template <int T>
+  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
+           __mmask16 mask) const {
+    __m512 sum[T];
+    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
+    for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
+      __m512i sumi[T];
+      panel_scaled_sums<T, 8>(panel, x, b, k, sumi);
+      const __m512 d = _mm512_castsi512_ps(_mm512_load_si512(panel + 76));
+      const __m512 dmin = _mm512_castsi512_ps(_mm512_load_si512(panel + 77));
+      for (int t = 0; t < T; ++t) {
+        const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k;
+        __m512i summs = _mm512_setzero_si512();
+        for (int i = 0; i < 4; ++i)
+          summs = _mm512_dpwssd_epi32(summs, _mm512_load_si512(panel + 72 + i), _mm512_set1_epi32(pairs[i]));
+        const __m512 dx = _mm512_set1_ps(x.scale(b + t)[k]);
+        const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dx, d), _mm512_cvtepi32_ps(sumi[t]));
+        const __m512 c = _mm512_mul_ps(_mm512_mul_ps(dx, dmin), _mm512_cvtepi32_ps(summs));
+        sum[t] = _mm512_add_ps(sum[t], _mm512_sub_ps(a, c));
+      }
+    }
+    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
+  }
+};
 #endif
 
 }  // namespace
@@ -67,7 +132,7 @@ void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::i
 #if defined(QWEN3_QUANT_VNNI)
 void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride) {
-  dot_rows_panels<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelK4<BlockQ5_K, UnpackQ5_K>{});
+  dot_rows_panels<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ5_K{});
 }
 #endif
 

@@ -112,23 +112,7 @@ struct PanelQ6_K {
     for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
     for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
       __m512i sumi[T];
-#pragma GCC unroll 16
-      for (int g = 0; g < 16; ++g) {
-        __m512i acc[T];
-        for (int t = 0; t < T; ++t) acc[t] = _mm512_setzero_si512();
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; ++v) {
-          const __m512i q = _mm512_load_si512(panel + 4 * g + v);
-#pragma GCC unroll 8
-          for (int t = 0; t < T; ++t)
-            acc[t] = _mm512_dpbusd_epi32(acc[t], q, broadcast4(x.q(b + t) + 256 * k + 16 * g + 4 * v));
-        }
-        const __m512i scale = _mm512_load_si512(panel + 64 + g);
-        for (int t = 0; t < T; ++t) {
-          const __m512i s = _mm512_mullo_epi32(acc[t], scale);
-          sumi[t] = g == 0 ? s : _mm512_add_epi32(sumi[t], s);
-        }
-      }
+      panel_scaled_sums<T, 16>(panel, x, b, k, sumi);
       const __m512 d = _mm512_castsi512_ps(_mm512_load_si512(panel + 88));
       for (int t = 0; t < T; ++t) {
         const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k + 4;
