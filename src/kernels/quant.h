@@ -159,35 +159,19 @@ int act_block(WeightType t);
 // For i in [begin, end) and b in [b0, b0 + nb): y[b * y_stride + i] = W[sel(i)] . x[b].
 using QuantDotFn = void (*)(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end,
                             const QuantizedActs& x, int b0, int nb, float* y, std::int64_t y_stride);
-void dot_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                   int b0, int nb, float* y, std::int64_t y_stride);
-void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                   int b0, int nb, float* y, std::int64_t y_stride);
-void dot_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                   int b0, int nb, float* y, std::int64_t y_stride);
-void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                   int b0, int nb, float* y, std::int64_t y_stride);
-void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                   int b0, int nb, float* y, std::int64_t y_stride);
-// The same products for a whole batch in panels (quant_panels.h), where the
-// build has them (VNNI): the same bits as dot_rows_<type>.
-void panel_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                     int b0, int nb, float* y, std::int64_t y_stride);
-void panel_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                     int b0, int nb, float* y, std::int64_t y_stride);
-void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                     int b0, int nb, float* y, std::int64_t y_stride);
-void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                     int b0, int nb, float* y, std::int64_t y_stride);
-// The same on a matrix packed at load (kernels::repack), and the packing.
-void packed_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                      int b0, int nb, float* y, std::int64_t y_stride);
-std::int64_t packed_bytes_q4_k(const Matrix& w);
-void repack_q4_k(const Matrix& w, void* out);
-void packed_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
-                      int b0, int nb, float* y, std::int64_t y_stride);
-std::int64_t packed_bytes_q4_0(const Matrix& w);
-void repack_q4_0(const Matrix& w, void* out);
+
+// The kernels of one quantized weight type (its weights_<type>.cpp); null
+// where the type, or this build (the panels need VNNI), has none. Every one
+// computes an element with the same bits (packed Q4_0 aside: it sums its
+// blocks in order, the portable product's bits).
+struct QuantKernels {
+  QuantDotFn rows = nullptr;    // register tiles: decode and batches under kPanelTokens
+  QuantDotFn panels = nullptr;  // batches of kPanelTokens or more, 16 rows packed per call
+  QuantDotFn packed = nullptr;  // a matrix packed at load (kernels::repack), any batch
+  std::int64_t (*packed_bytes)(const Matrix& w) = nullptr;
+  void (*repack)(const Matrix& w, void* out) = nullptr;
+};
+extern const QuantKernels kQuantQ8_0, kQuantQ4_0, kQuantQ4_K, kQuantQ5_K, kQuantQ6_K;
 
 // ggml's reference quantizers (llama-quantize's, with no importance matrix)
 // for n elements (a multiple of the block: 32, or 256 for the K-quants) into

@@ -83,52 +83,21 @@ namespace {
 // stay in L1/L2 while a chunk of rows passes over them.
 constexpr int kTokenTile = 8;
 
-QuantDotFn dot_fn(WeightType t) {
+const QuantKernels& kernels_for(WeightType t) {
   switch (t) {
     case WeightType::Q8_0:
-      return dot_rows_q8_0;
+      return kQuantQ8_0;
     case WeightType::Q4_0:
-      return dot_rows_q4_0;
+      return kQuantQ4_0;
     case WeightType::Q4_K:
-      return dot_rows_q4_k;
+      return kQuantQ4_K;
     case WeightType::Q5_K:
-      return dot_rows_q5_k;
+      return kQuantQ5_K;
     case WeightType::Q6_K:
-      return dot_rows_q6_k;
+      return kQuantQ6_K;
     default:
       throw Error(std::string("kernels: no quantized kernel for ") + weight_type_name(t));
   }
-}
-
-// The whole-batch panel kernel for t, or null where there is none.
-QuantDotFn panel_fn(WeightType t) {
-#if defined(QWEN3_QUANT_VNNI)
-  switch (t) {
-    case WeightType::Q8_0:
-      return panel_rows_q8_0;
-    case WeightType::Q4_K:
-      return panel_rows_q4_k;
-    case WeightType::Q5_K:
-      return panel_rows_q5_k;
-    case WeightType::Q6_K:
-      return panel_rows_q6_k;
-    default:
-      return nullptr;
-  }
-#else
-  (void)t;
-  return nullptr;
-#endif
-}
-
-// The kernel for matrices packed at load, or null.
-QuantDotFn packed_fn(WeightType t) {
-#if defined(QWEN3_QUANT_VNNI)
-  if (t == WeightType::Q4_K) return packed_rows_q4_k;
-  if (t == WeightType::Q4_0) return packed_rows_q4_0;
-#endif
-  (void)t;
-  return nullptr;
 }
 
 }  // namespace
@@ -207,22 +176,16 @@ void quantize(const float* x, WeightType type, std::int64_t n, void* out) {
 }
 
 std::int64_t packed_bytes(const Matrix& w) {
-#if defined(QWEN3_QUANT_VNNI)
-  if (!w.packed && w.type == WeightType::Q4_K) return detail::packed_bytes_q4_k(w);
-  if (!w.packed && w.type == WeightType::Q4_0) return detail::packed_bytes_q4_0(w);
-#endif
-  (void)w;
-  return 0;
+  if (w.packed || !is_quantized(w.type)) return 0;
+  const auto bytes = detail::kernels_for(w.type).packed_bytes;
+  return bytes != nullptr ? bytes(w) : 0;
 }
 
 Matrix repack(const Matrix& w, void* out) {
   if (packed_bytes(w) == 0)
     throw Error(std::string("kernels::repack: no packed layout for ") + weight_type_name(w.type) + " in this build");
   if (reinterpret_cast<std::uintptr_t>(out) % 64 != 0) throw Error("kernels::repack: out must be 64-byte aligned");
-#if defined(QWEN3_QUANT_VNNI)
-  if (w.type == WeightType::Q4_K) detail::repack_q4_k(w, out);
-  if (w.type == WeightType::Q4_0) detail::repack_q4_0(w, out);
-#endif
+  detail::kernels_for(w.type).repack(w, out);
   Matrix m = w;
   m.data = out;
   m.packed = true;
@@ -241,17 +204,18 @@ void quantized_matmul(const Matrix& w, RowSelection sel, std::int64_t n, const f
     quantize_acts_q8_0(x, batch, w.cols, acts);
   else
     quantize_acts_q8_k(x, batch, w.cols, acts);
-  if (w.type == WeightType::Q4_0 && !w.packed) prepare_q4_0_groups(acts, batch);
-  if (w.type == WeightType::Q4_0 && w.packed) prepare_q4_0_offsets(acts, batch);
-  // Large batches on panels (16 rows repacked, every token over them), the
+  // Large batches on panels (16 rows packed, every token over them), the
   // rest in tiles; the same bits either way. A matrix packed at load: its
   // panels for every batch.
-  if (w.packed && (sel.list != nullptr || packed_fn(w.type) == nullptr))
+  const QuantKernels& k = kernels_for(w.type);
+  if (w.packed && (sel.list != nullptr || k.packed == nullptr))
     throw Error("kernels: a matrix packed at load is read whole (no row list), by its own kernel");
-  const QuantDotFn panels = w.packed ? packed_fn(w.type) : batch >= kPanelTokens ? panel_fn(w.type) : nullptr;
+  const QuantDotFn panels = w.packed ? k.packed : batch >= kPanelTokens ? k.panels : nullptr;
+  // The activations' views the kernel reads.
+  if (w.type == WeightType::Q4_0) (w.packed ? prepare_q4_0_offsets : prepare_q4_0_groups)(acts, batch);
   if (panels != nullptr && act_block(w.type) == 256) prepare_k_sub_sums(acts, batch);
   if (panels != nullptr && w.type == WeightType::Q8_0) prepare_q8_0_offsets(acts, batch);
-  const QuantDotFn fn = dot_fn(w.type);
+  const QuantDotFn fn = k.rows;
   const auto sweep = [&](std::int64_t r0, std::int64_t r1) {
     if (panels != nullptr) return panels(w, sel, r0, r1, acts, 0, batch, y, n);
     for (int b0 = 0; b0 < batch; b0 += kTokenTile) fn(w, sel, r0, r1, acts, b0, std::min(kTokenTile, batch - b0), y, n);

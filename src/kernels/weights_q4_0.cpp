@@ -210,6 +210,8 @@ void prepare_q4_0_groups(QuantizedActs& a, int batch) {
 #endif
 }
 
+namespace {
+
 void dot_rows_q4_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
   dot_rows_tiled<BlockQ4_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ4_0{});
@@ -225,6 +227,15 @@ std::int64_t packed_bytes_q4_0(const Matrix& w) { return panel_bytes<BlockQ4_0, 
 
 void repack_q4_0(const Matrix& w, void* out) { repack_rows<BlockQ4_0, 32>(w, out, PanelQ4_0{}); }
 #endif
+
+}  // namespace
+
+const QuantKernels kQuantQ4_0 {
+  .rows = dot_rows_q4_0,
+#if defined(QWEN3_QUANT_VNNI)
+  .packed = packed_rows_q4_0, .packed_bytes = packed_bytes_q4_0, .repack = repack_q4_0,
+#endif
+};
 
 // quantize_row_q4_0_ref: d = (the value of largest magnitude) / -8, stored as
 // f16; each value times 1 / d (the f32 d), plus 8.5, truncated, at most 15.

@@ -162,6 +162,8 @@ struct PanelQ4_K {
 
 }  // namespace
 
+namespace {
+
 void dot_rows_q4_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
 #if defined(QWEN3_QUANT_VNNI)
@@ -186,6 +188,15 @@ std::int64_t packed_bytes_q4_k(const Matrix& w) { return panel_bytes<BlockQ4_K, 
 
 void repack_q4_k(const Matrix& w, void* out) { repack_rows<BlockQ4_K, 256>(w, out, PanelQ4_K{}); }
 #endif
+
+}  // namespace
+
+const QuantKernels kQuantQ4_K {
+  .rows = dot_rows_q4_k,
+#if defined(QWEN3_QUANT_VNNI)
+  .panels = panel_rows_q4_k, .packed = packed_rows_q4_k, .packed_bytes = packed_bytes_q4_k, .repack = repack_q4_k,
+#endif
+};
 
 namespace {
 

@@ -120,6 +120,8 @@ struct PanelQ5_K {
 
 }  // namespace
 
+namespace {
+
 void dot_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
 #if defined(QWEN3_QUANT_VNNI)
@@ -135,6 +137,15 @@ void panel_rows_q5_k(const Matrix& w, RowSelection sel, std::int64_t begin, std:
   dot_rows_panels<BlockQ5_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ5_K{});
 }
 #endif
+
+}  // namespace
+
+const QuantKernels kQuantQ5_K {
+  .rows = dot_rows_q5_k,
+#if defined(QWEN3_QUANT_VNNI)
+  .panels = panel_rows_q5_k,
+#endif
+};
 
 void dequantize_q5_k(const void* src, std::int64_t n, float* out) {
   const auto* blocks = static_cast<const BlockQ5_K*>(src);

@@ -181,6 +181,8 @@ struct TileQ6_K {
 
 }  // namespace
 
+namespace {
+
 void dot_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
 #if defined(QWEN3_QUANT_VNNI)
@@ -196,6 +198,15 @@ void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std:
   dot_rows_panels<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ6_K{});
 }
 #endif
+
+}  // namespace
+
+const QuantKernels kQuantQ6_K {
+  .rows = dot_rows_q6_k,
+#if defined(QWEN3_QUANT_VNNI)
+  .panels = panel_rows_q6_k,
+#endif
+};
 
 namespace {
 

@@ -184,6 +184,8 @@ struct PanelQ8_0 {
 
 }  // namespace
 
+namespace {
+
 void dot_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                    int b0, int nb, float* y, std::int64_t y_stride) {
   dot_rows_tiled<BlockQ8_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, TileQ8_0{});
@@ -195,6 +197,15 @@ void panel_rows_q8_0(const Matrix& w, RowSelection sel, std::int64_t begin, std:
   dot_rows_panels<BlockQ8_0, 32>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ8_0{});
 }
 #endif
+
+}  // namespace
+
+const QuantKernels kQuantQ8_0 {
+  .rows = dot_rows_q8_0,
+#if defined(QWEN3_QUANT_VNNI)
+  .panels = panel_rows_q8_0,
+#endif
+};
 
 // quantize_row_q8_0_ref: d = amax / 127 (stored as f16), each value times
 // 1 / d (the f32 d, before its rounding to f16), rounded half away from zero.
