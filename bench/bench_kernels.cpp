@@ -42,10 +42,10 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "common/file.h"
 #include "kernels/bandwidth.h"
 #include "kernels/kernels.h"
 
@@ -64,8 +64,7 @@ const Shape kShapes[] = {{"q", 4096, 2560},       {"k_v", 1024, 2560},  {"o", 25
                          {"gate_up", 9728, 2560}, {"down", 2560, 9728}, {"lm_head", 151936, 2560}};
 
 // Random bf16 weights in about +-[2^-8, 2): sign, exponent 119..127, mantissa.
-std::unique_ptr<std::uint16_t[]> random_bf16(std::int64_t n, std::uint64_t seed) {
-  std::unique_ptr<std::uint16_t[]> w(new std::uint16_t[n]);
+void fill_random_bf16(std::uint16_t* w, std::int64_t n, std::uint64_t seed) {
   for (std::int64_t i = 0; i < n; ++i) {
     std::uint64_t z = (static_cast<std::uint64_t>(i) + seed) * 0x9E3779B97F4A7C15ull;
     z ^= z >> 29;
@@ -73,6 +72,19 @@ std::unique_ptr<std::uint16_t[]> random_bf16(std::int64_t n, std::uint64_t seed)
     z ^= z >> 32;
     w[i] = static_cast<std::uint16_t>((z & 0x8000u) | ((119u + (z >> 16) % 9u) << 7) | ((z >> 8) & 0x7fu));
   }
+}
+
+std::unique_ptr<std::uint16_t[]> random_bf16(std::int64_t n, std::uint64_t seed) {
+  std::unique_ptr<std::uint16_t[]> w(new std::uint16_t[n]);
+  fill_random_bf16(w.get(), n, seed);
+  return w;
+}
+
+// Random bf16 weights held as the model holds the weights it makes (a
+// PageBuffer: huge pages where the kernel gives them).
+qwen3::PageBuffer random_bf16_weights(std::int64_t n, std::uint64_t seed) {
+  qwen3::PageBuffer w(static_cast<std::size_t>(n) * 2, "benchmark weights");
+  fill_random_bf16(reinterpret_cast<std::uint16_t*>(w.data()), n, seed);
   return w;
 }
 
@@ -140,11 +152,11 @@ void BM_Decode(benchmark::State& state) {
   const Shape& s = kShapes[state.range(0)];
   set_num_threads(kThreads);
   const std::int64_t n = s.rows * s.cols;
-  std::vector<std::unique_ptr<std::uint16_t[]>> weights;
+  std::vector<qwen3::PageBuffer> weights;
   std::vector<Matrix> ws;
   for (int c = 0; c < copies_for(n * 2); ++c) {
-    weights.push_back(random_bf16(n, 1000 + c));
-    ws.push_back({weights.back().get(), WeightType::BF16, s.rows, s.cols});
+    weights.push_back(random_bf16_weights(n, 1000 + c));
+    ws.push_back({weights.back().data(), WeightType::BF16, s.rows, s.cols});
   }
   decode_over(state, ws);
   state.SetLabel(s.name);
@@ -173,24 +185,19 @@ std::vector<std::uint8_t> random_quantized(WeightType type, std::int64_t rows, s
 constexpr WeightType kQuantTypes[] = {WeightType::Q8_0, WeightType::Q4_0, WeightType::Q4_K, WeightType::Q6_K};
 
 // A quantized matrix as the model holds it: packed at load (kernels::repack)
-// where `packed` and its type has that layout, else its rows.
+// into a PageBuffer where `packed` and its type has that layout, else its
+// rows (as mapped from a file).
 struct QuantCopy {
   QuantCopy(WeightType type, const Shape& s, std::uint64_t seed, bool packed)
       : rows(random_quantized(type, s.rows, s.cols, seed)), m{rows.data(), type, s.rows, s.cols} {
     if (!packed || packed_bytes(m) == 0) return;
     bytes = packed_bytes(m);
-    panels.reset(static_cast<Line*>(::operator new (bytes, std::align_val_t{64})));
-    m = repack(m, panels.get());
+    panels = qwen3::PageBuffer(static_cast<std::size_t>(bytes), "packed benchmark weights");
+    m = repack(m, panels.data());
     rows = {};
   }
-  struct Line {
-    std::uint8_t b[64];
-  };
-  struct Free {
-    void operator()(Line* p) const { ::operator delete (p, std::align_val_t{64}); }
-  };
   std::vector<std::uint8_t> rows;
-  std::unique_ptr<Line, Free> panels;
+  qwen3::PageBuffer panels;
   Matrix m;
   std::int64_t bytes = 0;  // packed
 };
@@ -228,10 +235,10 @@ void BM_Prefill(benchmark::State& state) {
   set_num_threads(kThreads);
   set_matmul_precision(precision);
   set_batch_invariant(invariant);
-  const auto weights = random_bf16(s.rows * s.cols, 7);
+  const auto weights = random_bf16_weights(s.rows * s.cols, 7);
   const auto x = random_activations(s.cols * batch);
   std::vector<float> y(s.rows * batch);
-  const Matrix w{weights.get(), WeightType::BF16, s.rows, s.cols};
+  const Matrix w{weights.data(), WeightType::BF16, s.rows, s.cols};
   const double rate = timed_calls(state, [&](std::int64_t call) {
     matmul(w, x.data(), batch, y.data());
     benchmark::DoNotOptimize(y.data());

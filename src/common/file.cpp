@@ -103,4 +103,47 @@ void release_pages(const void* p, std::size_t n) {
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}
+
+void advise_huge_pages(void* p, std::size_t n) {
+  const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHugePage - 1) / kHugePage * kHugePage;
+  const auto end = (reinterpret_cast<std::uintptr_t>(p) + n) / kHugePage * kHugePage;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+PageBuffer::PageBuffer(std::size_t bytes, const std::string& what) {
+  if (bytes == 0) return;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  size_ = (bytes + page - 1) / page * page;
+  // Over-map by 2 MiB, then unmap the unaligned head and the tail.
+  const std::size_t span = size_ + kHugePage;
+  void* m = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    throw Error("cannot allocate " + std::to_string(bytes) + " bytes for " + what + ": " + std::strerror(errno));
+  const auto base = reinterpret_cast<std::uintptr_t>(m);
+  const auto aligned = (base + kHugePage - 1) / kHugePage * kHugePage;
+  if (aligned > base) ::munmap(m, aligned - base);
+  if (base + span > aligned + size_) ::munmap(reinterpret_cast<void*>(aligned + size_), base + span - aligned - size_);
+  data_ = reinterpret_cast<std::byte*>(aligned);
+  advise_huge_pages(data_, size_);
+}
+
+PageBuffer::~PageBuffer() {
+  if (data_) ::munmap(data_, size_);
+}
+
+PageBuffer::PageBuffer(PageBuffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+PageBuffer& PageBuffer::operator=(PageBuffer&& other) noexcept {
+  if (this != &other) {
+    if (data_) ::munmap(data_, size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
 }  // namespace qwen3

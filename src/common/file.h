@@ -37,4 +37,33 @@ class MappedFile {
 // at load.
 void release_pages(const void* p, std::size_t n);
 
+// Zeroed anonymous memory for a large, long-lived array (weights made or
+// copied at load), aligned to 2 MiB and advised to the kernel's transparent
+// huge pages (madvise(MADV_HUGEPAGE); only the whole 2 MiB ranges inside it
+// can be). Decode streams such arrays from DRAM, and the hardware
+// prefetchers stop at every page boundary: with 4 KiB pages each stream
+// restarts 16 times per 64 KiB. Where huge pages are off or none is free,
+// the memory is simply in 4 KiB pages. Throws "cannot allocate N for WHAT".
+class PageBuffer {
+ public:
+  PageBuffer() = default;
+  PageBuffer(std::size_t bytes, const std::string& what);
+  ~PageBuffer();
+  PageBuffer(PageBuffer&& other) noexcept;
+  PageBuffer& operator=(PageBuffer&& other) noexcept;
+  PageBuffer(const PageBuffer&) = delete;
+  PageBuffer& operator=(const PageBuffer&) = delete;
+
+  std::byte* data() const { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;  // mapped: the bytes asked for, in whole 4 KiB pages
+};
+
+// Advises the whole 2 MiB ranges inside [p, p + n) of an anonymous mapping
+// to transparent huge pages (see PageBuffer); advice only, never an error.
+void advise_huge_pages(void* p, std::size_t n);
+
 }  // namespace qwen3

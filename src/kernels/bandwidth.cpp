@@ -16,6 +16,7 @@
 #include <immintrin.h>
 #endif
 
+#include "common/file.h"
 #include "qwen3/error.h"
 
 namespace qwen3::kernels {
@@ -169,9 +170,11 @@ ProbeResult measure_read_bandwidth(int threads, std::size_t bytes, int passes) {
   if (bytes < (std::size_t{1} << 20))
     throw Error("measure_read_bandwidth: buffer must be >= 1 MiB, got " + std::to_string(bytes) + " bytes");
   const std::int64_t n = static_cast<std::int64_t>(bytes / sizeof(std::uint64_t));
-  std::unique_ptr<std::uint64_t[]> buf(new std::uint64_t[n]);
-  // First touch by the thread that later reads each part, so its pages are
-  // really mapped and (on NUMA machines) local.
+  // In huge pages where the kernel gives them, as the weights are held
+  // (PageBuffer); first touch by the thread that later reads each part, so
+  // its pages are really mapped and (on NUMA machines) local.
+  const PageBuffer memory(static_cast<std::size_t>(n) * sizeof(std::uint64_t), "the bandwidth probe");
+  auto* buf = reinterpret_cast<std::uint64_t*>(memory.data());
   timed_on_threads(threads, [&](int t, int nt) {
     for (std::int64_t i = n * t / nt; i < n * (t + 1) / nt; ++i) buf[i] = static_cast<std::uint64_t>(i);
   });
@@ -181,7 +184,7 @@ ProbeResult measure_read_bandwidth(int threads, std::size_t bytes, int passes) {
     std::vector<std::uint64_t> totals(threads);
     // One contiguous part per thread, as a decoding thread streams its rows.
     const double s = timed_on_threads(
-        threads, [&](int t, int nt) { totals[t] = detail::stream_sum(buf.get(), n * t / nt, n * (t + 1) / nt); });
+        threads, [&](int t, int nt) { totals[t] = detail::stream_sum(buf, n * t / nt, n * (t + 1) / nt); });
     for (auto v : totals) sink += v;
     if (p > 0) rates.push_back(static_cast<double>(n * sizeof(std::uint64_t)) / s / 1e9);
   }

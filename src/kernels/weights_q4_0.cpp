@@ -112,7 +112,7 @@ struct TileQ4_0 {
 struct PanelQ4_0 {
   static constexpr int kTokens = 8;
   static constexpr std::int64_t vectors(std::int64_t blocks) { return (blocks + 1) / 2 * 9; }
-  static constexpr int kPrefetchAhead = 16 * 9 * 64;  // bytes: 16 pairs of blocks ahead
+  static constexpr int kPrefetchAhead = kDecodePrefetchBytes;
 
   void pack(const BlockQ4_0* const* rows, int n, std::int64_t blocks, __m512i* out) const {
     for (std::int64_t k = 0; k < blocks; k += 2, out += 9) {
@@ -131,39 +131,48 @@ struct PanelQ4_0 {
   template <int T>
   void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
            __mmask16 mask) const {
-    constexpr int A = T >= 4 ? 1 : 2;  // few tokens: two chains per block
+    run_steps<T>(*this, panel, blocks, x, b, y, y_stride, mask);
+  }
+
+  // Block k of S panels for tokens b .. b + T - 1 (S > 1: one token):
+  // sum[s * T + t] += its part. The S panels' loads interleave, so that
+  // they stream from memory side by side.
+  template <int T, int S = 1>
+  void step(const __m512i* const* panels, std::int64_t k, const QuantizedActs& x, int b, __m512* sum) const {
+    constexpr int A = T * S >= 4 ? 1 : 2;  // few chains: two per block
     const __m512i low = _mm512_set1_epi8(0x0F);
-    __m512 sum[T];
-    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
-    for (std::int64_t k = 0; k < blocks; ++k) {
-      const __m512i* v = panel + k / 2 * 9 + 4 * (k % 2);
-      if (T == 1 && k % 2 == 0)  // decode: the panels (contiguous) stream from memory
-        for (int l = 0; l < 9; ++l) _mm_prefetch(reinterpret_cast<const char*>(v + l) + kPrefetchAhead, _MM_HINT_T0);
-      __m512i acc[A][T];
+    const __m512i* v[S];
+    for (int s = 0; s < S; ++s) v[s] = panels[s] + k / 2 * 9 + 4 * (k % 2);
+    if (T == 1 && k % 2 == 0)  // decode: the panels (contiguous) stream from memory
+      for (int s = 0; s < S; ++s)
+        for (int l = 0; l < 9; ++l) _mm_prefetch(reinterpret_cast<const char*>(v[s] + l) + kPrefetchAhead, _MM_HINT_T0);
+    __m512i acc[A][S][T];
+    for (int s = 0; s < S; ++s)
       for (int t = 0; t < T; ++t) {
-        acc[0][t] = _mm512_set1_epi32(x.block_offset(b + t)[k]);
-        if constexpr (A == 2) acc[1][t] = _mm512_setzero_si512();
+        acc[0][s][t] = _mm512_set1_epi32(x.block_offset(b + t)[k]);
+        if constexpr (A == 2) acc[1][s][t] = _mm512_setzero_si512();
       }
 #pragma GCC unroll 4
-      for (int h = 0; h < 4; ++h) {
-        const __m512i z = _mm512_load_si512(v + h);
+    for (int h = 0; h < 4; ++h)
+      for (int s = 0; s < S; ++s) {
+        const __m512i z = _mm512_load_si512(v[s] + h);
         const __m512i lo = _mm512_and_si512(z, low), hi = _mm512_and_si512(_mm512_srli_epi16(z, 4), low);
 #pragma GCC unroll 8
         for (int t = 0; t < T; ++t) {
           const std::int8_t* xq = x.q(b + t) + 32 * k + 4 * h;
-          acc[0][t] = _mm512_dpbusd_epi32(acc[0][t], lo, broadcast4(xq));
-          acc[A - 1][t] = _mm512_dpbusd_epi32(acc[A - 1][t], hi, broadcast4(xq + 16));
+          acc[0][s][t] = _mm512_dpbusd_epi32(acc[0][s][t], lo, broadcast4(xq));
+          acc[A - 1][s][t] = _mm512_dpbusd_epi32(acc[A - 1][s][t], hi, broadcast4(xq + 16));
         }
       }
+    for (int s = 0; s < S; ++s) {
       const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(
-          reinterpret_cast<const std::uint8_t*>(panel + k / 2 * 9 + 8) + 32 * (k % 2))));
+          reinterpret_cast<const std::uint8_t*>(panels[s] + k / 2 * 9 + 8) + 32 * (k % 2))));
       for (int t = 0; t < T; ++t) {
-        const __m512i s = A == 2 ? _mm512_add_epi32(acc[0][t], acc[A - 1][t]) : acc[0][t];
+        const __m512i sumi = A == 2 ? _mm512_add_epi32(acc[0][s][t], acc[A - 1][s][t]) : acc[0][s][t];
         const __m512 ddx = _mm512_mul_ps(d, _mm512_set1_ps(x.scale(b + t)[k]));
-        sum[t] = _mm512_add_ps(sum[t], _mm512_mul_ps(ddx, _mm512_cvtepi32_ps(s)));
+        sum[s * T + t] = _mm512_add_ps(sum[s * T + t], _mm512_mul_ps(ddx, _mm512_cvtepi32_ps(sumi)));
       }
     }
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
   }
 };
 #else

@@ -68,7 +68,7 @@ struct UnpackQ4_K {
 struct PanelQ4_K {
   static constexpr int kVectors = 37;
   static constexpr int kTokens = 8;
-  static constexpr int kPrefetchAhead = 2 * kVectors * 64;  // bytes: two super-blocks ahead
+  static constexpr int kPrefetchAhead = kDecodePrefetchBytes;
 
   void pack(const BlockQ4_K* const* rows, int n, std::int64_t blocks, __m512i* out) const {
     for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
@@ -105,57 +105,78 @@ struct PanelQ4_K {
   template <int T>
   void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
            __mmask16 mask) const {
-    // Few tokens: each sub-block's sums in two chains (low and high nibbles),
-    // so that one token's dependent vpdpbusd do not wait on each other.
-    constexpr int A = T >= 4 ? 1 : 2;
+    run_steps<T>(*this, panel, blocks, x, b, y, y_stride, mask);
+  }
+
+  // Super-block k of S panels for tokens b .. b + T - 1 (S > 1: one
+  // token): sum[s * T + t] += its part. The S panels' loads interleave, so
+  // that they stream from memory side by side.
+  template <int T, int S = 1>
+  void step(const __m512i* const* panels, std::int64_t k, const QuantizedActs& x, int b, __m512* sum) const {
+    // Few chains: each sub-block's sums in two (low and high nibbles), so
+    // that one token's dependent vpdpbusd do not wait on each other.
+    constexpr int A = T * S >= 4 ? 1 : 2;
     const __m512i low = _mm512_set1_epi8(0x0F);
-    __m512 sum[T];
-    for (int t = 0; t < T; ++t) sum[t] = _mm512_setzero_ps();
-    for (std::int64_t k = 0; k < blocks; ++k, panel += kVectors) {
-      const auto* bytes = reinterpret_cast<const std::uint8_t*>(panel);
-      if constexpr (T == 1)  // decode: the panels (contiguous) stream from memory
-        for (int l = 0; l < kVectors; ++l) _mm_prefetch(bytes + kPrefetchAhead + 64 * l, _MM_HINT_T0);
-      __m512i sumi[T];
+    const __m512i* p[S];
+    const std::uint8_t* bytes[S];
+    for (int s = 0; s < S; ++s) {
+      p[s] = panels[s] + k * kVectors;
+      bytes[s] = reinterpret_cast<const std::uint8_t*>(p[s]);
+    }
+    // Decode: the panels (contiguous) stream from memory, each prefetched
+    // kPrefetchAhead bytes ahead of its loads, spread over the sub-blocks.
+    const auto prefetch = [&](int first, int lines) {
+      if constexpr (T == 1)
+        for (int s = 0; s < S; ++s)
+          for (int l = first; l < first + lines; ++l)
+            _mm_prefetch(reinterpret_cast<const char*>(bytes[s]) + kPrefetchAhead + 64 * l, _MM_HINT_T0);
+    };
+    __m512i sumi[S][T];
 #pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
-        __m512i acc[A][T];
-        for (int a = 0; a < A; ++a)
-          for (int t = 0; t < T; ++t) acc[a][t] = _mm512_setzero_si512();
+    for (int j = 0; j < 8; ++j) {
+      prefetch(4 * j, j == 7 ? 9 : 4);
+      __m512i acc[A][S][T];
+      for (int a = 0; a < A; ++a)
+        for (int s = 0; s < S; ++s)
+          for (int t = 0; t < T; ++t) acc[a][s][t] = _mm512_setzero_si512();
 #pragma GCC unroll 4
-        for (int h = 0; h < 4; ++h) {
-          const __m512i z = _mm512_load_si512(panel + 4 * j + h);
+      for (int h = 0; h < 4; ++h)
+        for (int s = 0; s < S; ++s) {
+          const __m512i z = _mm512_load_si512(p[s] + 4 * j + h);
           const __m512i lo = _mm512_and_si512(z, low), hi = _mm512_and_si512(_mm512_srli_epi16(z, 4), low);
 #pragma GCC unroll 8
           for (int t = 0; t < T; ++t) {
             const std::int8_t* xq = x.q(b + t) + 256 * k + 32 * j + 4 * h;
-            acc[0][t] = _mm512_dpbusd_epi32(acc[0][t], lo, broadcast4(xq));
-            acc[A - 1][t] = _mm512_dpbusd_epi32(acc[A - 1][t], hi, broadcast4(xq + 16));
+            acc[0][s][t] = _mm512_dpbusd_epi32(acc[0][s][t], lo, broadcast4(xq));
+            acc[A - 1][s][t] = _mm512_dpbusd_epi32(acc[A - 1][s][t], hi, broadcast4(xq + 16));
           }
         }
+      for (int s = 0; s < S; ++s) {
         const __m512i scale =
-            _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 2048 + 16 * j)));
+            _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes[s] + 2048 + 16 * j)));
         for (int t = 0; t < T; ++t) {
-          const __m512i dot = A == 2 ? _mm512_add_epi32(acc[0][t], acc[A - 1][t]) : acc[0][t];
-          const __m512i s = _mm512_mullo_epi32(dot, scale);
-          sumi[t] = j == 0 ? s : _mm512_add_epi32(sumi[t], s);
+          const __m512i dot = A == 2 ? _mm512_add_epi32(acc[0][s][t], acc[A - 1][s][t]) : acc[0][s][t];
+          const __m512i m = _mm512_mullo_epi32(dot, scale);
+          sumi[s][t] = j == 0 ? m : _mm512_add_epi32(sumi[s][t], m);
         }
       }
+    }
+    for (int s = 0; s < S; ++s) {
       __m512i mins[4];
       for (int i = 0; i < 4; ++i)
-        mins[i] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + 2176 + 32 * i)));
-      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + 2304)));
-      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + 2336)));
+        mins[i] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2176 + 32 * i)));
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2304)));
+      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2336)));
       for (int t = 0; t < T; ++t) {
         const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k;
         __m512i summs = _mm512_setzero_si512();
         for (int i = 0; i < 4; ++i) summs = _mm512_dpwssd_epi32(summs, mins[i], _mm512_set1_epi32(pairs[i]));
         const __m512 dx = _mm512_set1_ps(x.scale(b + t)[k]);
-        const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dx, d), _mm512_cvtepi32_ps(sumi[t]));
+        const __m512 a = _mm512_mul_ps(_mm512_mul_ps(dx, d), _mm512_cvtepi32_ps(sumi[s][t]));
         const __m512 c = _mm512_mul_ps(_mm512_mul_ps(dx, dmin), _mm512_cvtepi32_ps(summs));
-        sum[t] = _mm512_add_ps(sum[t], _mm512_sub_ps(a, c));
+        sum[s * T + t] = _mm512_add_ps(sum[s * T + t], _mm512_sub_ps(a, c));
       }
     }
-    for (int t = 0; t < T; ++t) _mm512_mask_storeu_ps(y + t * y_stride, mask, sum[t]);
   }
 };
 #endif

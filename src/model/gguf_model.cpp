@@ -140,7 +140,7 @@ kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::
   kernels::Matrix r = m;
   r.type = to;
   const std::size_t elem = to == kernels::WeightType::F32 ? 4 : 2;
-  auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(m.rows * m.cols) * elem]);
+  PageBuffer buf(static_cast<std::size_t>(m.rows * m.cols) * elem, "a widened matrix");
   const std::int64_t in_row = kernels::row_bytes(m.type, m.cols);
 #pragma omp parallel
   {
@@ -148,7 +148,7 @@ kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < m.rows; ++i) {
       kernels::to_f32(static_cast<const std::byte*>(m.data) + i * in_row, m.type, m.cols, row.data());
-      std::byte* out = buf.get() + static_cast<std::size_t>(i * m.cols) * elem;
+      std::byte* out = buf.data() + static_cast<std::size_t>(i * m.cols) * elem;
       if (to == kernels::WeightType::F32) {
         std::memcpy(out, row.data(), m.cols * 4);
       } else {
@@ -157,7 +157,7 @@ kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::
       }
     }
   }
-  r.data = buf.get();
+  r.data = buf.data();
   w.owned.push_back(std::move(buf));
   return r;
 }

@@ -132,9 +132,9 @@ Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType
   if (m.type == src.type && aligned) {
     m.data = src.data;  // zero copy: the mapping (or generated buffer) is the storage
   } else {
-    auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * type_size(m.type)]);
-    convert(src.data, src.type, buf.get(), m.type, n);
-    m.data = buf.get();
+    PageBuffer buf(static_cast<std::size_t>(n) * type_size(m.type), spec.name);
+    convert(src.data, src.type, buf.data(), m.type, n);
+    m.data = buf.data();
     w.owned.push_back(std::move(buf));
   }
   w.bytes += static_cast<std::uint64_t>(n) * type_size(m.type);
@@ -292,8 +292,8 @@ Matrix quantized_copy(const Matrix& src, WeightType to, Weights& w, const std::s
   m.type = to;
   const std::uint64_t row = kernels::row_bytes(to, m.cols);
   const std::uint64_t in_row = kernels::row_bytes(src.type, src.cols);
-  auto buf = std::unique_ptr<std::byte[]>(new std::byte[matrix_bytes(to, m.rows, m.cols)]);
-  std::byte* dst = buf.get();
+  PageBuffer buf(matrix_bytes(to, m.rows, m.cols), name);
+  std::byte* dst = buf.data();
 #pragma omp parallel
   {
     std::vector<float> tmp(static_cast<std::size_t>(m.cols));
@@ -303,7 +303,7 @@ Matrix quantized_copy(const Matrix& src, WeightType to, Weights& w, const std::s
       kernels::quantize(tmp.data(), to, m.cols, dst + r * row);
     }
   }
-  m.data = buf.get();
+  m.data = buf.data();
   w.owned.push_back(std::move(buf));
   return m;
 }
@@ -314,11 +314,8 @@ bool packs_at_load(const std::string& name, const Matrix& m) {
 
 Matrix packed_copy(const Matrix& m, Weights& w) {
   const auto bytes = static_cast<std::size_t>(kernels::packed_bytes(m));
-  auto buf = std::unique_ptr<std::byte[]>(new std::byte[bytes + 64]);
-  void* at = buf.get();
-  std::size_t space = bytes + 64;
-  std::align(64, bytes, at, space);
-  const Matrix packed = kernels::repack(m, at);
+  PageBuffer buf(bytes, "a packed matrix");
+  const Matrix packed = kernels::repack(m, buf.data());
   w.owned.push_back(std::move(buf));
   w.bytes += bytes;
   return packed;
@@ -416,9 +413,9 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
                model::generate_dummy_bf16(manifest, spec.name, n, scratch.data());
                return Source{scratch.data(), WeightType::BF16};
              }
-             auto buf = std::unique_ptr<std::byte[]>(new std::byte[static_cast<std::size_t>(n) * 2]);
-             model::generate_dummy_bf16(manifest, spec.name, n, reinterpret_cast<std::uint16_t*>(buf.get()));
-             const void* p = buf.get();
+             PageBuffer buf(static_cast<std::size_t>(n) * 2, spec.name);
+             model::generate_dummy_bf16(manifest, spec.name, n, reinterpret_cast<std::uint16_t*>(buf.data()));
+             const void* p = buf.data();
              w->owned.push_back(std::move(buf));
              return Source{p, WeightType::BF16};
            });

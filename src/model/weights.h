@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/file.h"
 #include "common/gguf.h"
 #include "kernels/kernels.h"
 #include "model/safetensors.h"
@@ -31,7 +32,7 @@ struct Weights {
   bool ggml_arithmetic = false;  // read from GGUF: float operations as ggml's (model/arithmetic.h)
   std::vector<std::unique_ptr<model::SafetensorsFile>> files;  // keep the mappings alive
   std::vector<std::unique_ptr<gguf::File>> gguf_files;         // likewise
-  std::vector<std::unique_ptr<std::byte[]>> owned;             // converted or generated tensors
+  std::vector<PageBuffer> owned;  // converted, generated or packed tensors (huge pages where given)
 };
 
 // A copy of the float matrix `src` (F32, F16 or BF16) quantized to `to`

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
+#include <string>
 #include <vector>
 
 #include "qwen3/error.h"
@@ -51,6 +54,56 @@ TEST(File, ReleasedPagesLeaveTheResidentMemory) {
   EXPECT_LE(resident_pages(), touched - pages * 9 / 10);
   EXPECT_EQ(static_cast<char>(m.data()[kBytes - 1]), 'x');
   fs::remove(p);
+}
+
+// The VmFlags line of /proc/self/smaps for the mapping that starts at p.
+std::string vm_flags(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  char start[32];
+  std::snprintf(start, sizeof start, "%lx-", static_cast<unsigned long>(reinterpret_cast<std::uintptr_t>(p)));
+  bool in = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.rfind(start, 0) == 0) in = true;
+    if (in && line.rfind("VmFlags:", 0) == 0) return line;
+  }
+  return "";
+}
+
+// Weights made at load live in a PageBuffer: zeroed, 2 MiB aligned, advised
+// to huge pages (VmFlags "hg", whether or not the kernel then has one free),
+// moved without a copy, and freed with it.
+TEST(File, PageBufferIsAlignedZeroedAndAdvisedToHugePages) {
+  constexpr std::size_t kBytes = (5 << 20) + 123;
+  qwen3::PageBuffer b(kBytes, "a test buffer");
+  ASSERT_NE(b.data(), nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % (2 << 20), 0u);
+  EXPECT_GE(b.size(), kBytes);
+  EXPECT_LT(b.size(), kBytes + 4096);
+  EXPECT_EQ(b.data()[0], std::byte{0});
+  EXPECT_EQ(b.data()[kBytes - 1], std::byte{0});
+  b.data()[kBytes - 1] = std::byte{7};
+  const std::string flags = vm_flags(b.data());
+  ASSERT_FALSE(flags.empty()) << "no mapping at the buffer in /proc/self/smaps";
+  if (fs::exists("/sys/kernel/mm/transparent_hugepage/enabled"))  // a kernel with transparent huge pages
+    EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
+  std::byte* const at = b.data();
+  qwen3::PageBuffer moved(std::move(b));
+  EXPECT_EQ(b.data(), nullptr);
+  EXPECT_EQ(moved.data(), at);
+  EXPECT_EQ(moved.data()[kBytes - 1], std::byte{7});
+  moved = qwen3::PageBuffer();
+  EXPECT_EQ(vm_flags(at), "");  // unmapped
+  EXPECT_EQ(qwen3::PageBuffer(0, "nothing").data(), nullptr);
+}
+
+TEST(File, PageBufferThatCannotBeMappedNamesWhatItWasFor) {
+  try {
+    qwen3::PageBuffer b(std::size_t{1} << 62, "the layer 3 weights");
+    FAIL() << "expected an error";
+  } catch (const qwen3::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot allocate"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the layer 3 weights"), std::string::npos) << e.what();
+  }
 }
 
 TEST(File, MissingFileErrorNamesThePath) {
