@@ -10,7 +10,6 @@
 
 #include "kernels/kernels.h"
 #include "model/arithmetic.h"
-#include "model/attention.h"
 #include "model/rope.h"
 #include "model/weights.h"
 #include "qwen3/error.h"
