@@ -162,6 +162,25 @@ kernels::Matrix widen(const kernels::Matrix& m, kernels::WeightType to, detail::
   return r;
 }
 
+// The matrix m of the file as held, in a buffer owned by `w` (counted in
+// w.bytes): quantized or widened as `dtype` asks, else packed where its type
+// packs (detail::packs_at_load), else copied as it is (detail::resident_copy).
+kernels::Matrix hold_matrix(const kernels::Matrix& m, const std::string& name, WeightDType dtype, detail::Weights& w) {
+  kernels::Matrix held;
+  if (const auto quant = quantize_to(dtype); quant && m.type != *quant)
+    held = detail::quantized_copy(m, *quant, w, model::gguf_tensor_name(name));
+  else if (dtype == WeightDType::BF16 && m.type != kernels::WeightType::BF16)
+    held = widen(m, kernels::WeightType::BF16, w);
+  else if (dtype == WeightDType::F32 && m.type != kernels::WeightType::F32)
+    held = widen(m, kernels::WeightType::F32, w);
+  else if (detail::packs_at_load(name, m))
+    return detail::packed_copy(m, w);
+  else
+    return detail::resident_copy(m, w);
+  w.bytes += static_cast<std::uint64_t>(held.rows) * kernels::row_bytes(held.type, held.cols);
+  return held;
+}
+
 // Every block scale of a quantized matrix finite (kernels::first_nonfinite_scale);
 // fails naming the tensor, row and block. One thread: the scan is bound by
 // memory (0.2 s for a 2.5 GB file), and short parallel regions per tensor
@@ -241,20 +260,15 @@ std::unique_ptr<Model> Model::load_gguf(const std::filesystem::path& path, const
       w->bytes += spec.elements() * sizeof(float);
       return;
     }
-    kernels::Matrix m{t.data, type, spec.shape[0], spec.shape[1]};
+    const kernels::Matrix m{t.data, type, spec.shape[0], spec.shape[1]};
     check_scales(f, t, m);
-    if (const auto quant = quantize_to(opts.dtype); quant && type != *quant)
-      m = detail::quantized_copy(m, *quant, *w, model::gguf_tensor_name(spec.name));
-    else if (opts.dtype == WeightDType::BF16 && type != kernels::WeightType::BF16)
-      m = widen(m, kernels::WeightType::BF16, *w);
-    else if (opts.dtype == WeightDType::F32 && type != kernels::WeightType::F32)
-      m = widen(m, kernels::WeightType::F32, *w);
-    else if (detail::packs_at_load(spec.name, m)) {
-      *std::get<kernels::Matrix*>(slot) = detail::packed_copy(m, *w);
-      return release_pages(t.data, t.bytes);  // the model is resident once (the page cache keeps the file)
+    if (opts.dtype == WeightDType::Auto && detail::stays_in_file(spec.name, config)) {
+      w->bytes += t.bytes;
+      *std::get<kernels::Matrix*>(slot) = m;
+      return;
     }
-    w->bytes += static_cast<std::uint64_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
-    *std::get<kernels::Matrix*>(slot) = m;
+    *std::get<kernels::Matrix*>(slot) = hold_matrix(m, spec.name, opts.dtype, *w);
+    release_pages(t.data, t.bytes);  // the model is resident once (the page cache keeps the file)
   });
   if (config.tie_word_embeddings) w->lm_head = w->embed_tokens;
   w->ggml_arithmetic = true;  // llama.cpp's file: its arithmetic too

@@ -1,7 +1,8 @@
 #pragma once
 // The weights of a loaded model as the forward pass uses them: matrices in
-// their held dtype (pointing into memory-mapped files, or into buffers owned
-// here after a dtype conversion or dummy generation), norm weights in f32.
+// their held dtype (pointing into a memory-mapped safetensors checkpoint, or
+// into buffers owned here: a GGUF file's matrices, converted, packed or
+// generated ones), norm weights in f32.
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -48,6 +49,22 @@ bool packs_at_load(const std::string& name, const kernels::Matrix& m);
 
 // m packed into a buffer owned by `w` (counted in w.bytes).
 kernels::Matrix packed_copy(const kernels::Matrix& m, Weights& w);
+
+// m, a matrix in a GGUF file's mapping, copied as it is into a buffer owned
+// by `w` (counted in w.bytes); the caller releases its pages in the mapping
+// (release_pages). A GGUF's matrices are all held in memory of the process's
+// own (packed, converted or copied): on a 2-core host of ours, decode read a
+// Q8_0 file's matrices 1.6-3.5x faster from such copies than through the
+// mapping, and llama.cpp's --no-mmap gained alike over its mapping. A BF16
+// safetensors checkpoint is read in place: the same comparison showed no
+// difference there, and the copy would take seconds at load
+// (docs/performance.md, "Weights in memory of their own").
+kernels::Matrix resident_copy(const kernels::Matrix& m, Weights& w);
+
+// Whether tensor `name` of a GGUF file is used in place, in the mapping: the
+// embedding table of a model with its own LM head, of which a token reads one
+// row (the pages of the rows never read are never resident).
+bool stays_in_file(const std::string& name, const ModelConfig& config);
 
 // A float tensor (F32, F16 or BF16) of a checkpoint, where it lies in the mapping.
 struct MappedTensor {
