@@ -312,17 +312,6 @@ bool packs_at_load(const std::string& name, const Matrix& m) {
   return name.rfind("model.layers.", 0) == 0 && kernels::packed_bytes(m) > 0;
 }
 
-Matrix resident_copy(const Matrix& m, Weights& w) {
-  const auto bytes = static_cast<std::size_t>(m.rows) * kernels::row_bytes(m.type, m.cols);
-  PageBuffer buf(bytes, "a matrix of the model file");
-  std::memcpy(buf.data(), m.data, bytes);
-  Matrix copy = m;
-  copy.data = buf.data();
-  w.owned.push_back(std::move(buf));
-  w.bytes += bytes;
-  return copy;
-}
-
 bool stays_in_file(const std::string& name, const ModelConfig& config) {
   return name == "model.embed_tokens.weight" && !config.tie_word_embeddings;
 }

@@ -50,17 +50,6 @@ bool packs_at_load(const std::string& name, const kernels::Matrix& m);
 // m packed into a buffer owned by `w` (counted in w.bytes).
 kernels::Matrix packed_copy(const kernels::Matrix& m, Weights& w);
 
-// m, a matrix in a GGUF file's mapping, copied as it is into a buffer owned
-// by `w` (counted in w.bytes); the caller releases its pages in the mapping
-// (release_pages). A GGUF's matrices are all held in memory of the process's
-// own (packed, converted or copied): on a 2-core host of ours, decode read a
-// Q8_0 file's matrices 1.6-3.5x faster from such copies than through the
-// mapping, and llama.cpp's --no-mmap gained alike over its mapping. A BF16
-// safetensors checkpoint is read in place: the same comparison showed no
-// difference there, and the copy would take seconds at load
-// (docs/performance.md, "Weights in memory of their own").
-kernels::Matrix resident_copy(const kernels::Matrix& m, Weights& w);
-
 // Whether tensor `name` of a GGUF file is used in place, in the mapping: the
 // embedding table of a model with its own LM head, of which a token reads one
 // row (the pages of the rows never read are never resident).

@@ -1,5 +1,5 @@
 // A GGUF file's matrices are held in memory of the process's own, not read
-// through the file's mapping (detail::resident_copy, packed_copy): after
+// through the file's mapping (packed, or copied as they are: gguf_model.cpp): after
 // loading and a forward pass, the mapping of the file holds no more resident
 // pages than its header and the pages at the tensors' edges (norms, read once
 // as f32). Every GGUF fixture.
