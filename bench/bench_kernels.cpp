@@ -202,9 +202,13 @@ struct QuantCopy {
   std::int64_t bytes = 0;  // packed
 };
 
+// Args: type, hot, packed (0: rows; 1 + i: packed, read in decode_schedules()[i]'s order).
 void BM_QuantDecode(benchmark::State& state) {
   const WeightType type = kQuantTypes[state.range(0)];
   const bool hot = state.range(1) != 0, packed = state.range(2) != 0;
+  const DecodeSchedule schedule = packed ? decode_schedules()[state.range(2) - 1] : decode_schedule();
+  const DecodeSchedule saved = decode_schedule();
+  set_decode_schedule(schedule);
   const Shape& s = kShapes[hot ? 1 : 3];
   set_num_threads(kThreads);
   std::vector<QuantCopy> copies;
@@ -214,8 +218,9 @@ void BM_QuantDecode(benchmark::State& state) {
     ws.push_back(copies.back().m);
   }
   decode_over(state, ws, copies.front().bytes);
+  set_decode_schedule(saved);
   state.SetLabel(std::string(weight_type_name(type)) + (hot ? " hot (L2)" : " cold (DRAM)") +
-                 (copies.front().bytes > 0 ? " packed" : ""));
+                 (copies.front().bytes > 0 ? " packed, " + describe(schedule) : ""));
 }
 
 struct Peaks {
@@ -379,16 +384,17 @@ BENCHMARK(BM_AttentionPrefill)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
-// Packed at load: Q4_0 and Q4_K (the types with a packed layout).
+// Packed at load: Q4_0, Q4_K and Q6_K (the types with a packed layout),
+// under each decode schedule.
 BENCHMARK(BM_QuantDecode)
     ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {0}})
-    ->ArgsProduct({{1, 2}, {0, 1}, {1}})
+    ->ArgsProduct({{1, 2, 3}, {0, 1}, {1, 2}})
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond)
     ->MinTime(1.0);
 BENCHMARK(BM_QuantPrefill)
     ->ArgsProduct({{0, 1, 2, 3}, {0}})
-    ->ArgsProduct({{1, 2}, {1}})
+    ->ArgsProduct({{1, 2, 3}, {1}})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);

@@ -39,8 +39,9 @@ struct Spread {
 
 struct BenchReport {
   int threads = 0;
-  std::string dtype;        // of the weights as held
-  std::string activations;  // "f32" | "bf16": what the weights are multiplied with
+  std::string dtype;            // of the weights as held
+  std::string decode_schedule;  // Model::decode_schedule(): empty when no matrix is packed
+  std::string activations;      // "f32" | "bf16": what the weights are multiplied with
   int layers = 0, hidden_size = 0, vocab_size = 0;
   double load_s = 0;
   int context_tokens = 0;        // the prompt: prompt_tokens, or depth

@@ -22,6 +22,7 @@ nlohmann::ordered_json spread_json(const Spread& s) { return {{"median", s.media
 void print_json(const BenchReport& r, const BenchOptions& o) {
   nlohmann::ordered_json out{{"threads", r.threads},
                              {"dtype", r.dtype},
+                             {"decode_schedule", r.decode_schedule},
                              {"activations", r.activations},
                              {"prompt_tokens", r.context_tokens},
                              {"synthetic_context", !r.prefill_measured},
@@ -90,6 +91,7 @@ void print_text(const BenchReport& r, const BenchOptions& o) {
       "measured %.2f GB/s\n",
       r.decode_gbs(), r.weight_bytes_per_token / 1e6, r.kv_bytes_per_token / 1e6, 100.0 * r.bandwidth_fraction(),
       r.machine_read_gbs.median);
+  if (!r.decode_schedule.empty()) std::printf("decode schedule   %s\n", r.decode_schedule.c_str());
   std::printf("peak resident     %.2f GiB\n", r.peak_resident_gib);
   if (r.english_rows > 0)
     std::printf("english-only      %s: %d of %d output rows; decode %.2f vs %.2f tokens/s plain = %.3fx\n",

@@ -18,13 +18,14 @@ std::string gib(std::uint64_t bytes) {
 void print_info(const Settings& s) {
   const ModelConfig c = load_model_config(s);
   const RunOptions o = run_options_for(s, c);
-  std::string dtype;
+  std::string dtype, decode_schedule;
   std::uint64_t weight_bytes = 0;
   const bool dummy = s.model.value.empty();
   if (!dummy) {
     const auto model = open_model(s);  // memory-mapped: checks every tensor, reads little
     dtype = model->weight_dtype();
     weight_bytes = model->weight_bytes();
+    decode_schedule = model->decode_schedule();
   } else {
     // Dummy weights are not generated just to be described: bf16 unless --dtype
     // f32, q8_0 or q4_0 (34 or 18 bytes per block of 32).
@@ -55,6 +56,7 @@ void print_info(const Settings& s) {
                 static_cast<long long>(c.max_position_embeddings));
   std::printf("dtype             %s\n", dtype.c_str());
   std::printf("weights memory    %s\n", gib(weight_bytes).c_str());
+  if (!decode_schedule.empty()) std::printf("decode schedule   %s\n", decode_schedule.c_str());
   // Both KV dtypes, the run's first; committed as the context fills, so this is the most a session takes.
   const KvDType kv = o.kv_dtype, other = kv == KvDType::BF16 ? KvDType::F32 : KvDType::BF16;
   auto kv_name = [](KvDType t) { return t == KvDType::BF16 ? "bf16" : "f32"; };

@@ -70,6 +70,7 @@ BenchReport run_benchmark(const Settings& settings, const BenchOptions& o) {
   const ModelConfig& c = model->config();
   r.threads = model->options().threads;
   r.dtype = model->weight_dtype();
+  r.decode_schedule = model->decode_schedule();
   r.activations = model->options().activations == ActivationDType::BF16 ? "bf16" : "f32";
   r.layers = c.num_hidden_layers;
   r.hidden_size = c.hidden_size;

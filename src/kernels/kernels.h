@@ -10,7 +10,10 @@
 // llama.cpp does (src/kernels/quant.h).
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 namespace qwen3::kernels {
 
@@ -140,6 +143,34 @@ void quantize(const float* x, WeightType type, std::int64_t n, void* out);
 // it to out (64-byte aligned) and returns the matrix that reads it.
 std::int64_t packed_bytes(const Matrix& w);
 Matrix repack(const Matrix& w, void* out);
+
+// How decode (batch 1) reads a matrix packed at load: each thread's panels
+// as `streams` runs read side by side (1 or 4), each prefetched
+// `prefetch_bytes` ahead of its loads (0: left to the hardware prefetchers;
+// at most 65,536). Every schedule computes the same bits; which reads
+// fastest depends on the machine (a 2-core Xeon: four streams prefetched
+// 2 KiB ahead; an AMD EPYC: one stream, no software prefetch;
+// docs/performance.md), so the model measures them at load
+// (tune_decode_schedule). One process-wide setting; the default is the first
+// of decode_schedules().
+struct DecodeSchedule {
+  int streams = 4;
+  int prefetch_bytes = 2048;
+  friend bool operator==(const DecodeSchedule&, const DecodeSchedule&) = default;
+};
+void set_decode_schedule(DecodeSchedule s);
+DecodeSchedule decode_schedule();
+// The schedules tune_decode_schedule tries.
+std::span<const DecodeSchedule> decode_schedules();
+// "4 streams, prefetched 2048 bytes ahead" and the like.
+std::string describe(DecodeSchedule s);
+
+// Times decode over the packed ones of `matrices` (in order, up to 256 MiB
+// of them: more than any L3 cache) under each of decode_schedules(), in
+// `rounds` alternating rounds on the kernels' threads, sets the fastest
+// (least median time) and returns each schedule's median weights GB/s, in
+// decode_schedules()'s order. Nothing packed: no change, an empty result.
+std::vector<double> tune_decode_schedule(std::span<const Matrix> matrices, int rounds = 5);
 
 // The first of n_blocks blocks of a quantized type whose f16 scale (d, and
 // dmin for Q4_K / Q5_K) is NaN or infinite, or -1 when every scale is finite

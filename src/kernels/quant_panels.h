@@ -19,15 +19,10 @@ namespace qwen3::kernels::detail {
 // Batches of at least this many tokens take the panels.
 constexpr int kPanelTokens = 16;
 
-// Decode over a matrix packed at load: the panels read side by side (each
-// thread's rows as this many runs of consecutive panels), and how far ahead
-// of its loads each is prefetched. On a 2-core Xeon, one stream per core
-// (prefetched 4.7-9 KiB ahead) read 0.55 of the measured bandwidth with
-// 4 KiB pages and 0.76-0.80 with huge pages; four streams 2 KiB ahead, in
-// huge pages, read 0.83-0.87 (docs/performance.md, "Huge pages and decode
-// streams").
-constexpr int kDecodeStreams = 4;
-constexpr int kDecodePrefetchBytes = 2048;
+// Decode over a matrix packed at load reads each thread's panels as
+// decode_schedule().streams runs side by side, each prefetched
+// prefetch_bytes ahead of its loads (kernels.h: which reads fastest depends
+// on the machine, so the model measures them at load).
 
 #if defined(QWEN3_QUANT_VNNI)
 
@@ -38,9 +33,14 @@ constexpr int kDecodePrefetchBytes = 2048;
 //   pack(rows, n, blocks, out): rows[0 .. n) (n <= 16) into out, lanes past n zero;
 //   (types packed at load) step<T, S>(panels, k, x, b, sum): block k's part
 //     of tokens b .. b + T - 1 over S panels (S > 1: one token) added to
-//     sum[s * T + t], and run<T> as run_steps;
+//     sum[s * T + t], and run<T> as run_steps; a member prefetch_ahead:
+//     bytes ahead of its loads each panel is prefetched in decode (0: none);
 //   run<T>(panel, blocks, x, b, y, y_stride, mask): tokens b .. b + T - 1,
-//     y[t * y_stride + r] for the lanes r in mask.
+//     y[t * y_stride + r] for the lanes r in mask;
+//   (optional, types packed at load) a type Expanded and expand(panel,
+//     blocks, out): batches widen each packed panel once into Expanded's
+//     layout and run that (a layout whose unpacking per token would cost
+//     more than the products).
 
 // 512-bit vectors of one panel of `blocks` blocks.
 template <class Panel>
@@ -89,15 +89,17 @@ inline __mmask16 lanes_mask(std::int64_t n) {
   return static_cast<__mmask16>((1u << std::min<std::int64_t>(16, n)) - 1);
 }
 
+// A 64-byte line of a panel buffer.
+struct alignas(64) Line {
+  std::int32_t words[16];
+};
+
 // Rows [begin, end) of the selection, packed here 16 at a time.
 template <class Block, int kBlock, class Panel>
 void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
                      int b0, int nb, float* y, std::int64_t y_stride, Panel panel) {
   const std::int64_t blocks = w.cols / kBlock;
   const Block* base = static_cast<const Block*>(w.data);
-  struct alignas(64) Line {
-    std::int32_t words[16];
-  };
   thread_local std::vector<Line> lines;
   lines.resize(static_cast<std::size_t>(panel_vectors<Panel>(blocks)));
   auto* buffer = reinterpret_cast<__m512i*>(lines.data());
@@ -110,6 +112,32 @@ void dot_rows_panels(const Matrix& w, RowSelection sel, std::int64_t begin, std:
   }
 }
 
+// Decode (token b) over the panels of rows [begin, end) of a matrix packed
+// at load, as S runs of consecutive panels (the first P % S of P one
+// longer) read side by side; y is the token's output row.
+template <int S, class Panel>
+void decode_packed(const __m512i* base, std::int64_t per_panel, std::int64_t blocks, std::int64_t begin,
+                   std::int64_t end, const QuantizedActs& x, int b, float* y, const Panel& panel) {
+  const std::int64_t panels = (end - begin + 15) / 16, q = panels / S, rem = panels % S;
+  const __m512i* at[S];
+  float* out[S];
+  __mmask16 mask[S];
+  const auto stream = [&](int s, std::int64_t j) {
+    const std::int64_t i = begin + 16 * (s * q + std::min<std::int64_t>(s, rem) + j);
+    at[s] = base + i / 16 * per_panel;
+    out[s] = y + i;
+    mask[s] = lanes_mask(end - i);
+  };
+  for (std::int64_t j = 0; j < q; ++j) {
+    for (int s = 0; s < S; ++s) stream(s, j);
+    run_streams<S>(panel, at, blocks, x, b, out, mask);
+  }
+  for (int s = 0; s < rem; ++s) {
+    stream(s, q);
+    run_streams<1>(panel, at + s, blocks, x, b, out + s, mask + s);
+  }
+}
+
 // Rows [begin, end) of a matrix packed at load (repack_rows; begin a
 // multiple of 16): the panels are contiguous, one stream from memory.
 template <int kBlock, class Panel>
@@ -119,32 +147,29 @@ void dot_rows_packed(const Matrix& w, std::int64_t begin, std::int64_t end, cons
   const auto* base = static_cast<const __m512i*>(w.data);
   const std::int64_t per_panel = panel_vectors<Panel>(blocks);
   if (nb == 1) {
-    // Decode: the range's P panels as kDecodeStreams runs of consecutive
-    // panels (the first P % S one longer), read side by side.
-    constexpr int S = kDecodeStreams;
-    const std::int64_t panels = (end - begin + 15) / 16, q = panels / S, rem = panels % S;
-    const __m512i* at[S];
-    float* out[S];
-    __mmask16 mask[S];
-    const auto stream = [&](int s, std::int64_t j) {
-      const std::int64_t i = begin + 16 * (s * q + std::min<std::int64_t>(s, rem) + j);
-      at[s] = base + i / 16 * per_panel;
-      out[s] = y + b0 * y_stride + i;
-      mask[s] = lanes_mask(end - i);
-    };
-    for (std::int64_t j = 0; j < q; ++j) {
-      for (int s = 0; s < S; ++s) stream(s, j);
-      run_streams<S>(panel, at, blocks, x, b0, out, mask);
-    }
-    for (int s = 0; s < rem; ++s) {
-      stream(s, q);
-      run_streams<1>(panel, at + s, blocks, x, b0, out + s, mask + s);
-    }
+    const DecodeSchedule schedule = decode_schedule();
+    panel.prefetch_ahead = schedule.prefetch_bytes;
+    if (schedule.streams == 1)
+      decode_packed<1>(base, per_panel, blocks, begin, end, x, b0, y + b0 * y_stride, panel);
+    else
+      decode_packed<4>(base, per_panel, blocks, begin, end, x, b0, y + b0 * y_stride, panel);
     return;
   }
-  for (std::int64_t i = begin; i < end; i += 16)
-    panel_tokens(panel, base + i / 16 * panel_vectors<Panel>(blocks), blocks, x, b0, nb, y + i, y_stride,
-                 lanes_mask(end - i));
+  if constexpr (requires { typename Panel::Expanded; }) {
+    // A layout too dense for every token to unpack: each panel widened once
+    // (Panel::expand) into the Expanded panel's layout, which the tokens read.
+    using Expanded = typename Panel::Expanded;
+    thread_local std::vector<Line> lines;
+    lines.resize(static_cast<std::size_t>(panel_vectors<Expanded>(blocks)));
+    auto* buffer = reinterpret_cast<__m512i*>(lines.data());
+    for (std::int64_t i = begin; i < end; i += 16) {
+      panel.expand(base + i / 16 * per_panel, blocks, buffer);
+      panel_tokens(Expanded{}, buffer, blocks, x, b0, nb, y + i, y_stride, lanes_mask(end - i));
+    }
+  } else {
+    for (std::int64_t i = begin; i < end; i += 16)
+      panel_tokens(panel, base + i / 16 * per_panel, blocks, x, b0, nb, y + i, y_stride, lanes_mask(end - i));
+  }
 }
 
 // w's rows packed into out (panel_bytes<Panel>(w) bytes, 64-byte aligned),

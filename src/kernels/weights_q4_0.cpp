@@ -112,7 +112,7 @@ struct TileQ4_0 {
 struct PanelQ4_0 {
   static constexpr int kTokens = 8;
   static constexpr std::int64_t vectors(std::int64_t blocks) { return (blocks + 1) / 2 * 9; }
-  static constexpr int kPrefetchAhead = kDecodePrefetchBytes;
+  int prefetch_ahead = 0;  // decode (quant_panels.h)
 
   void pack(const BlockQ4_0* const* rows, int n, std::int64_t blocks, __m512i* out) const {
     for (std::int64_t k = 0; k < blocks; k += 2, out += 9) {
@@ -143,9 +143,9 @@ struct PanelQ4_0 {
     const __m512i low = _mm512_set1_epi8(0x0F);
     const __m512i* v[S];
     for (int s = 0; s < S; ++s) v[s] = panels[s] + k / 2 * 9 + 4 * (k % 2);
-    if (T == 1 && k % 2 == 0)  // decode: the panels (contiguous) stream from memory
+    if (T == 1 && k % 2 == 0 && prefetch_ahead > 0)  // decode: the panels (contiguous) stream from memory
       for (int s = 0; s < S; ++s)
-        for (int l = 0; l < 9; ++l) _mm_prefetch(reinterpret_cast<const char*>(v[s] + l) + kPrefetchAhead, _MM_HINT_T0);
+        for (int l = 0; l < 9; ++l) _mm_prefetch(reinterpret_cast<const char*>(v[s] + l) + prefetch_ahead, _MM_HINT_T0);
     __m512i acc[A][S][T];
     for (int s = 0; s < S; ++s)
       for (int t = 0; t < T; ++t) {

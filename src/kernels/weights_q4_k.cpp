@@ -68,7 +68,7 @@ struct UnpackQ4_K {
 struct PanelQ4_K {
   static constexpr int kVectors = 37;
   static constexpr int kTokens = 8;
-  static constexpr int kPrefetchAhead = kDecodePrefetchBytes;
+  int prefetch_ahead = 0;  // decode (quant_panels.h)
 
   void pack(const BlockQ4_K* const* rows, int n, std::int64_t blocks, __m512i* out) const {
     for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
@@ -124,12 +124,12 @@ struct PanelQ4_K {
       bytes[s] = reinterpret_cast<const std::uint8_t*>(p[s]);
     }
     // Decode: the panels (contiguous) stream from memory, each prefetched
-    // kPrefetchAhead bytes ahead of its loads, spread over the sub-blocks.
+    // prefetch_ahead bytes ahead of its loads, spread over the sub-blocks.
     const auto prefetch = [&](int first, int lines) {
-      if constexpr (T == 1)
+      if (T == 1 && prefetch_ahead > 0)
         for (int s = 0; s < S; ++s)
           for (int l = first; l < first + lines; ++l)
-            _mm_prefetch(reinterpret_cast<const char*>(bytes[s]) + kPrefetchAhead + 64 * l, _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(bytes[s]) + prefetch_ahead + 64 * l, _MM_HINT_T0);
     };
     __m512i sumi[S][T];
 #pragma GCC unroll 8

@@ -128,6 +128,156 @@ struct PanelQ6_K {
   }
 };
 
+// Q6_K panels at the file's density, for matrices packed at load (3,360
+// bytes per 16 rows and super-block, as in rows). Level vector v (0-63) of a
+// super-block: lane r, byte c holds row r's level of value 4v + c. Per
+// super-block, 52 vectors:
+//  0-47   in 16 triples, the order decode reads them: triple u (u < 16)
+//         is the low four bits of level vectors u and u + 32 (low and high
+//         nibbles), of u + 16 and u + 48, then their top two bits (bits
+//         2i .. 2i + 1: level vector u + 16i);
+//  48-51  group scales (int8), byte 16g + r: group g's of row r.
+// Super-blocks in pairs, each pair led by one vector of both blocks' d (f16,
+// 16 rows each); an odd last block is a pair of its own (53 vectors).
+// Per element and super-block, the integers are those of TileQ6_K, summed as
+// sum_g scale_g (q . x over g - 32 sum_g(x)) (the same integer modulo 2^32
+// as sumi - 32 offset), and the float operations its own: sum + (dx d) total.
+struct PackedQ6_K {
+  static constexpr int kBlockVectors = 52;
+  static constexpr int kTokens = 8;
+  int prefetch_ahead = 0;  // decode (quant_panels.h)
+
+  static constexpr std::int64_t vectors(std::int64_t blocks) {
+    return blocks / 2 * (2 * kBlockVectors + 1) + blocks % 2 * (kBlockVectors + 1);
+  }
+  static constexpr std::int64_t block_at(std::int64_t k) {
+    return k / 2 * (2 * kBlockVectors + 1) + 1 + k % 2 * kBlockVectors;
+  }
+
+  void pack(const BlockQ6_K* const* rows, int n, std::int64_t blocks, __m512i* out) const {
+    const UnpackQ6_K unpack;
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      auto* bytes = reinterpret_cast<std::uint8_t*>(out + block_at(k));
+      auto* halves = reinterpret_cast<std::uint16_t*>(out + block_at(k) - 1 - k % 2 * kBlockVectors) + 16 * (k % 2);
+      std::memset(bytes, 0, kBlockVectors * 64);
+      std::memset(halves, 0, k % 2 == 0 ? 64 : 32);
+      for (int r = 0; r < n; ++r) {
+        const BlockQ6_K& B = rows[r][k];
+        alignas(64) std::uint8_t levels[256];
+        __m512i q[4];
+        unpack(B, q);
+        for (int j = 0; j < 4; ++j) _mm512_store_si512(levels + 64 * j, q[j]);
+        for (int v = 0; v < 64; ++v)
+          for (int c = 0; c < 4; ++c) {
+            const std::uint8_t l = levels[4 * v + c];
+            bytes[64 * low_vector(v) + 4 * r + c] |= static_cast<std::uint8_t>((l & 0x0F) << (4 * (v / 32)));
+            bytes[64 * top_vector(v) + 4 * r + c] |= static_cast<std::uint8_t>((l >> 4) << (2 * (v / 16)));
+          }
+        for (int g = 0; g < 16; ++g) bytes[48 * 64 + 16 * g + r] = static_cast<std::uint8_t>(B.scales[g]);
+        halves[r] = B.d;
+      }
+    }
+  }
+
+  template <int T>
+  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
+           __mmask16 mask) const {
+    run_steps<T>(*this, panel, blocks, x, b, y, y_stride, mask);
+  }
+
+  // The vectors holding level vector v's low four bits and its top two.
+  static constexpr int low_vector(int v) { return 3 * (v % 16) + v % 32 / 16; }
+  static constexpr int top_vector(int v) { return 3 * (v % 16) + 2; }
+
+  // Level vector v of the super-block at p (the top bits shifted to bits 4-5).
+  static __m512i level(const __m512i* p, int v) {
+    const __m512i low = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
+    const __m512i n = _mm512_load_si512(p + low_vector(v)), h = _mm512_load_si512(p + top_vector(v));
+    const __m512i nib = v < 32 ? n : _mm512_srli_epi16(n, 4);
+    const int shift = 4 - 2 * (v / 16);
+    const __m512i hi = shift > 0 ? _mm512_slli_epi16(h, shift) : shift < 0 ? _mm512_srli_epi16(h, -shift) : h;
+    return _mm512_ternarylogic_epi32(nib, low, _mm512_and_si512(hi, top), 0xEA);  // (nib & low) | hi
+  }
+  static __m512i group_scales(const __m512i* p, int g) {
+    return _mm512_cvtepi8_epi32(
+        _mm_load_si128(reinterpret_cast<const __m128i*>(reinterpret_cast<const std::uint8_t*>(p + 48) + 16 * g)));
+  }
+  static const std::uint8_t* halves(const __m512i* panel, std::int64_t k) {
+    return reinterpret_cast<const std::uint8_t*>(panel + block_at(k) - 1 - k % 2 * kBlockVectors) + 32 * (k % 2);
+  }
+
+  // Batches (quant_panels.h: Expanded): the panel widened once per call into
+  // PanelQ6_K's layout (levels as bytes), which every token then reads.
+  using Expanded = PanelQ6_K;
+  void expand(const __m512i* panel, std::int64_t blocks, __m512i* out) const {
+    for (std::int64_t k = 0; k < blocks; ++k, out += PanelQ6_K::kVectors) {
+      const __m512i* p = panel + block_at(k);
+      for (int v = 0; v < 64; ++v) _mm512_store_si512(out + v, level(p, v));
+      for (int g = 0; g < 16; ++g) _mm512_store_si512(out + 64 + g, group_scales(p, g));
+      for (int i = 0; i < 8; ++i)  // (scale 2i, scale 2i + 1) as int16 pairs
+        _mm512_store_si512(out + 80 + i, _mm512_ternarylogic_epi32(out[64 + 2 * i], _mm512_set1_epi32(0xFFFF),
+                                                                   _mm512_slli_epi32(out[64 + 2 * i + 1], 16), 0xEA));
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(halves(panel, k))));
+      _mm512_store_si512(out + 88, _mm512_castps_si512(d));
+    }
+  }
+
+  // Super-block k of S panels for tokens b .. b + T - 1 (S > 1: one
+  // token): sum[s * T + t] += its part. Group by group; the S panels' loads
+  // interleave, so that they stream from memory side by side.
+  template <int T, int S = 1>
+  void step(const __m512i* const* panels, std::int64_t k, const QuantizedActs& x, int b, __m512* sum) const {
+    const __m512i* p[S];
+    for (int s = 0; s < S; ++s) p[s] = panels[s] + block_at(k);
+    // Decode: each quarter of the block's 53 lines (with a d vector) ahead.
+    const auto prefetch = [&](int q) {
+      if (T == 1 && prefetch_ahead > 0)
+        for (int s = 0; s < S; ++s)
+          for (int l = 14 * q; l < std::min(14 * q + 14, kBlockVectors + 1); ++l)
+            _mm_prefetch(reinterpret_cast<const char*>(p[s]) + prefetch_ahead + 64 * l, _MM_HINT_T0);
+    };
+    // Triples 4q .. 4q + 3 hold groups q, q + 4, q + 8 and q + 12 (level
+    // vector v is group v / 4's): four groups at a time, in memory order.
+    __m512i sumi[S][T];
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; ++q) {
+      prefetch(q);
+      __m512i acc[4][S][T];
+      for (int i = 0; i < 4; ++i)
+        for (int t = 0; t < T; ++t) {
+          const __m512i offset = _mm512_set1_epi32(-32 * x.sum(b + t)[16 * k + q + 4 * i]);
+          for (int s = 0; s < S; ++s) acc[i][s][t] = offset;
+        }
+#pragma GCC unroll 4
+      for (int u = 4 * q; u < 4 * q + 4; ++u)
+        for (int s = 0; s < S; ++s)
+#pragma GCC unroll 4
+          for (int i = 0; i < 4; ++i) {
+            const int v = u + 16 * i;
+            const __m512i levels = level(p[s], v);
+#pragma GCC unroll 8
+            for (int t = 0; t < T; ++t)
+              acc[i][s][t] = _mm512_dpbusd_epi32(acc[i][s][t], levels, broadcast4(x.q(b + t) + 256 * k + 4 * v));
+          }
+      for (int i = 0; i < 4; ++i)
+        for (int s = 0; s < S; ++s) {
+          const __m512i scale = group_scales(p[s], q + 4 * i);
+          for (int t = 0; t < T; ++t) {
+            const __m512i m = _mm512_mullo_epi32(acc[i][s][t], scale);
+            sumi[s][t] = q == 0 && i == 0 ? m : _mm512_add_epi32(sumi[s][t], m);
+          }
+        }
+    }
+    for (int s = 0; s < S; ++s) {
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(halves(panels[s], k))));
+      for (int t = 0; t < T; ++t) {
+        const __m512 dxd = _mm512_mul_ps(_mm512_set1_ps(x.scale(b + t)[k]), d);
+        sum[s * T + t] = _mm512_add_ps(sum[s * T + t], _mm512_mul_ps(dxd, _mm512_cvtepi32_ps(sumi[s][t])));
+      }
+    }
+  }
+};
+
 // R rows x J vectors (dot_rows_tiled): each row's super-block unpacked and its
 // scales widened once for the tile's J vectors. Per element, in integers
 // (exact, whatever the lane order): vpmaddubsw pairs levels x values (at most
@@ -197,6 +347,15 @@ void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std:
                      int b0, int nb, float* y, std::int64_t y_stride) {
   dot_rows_panels<BlockQ6_K, 256>(w, sel, begin, end, x, b0, nb, y, y_stride, PanelQ6_K{});
 }
+
+void packed_rows_q6_k(const Matrix& w, RowSelection, std::int64_t begin, std::int64_t end, const QuantizedActs& x,
+                      int b0, int nb, float* y, std::int64_t y_stride) {
+  dot_rows_packed<256>(w, begin, end, x, b0, nb, y, y_stride, PackedQ6_K{});
+}
+
+std::int64_t packed_bytes_q6_k(const Matrix& w) { return panel_bytes<BlockQ6_K, 256, PackedQ6_K>(w); }
+
+void repack_q6_k(const Matrix& w, void* out) { repack_rows<BlockQ6_K, 256>(w, out, PackedQ6_K{}); }
 #endif
 
 }  // namespace
@@ -204,7 +363,7 @@ void panel_rows_q6_k(const Matrix& w, RowSelection sel, std::int64_t begin, std:
 const QuantKernels kQuantQ6_K {
   .rows = dot_rows_q6_k,
 #if defined(QWEN3_QUANT_VNNI)
-  .panels = panel_rows_q6_k,
+  .panels = panel_rows_q6_k, .packed = packed_rows_q6_k, .packed_bytes = packed_bytes_q6_k, .repack = repack_q6_k,
 #endif
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -350,6 +351,7 @@ Model::Model(ModelConfig config, RunOptions options, std::unique_ptr<detail::Wei
   inv_freq_ = rope.inv_freq;
   attention_scaling_ = rope.attention_scaling;
   use_kernel_settings();
+  tune_decode_schedule();
 }
 
 void Model::use_kernel_settings() const {
@@ -357,6 +359,35 @@ void Model::use_kernel_settings() const {
   kernels::set_matmul_precision(options_.activations == ActivationDType::BF16
                                     ? kernels::MatmulPrecision::Bf16Activations
                                     : kernels::MatmulPrecision::Exact);
+  if (decode_streams_ > 0) kernels::set_decode_schedule({decode_streams_, decode_prefetch_});
+}
+
+void Model::tune_decode_schedule() {
+  std::vector<kernels::Matrix> matrices;
+  for (const detail::LayerWeights& l : weights_->layers)
+    for (const kernels::Matrix* m :
+         {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj})
+      matrices.push_back(*m);
+  const std::vector<double> rates = kernels::tune_decode_schedule(matrices);
+  if (rates.empty()) return;
+  const kernels::DecodeSchedule chosen = kernels::decode_schedule();
+  decode_streams_ = chosen.streams;
+  decode_prefetch_ = chosen.prefetch_bytes;
+  const auto schedules = kernels::decode_schedules();
+  const auto rate = [&](std::size_t i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GB/s", rates[i]);
+    return std::string(buf);
+  };
+  std::string others;
+  for (std::size_t i = 0; i < schedules.size(); ++i) {
+    if (schedules[i] == chosen) {
+      decode_schedule_ = kernels::describe(chosen) + " (" + rate(i);
+    } else {
+      others += "; " + kernels::describe(schedules[i]) + ": " + rate(i);
+    }
+  }
+  decode_schedule_ += others + ")";
 }
 
 Model::~Model() = default;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "kernels/convert.h"
@@ -131,7 +132,7 @@ void same_bits_for_any_batch(WeightType type, std::int64_t cols) {
   for (int i = rows - 1; i >= 0; i -= 5) list.push_back(i);
   list.push_back(2);
   // Packed at load where the type has that layout (the last panel part
-  // full): Q4_K's panels keep the rows' bits; Q4_0's sum blocks in order
+  // full): Q4_K's and Q6_K's panels keep the rows' bits; Q4_0's sum blocks in order
   // (the portable product's bits), so they are checked against themselves.
   std::vector<Line> store;
   const Matrix packed = packed_or_rows(m, store);
@@ -162,6 +163,21 @@ void same_bits_for_any_batch(WeightType type, std::int64_t cols) {
       }
     }
   }
+  // Decode over a packed matrix: the same bits in every order it can be read.
+  const DecodeSchedule saved_schedule = decode_schedule();
+  for (const DecodeSchedule schedule : decode_schedules())
+    for (int threads : {1, 2}) {
+      set_decode_schedule(schedule);
+      set_num_threads(threads);
+      std::vector<float> y(rows);
+      for (int t = 0; t < kTokens; ++t) {
+        matmul(packed, &x[t * cols], 1, y.data());
+        ASSERT_EQ(std::memcmp(y.data(), &packed_alone[t * rows], rows * 4), 0)
+            << weight_type_name(type) << " cols " << cols << " token " << t << ", " << describe(schedule) << ", "
+            << threads << " threads";
+      }
+    }
+  set_decode_schedule(saved_schedule);
   set_num_threads(saved);
 }
 
@@ -185,6 +201,43 @@ TEST_P(QuantMatmul, PackedMatricesRefuseRowLists) {
   const std::int32_t list[] = {3, 1};
   EXPECT_THROW(matmul_rows(packed, list, 2, x.data(), 1, y.data()), Error);
   EXPECT_THROW(repack(packed, store.data()), Error);
+}
+
+// The decode schedules: only those offered are accepted, and the measurement
+// sets the one it found fastest and reports one rate per schedule.
+TEST(DecodeSchedule, AcceptsOnlyWhatItOffersAndTuningPicksOne) {
+  const DecodeSchedule saved = decode_schedule();
+  EXPECT_THROW(set_decode_schedule({3, 0}), Error);
+  EXPECT_THROW(set_decode_schedule({1, -64}), Error);
+  EXPECT_THROW(set_decode_schedule({4, 1 << 20}), Error);
+  EXPECT_EQ(decode_schedule(), saved);
+  ASSERT_GE(decode_schedules().size(), 2u);
+  for (const DecodeSchedule s : decode_schedules()) {
+    set_decode_schedule(s);
+    EXPECT_EQ(decode_schedule(), s);
+    EXPECT_FALSE(describe(s).empty());
+  }
+  EXPECT_NE(describe(decode_schedules()[0]), describe(decode_schedules()[1]));
+
+  std::mt19937 rng(5);
+  const std::int64_t rows = 256, cols = 512;
+  const auto w = random_matrix(WeightType::Q4_K, rows, cols, rng);
+  const Matrix m{w.data(), WeightType::Q4_K, rows, cols};
+  EXPECT_TRUE(tune_decode_schedule(std::span(&m, 1)).empty()) << "nothing packed: nothing to measure";
+  EXPECT_THROW(tune_decode_schedule(std::span(&m, 1), 0), Error);
+  std::vector<Line> store;
+  const Matrix packed = packed_or_rows(m, store);
+  if (!packed.packed) GTEST_SKIP() << "no packed layout in this build";
+  const Matrix both[] = {m, packed};
+  const std::vector<double> rates = tune_decode_schedule(both, 3);
+  ASSERT_EQ(rates.size(), decode_schedules().size());
+  std::size_t fastest = 0;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    EXPECT_GT(rates[i], 0.0);
+    if (rates[i] > rates[fastest]) fastest = i;
+  }
+  EXPECT_EQ(decode_schedule(), decode_schedules()[fastest]);
+  set_decode_schedule(saved);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantMatmul,
