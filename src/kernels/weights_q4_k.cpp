@@ -54,19 +54,23 @@ struct UnpackQ4_K {
   }
 };
 
-// Q4_K panels in the file's own density (what a matrix repacked at load
-// keeps: 148 bytes per row and super-block, against 144 in rows). Per
-// super-block, 37 vectors:
+// Q4_K panels at the file's density (what a matrix repacked at load keeps:
+// 144 bytes per row and super-block, as in rows). Per super-block, 36
+// vectors:
 //  0-31   levels as nibbles: vector 4j + h, lane r, byte c holds row r's value
 //         32j + 4h + c in its low nibble and 32j + 16 + 4h + c in its high one;
-//  32-33  scales, byte 16j + r: sub-block j's of row r;
-//  34-35  mins, bytes 32i + 2r and + 1: mins 2i and 2i + 1 of row r (int16
-//         pairs once widened);
-//  36     d of the 16 rows (f16), then dmin.
+//  32     scales 0-3, byte 16j + r: sub-block j's of row r in bits 0-5, bits
+//         4-5 of scale j + 4 in bits 6-7;
+//  33     mins 0-3, bytes 32i + 2r and + 1: mins 2i and 2i + 1 of row r (int16
+//         pairs once widened) in bits 0-5, bits 4-5 of mins 2i + 4 and
+//         2i + 5 in bits 6-7;
+//  34     low nibbles: bits 0-3 of scale j + 4 at byte 16j + r, bits 0-3 of
+//         mins 2i + 4 and 2i + 5 at bytes 32i + 2r and + 1 (high nibbles);
+//  35     d of the 16 rows (f16), then dmin.
 // Per element and super-block the same integers and float operations as
 // TileK4: sum + ((dx d) sumi - (dx dmin) summs).
 struct PanelQ4_K {
-  static constexpr int kVectors = 37;
+  static constexpr int kVectors = 36;
   static constexpr int kTokens = 8;
   int prefetch_ahead = 0;  // decode (quant_panels.h)
 
@@ -74,7 +78,7 @@ struct PanelQ4_K {
     for (std::int64_t k = 0; k < blocks; ++k, out += kVectors) {
       auto* bytes = reinterpret_cast<std::uint8_t*>(out);
       std::memset(bytes, 0, kVectors * 64);
-      auto* halves = reinterpret_cast<std::uint16_t*>(bytes + 36 * 64);
+      auto* halves = reinterpret_cast<std::uint16_t*>(bytes + 35 * 64);
       for (int r = 0; r < n; ++r) {
         const BlockQ4_K& B = rows[r][k];
         alignas(64) std::uint8_t levels[256];
@@ -90,11 +94,14 @@ struct PanelQ4_K {
           _mm_store_si128(reinterpret_cast<__m128i*>(words), _mm_or_si128(first, _mm_slli_epi16(second, 4)));
           for (int h = 0; h < 4; ++h) std::memcpy(bytes + (4 * j + h) * 64 + 4 * r, &words[h], 4);
         }
-        for (int j = 0; j < 8; ++j) {
-          std::uint8_t sc, m;
-          scale_min_k4(j, B.scales, sc, m);
-          bytes[32 * 64 + 16 * j + r] = sc;
-          bytes[34 * 64 + 32 * (j / 2) + 2 * r + j % 2] = m;
+        std::uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; ++j) scale_min_k4(j, B.scales, sc[j], m[j]);
+        for (int j = 0; j < 4; ++j) {
+          const int at = 16 * j + r, pair = 32 * (j / 2) + 2 * r + j % 2;
+          bytes[32 * 64 + at] = static_cast<std::uint8_t>(sc[j] | (sc[j + 4] >> 4) << 6);
+          bytes[33 * 64 + pair] = static_cast<std::uint8_t>(m[j] | (m[j + 4] >> 4) << 6);
+          bytes[34 * 64 + at] |= static_cast<std::uint8_t>(sc[j + 4] & 0x0F);
+          bytes[34 * 64 + pair] |= static_cast<std::uint8_t>((m[j + 4] & 0x0F) << 4);
         }
         halves[r] = B.d;
         halves[16 + r] = B.dmin;
@@ -106,6 +113,25 @@ struct PanelQ4_K {
   void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
            __mmask16 mask) const {
     run_steps<T>(*this, panel, blocks, x, b, y, y_stride, mask);
+  }
+
+  // Sub-block j's scales of the 16 rows (int32 lanes), from a block's bytes.
+  static __m512i scales(const std::uint8_t* bytes, int j) {
+    const auto widen = [&](int at) {
+      return _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes + at + 16 * (j % 4))));
+    };
+    if (j < 4) return _mm512_and_si512(widen(2048), _mm512_set1_epi32(0x3F));
+    const __m512i top = _mm512_and_si512(_mm512_srli_epi32(widen(2048), 2), _mm512_set1_epi32(0x30));
+    return _mm512_ternarylogic_epi32(widen(2176), _mm512_set1_epi32(0x0F), top, 0xEA);  // (low & 0x0F) | top
+  }
+  // Mins 2i and 2i + 1 of the 16 rows as int16 pairs.
+  static __m512i min_pairs(const std::uint8_t* bytes, int i) {
+    const auto widen = [&](int at) {
+      return _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes + at + 32 * (i % 2))));
+    };
+    if (i < 2) return _mm512_and_si512(widen(2112), _mm512_set1_epi16(0x3F));
+    const __m512i top = _mm512_and_si512(_mm512_srli_epi16(widen(2112), 2), _mm512_set1_epi16(0x30));
+    return _mm512_or_si512(_mm512_srli_epi16(widen(2176), 4), top);
   }
 
   // Super-block k of S panels for tokens b .. b + T - 1 (S > 1: one
@@ -134,7 +160,7 @@ struct PanelQ4_K {
     __m512i sumi[S][T];
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
-      prefetch(4 * j, j == 7 ? 9 : 4);
+      prefetch(4 * j, j == 7 ? 8 : 4);
       __m512i acc[A][S][T];
       for (int a = 0; a < A; ++a)
         for (int s = 0; s < S; ++s)
@@ -152,8 +178,7 @@ struct PanelQ4_K {
           }
         }
       for (int s = 0; s < S; ++s) {
-        const __m512i scale =
-            _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes[s] + 2048 + 16 * j)));
+        const __m512i scale = scales(bytes[s], j);
         for (int t = 0; t < T; ++t) {
           const __m512i dot = A == 2 ? _mm512_add_epi32(acc[0][s][t], acc[A - 1][s][t]) : acc[0][s][t];
           const __m512i m = _mm512_mullo_epi32(dot, scale);
@@ -163,10 +188,9 @@ struct PanelQ4_K {
     }
     for (int s = 0; s < S; ++s) {
       __m512i mins[4];
-      for (int i = 0; i < 4; ++i)
-        mins[i] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2176 + 32 * i)));
-      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2304)));
-      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2336)));
+      for (int i = 0; i < 4; ++i) mins[i] = min_pairs(bytes[s], i);
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2240)));
+      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(bytes[s] + 2272)));
       for (int t = 0; t < T; ++t) {
         const std::int32_t* pairs = x.sub_sum(b + t) + QuantizedActs::kSubSumWords * k;
         __m512i summs = _mm512_setzero_si512();
