@@ -40,7 +40,7 @@ constexpr int kPanelTokens = 16;
 //   (optional, types packed at load) a type Expanded and expand(panel,
 //     blocks, out): batches widen each packed panel once into Expanded's
 //     layout and run that (a layout whose unpacking per token would cost
-//     more than the products).
+//     more than the products); such a panel needs no kTokens or run.
 
 // 512-bit vectors of one panel of `blocks` blocks.
 template <class Panel>

@@ -144,7 +144,6 @@ struct PanelQ6_K {
 // as sumi - 32 offset), and the float operations its own: sum + (dx d) total.
 struct PackedQ6_K {
   static constexpr int kBlockVectors = 52;
-  static constexpr int kTokens = 8;
   int prefetch_ahead = 0;  // decode (quant_panels.h)
 
   static constexpr std::int64_t vectors(std::int64_t blocks) {
@@ -177,12 +176,6 @@ struct PackedQ6_K {
         halves[r] = B.d;
       }
     }
-  }
-
-  template <int T>
-  void run(const __m512i* panel, std::int64_t blocks, const QuantizedActs& x, int b, float* y, std::int64_t y_stride,
-           __mmask16 mask) const {
-    run_steps<T>(*this, panel, blocks, x, b, y, y_stride, mask);
   }
 
   // The vectors holding level vector v's low four bits and its top two.

@@ -363,11 +363,10 @@ void Model::use_kernel_settings() const {
 }
 
 void Model::tune_decode_schedule() {
-  std::vector<kernels::Matrix> matrices;
-  for (const detail::LayerWeights& l : weights_->layers)
-    for (const kernels::Matrix* m :
-         {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj})
-      matrices.push_back(*m);
+  std::vector<kernels::Matrix> matrices;  // the packed ones are timed
+  model::for_each_tensor(config_, *weights_, [&](const model::TensorSpec&, model::TensorSlot slot) {
+    if (const auto* m = std::get_if<kernels::Matrix*>(&slot)) matrices.push_back(**m);
+  });
   const std::vector<double> rates = kernels::tune_decode_schedule(matrices);
   if (rates.empty()) return;
   const kernels::DecodeSchedule chosen = kernels::decode_schedule();

@@ -10,6 +10,7 @@
 #include "common/test_paths.h"
 #include "kernels/kernels.h"
 #include "model/gguf_fixtures.h"
+#include "model/gguf_model.h"
 #include "qwen3/model.h"
 
 namespace qwen3 {
@@ -20,27 +21,9 @@ bool has_packed_layers(const std::filesystem::path& file) {
   const gguf::File f(file);
   for (const auto& t : f.tensors()) {
     if (t.name.rfind("blk.", 0) != 0) continue;
-    kernels::WeightType type;
-    switch (t.type) {
-      case gguf::kQ4_0:
-        type = kernels::WeightType::Q4_0;
-        break;
-      case gguf::kQ8_0:
-        type = kernels::WeightType::Q8_0;
-        break;
-      case gguf::kQ4_K:
-        type = kernels::WeightType::Q4_K;
-        break;
-      case gguf::kQ5_K:
-        type = kernels::WeightType::Q5_K;
-        break;
-      case gguf::kQ6_K:
-        type = kernels::WeightType::Q6_K;
-        break;
-      default:
-        continue;
-    }
-    if (kernels::packed_bytes(kernels::Matrix{nullptr, type, 16, 256}) > 0) return true;
+    const auto type = model::weight_type_of(t.type);
+    if (!type) continue;
+    if (kernels::packed_bytes(kernels::Matrix{nullptr, *type, 16, 256}) > 0) return true;
   }
   return false;
 }
