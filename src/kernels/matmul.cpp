@@ -106,17 +106,23 @@ struct Prepared {
 void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y, Prepared& p) {
   const std::int64_t K = w.cols;
   detail::TileKernel kernel;
-  if (w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations)
-    kernel = detail::tile_kernel_bf16dot();
+  const bool rounded =
+      w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations;
+  if (rounded) kernel = detail::tile_kernel_bf16dot();
   const bool bf16_activations = kernel.fn != nullptr;
   if (!bf16_activations) kernel = f32_activation_kernel(w.type);
+  // A build without vdpbf16ps (QWEN3_NATIVE=OFF, or a CPU without
+  // AVX512_BF16) still rounds the activations to bf16, kept as f32 for the
+  // f32 kernel: the same product up to the order of the f32 sums.
+  const bool round_in_f32 = rounded && !bf16_activations;
 
   const std::size_t x_size = bf16_activations ? 2 : 4;
   const bool prefill = batch > detail::kTileTokens;
   const std::int64_t per_line = 64 / static_cast<std::int64_t>(x_size);
   // (The bf16 kernel reads a last half pair of an odd K as (x[K - 1], 0).)
   const std::int64_t stride = prefill || bf16_activations ? (K + per_line - 1) / per_line * per_line : K;
-  const bool copy = bf16_activations || (prefill && (stride != K || reinterpret_cast<std::uintptr_t>(x) % 64 != 0));
+  const bool copy =
+      bf16_activations || round_in_f32 || (prefill && (stride != K || reinterpret_cast<std::uintptr_t>(x) % 64 != 0));
   if (copy) {
     p.x_copy = detail::aligned_buffer<unsigned char>(static_cast<std::size_t>(batch * stride) * x_size);
     unsigned char* const out = p.x_copy.get();
@@ -124,6 +130,9 @@ void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, 
       unsigned char* row = out + b * stride * static_cast<std::int64_t>(x_size);
       if (bf16_activations) {
         detail::f32_to_bf16_row(x + b * K, K, reinterpret_cast<std::uint16_t*>(row));
+      } else if (round_in_f32) {
+        auto* out_row = reinterpret_cast<float*>(row);
+        for (std::int64_t k = 0; k < K; ++k) out_row[k] = detail::bf16_to_f32(detail::f32_to_bf16(x[b * K + k]));
       } else {
         std::memcpy(row, x + b * K, K * x_size);
       }
@@ -180,11 +189,11 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
   if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
   // BF16 weights x bf16 activations: prefill runs the blocked kernel, whose
   // sums are the decode kernel's (tile_bf16dot.cpp), so it is invariant too.
-  const bool bf16_dot = w.type == WeightType::BF16 &&
-                        g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations &&
-                        detail::tile_kernel_bf16dot().fn != nullptr;
+  const bool bf16_acts =
+      w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations;
+  const bool bf16_dot = bf16_acts && detail::tile_kernel_bf16dot().fn != nullptr;
   if (batch > kStreamBatch && bf16_dot && detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y)) return;
-  if (batch > detail::kTileTokens && !bf16_dot && !g_batch_invariant.load(std::memory_order_relaxed))
+  if (batch > detail::kTileTokens && !bf16_acts && !g_batch_invariant.load(std::memory_order_relaxed))
     return detail::blocked_matmul_f32(w, sel, n, x, batch, y, pack_panel_for(w.type));
   const std::int64_t K = w.cols;
   Prepared p;

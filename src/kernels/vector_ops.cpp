@@ -27,11 +27,19 @@ constexpr std::int64_t kParallelMin = std::int64_t{1} << 16;
 template <bool kSquare>
 void accumulate_f64(hn::Vec<DF> v, hn::Vec<DD>& lo, hn::Vec<DD>& hi) {
   const DD dd;
+#if HWY_TARGET == HWY_SCALAR
+  // One lane (a build for any x86-64, QWEN3_NATIVE=OFF: Highway's scalar
+  // target has no vector halves).
+  const auto a = hn::PromoteTo(dd, v);
+  lo = kSquare ? hn::MulAdd(a, a, lo) : hn::Add(a, lo);
+  (void)hi;
+#else
   const hn::Half<DF> dh;
   const auto a = hn::PromoteTo(dd, hn::LowerHalf(dh, v));
   const auto b = hn::PromoteTo(dd, hn::UpperHalf(dh, v));
   lo = kSquare ? hn::MulAdd(a, a, lo) : hn::Add(a, lo);
   hi = kSquare ? hn::MulAdd(b, b, hi) : hn::Add(b, hi);
+#endif
 }
 
 double sum_of_squares(const float* x, int n) {

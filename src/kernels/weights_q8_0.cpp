@@ -9,17 +9,24 @@ namespace qwen3::kernels::detail {
 namespace {
 
 #if !defined(QWEN3_QUANT_VNNI)
-// The portable product: the same integer block sums, f32 sums in block order.
+// The portable product, in the order of the vector ones (and of ggml's, so
+// that a portable build keeps llama.cpp's bits too): 8 lanes, lane l the
+// integer sum of values 4l .. 4l + 3 of each block, fused into its f32
+// accumulator block by block (std::fma: one rounding, as vfmadd), then the
+// fixed horizontal sum.
 float dot_q8_0(const BlockQ8_0* row, std::int64_t blocks, const QuantizedActs& x, int b) {
   const std::int8_t* xq = x.q(b);
   const float* xd = x.scale(b);
-  float sum = 0.f;
+  float lane[8] = {};
   for (std::int64_t k = 0; k < blocks; ++k) {
-    std::int32_t s = 0;
-    for (int j = 0; j < 32; ++j) s += row[k].qs[j] * xq[32 * k + j];
-    sum += half_to_f32(row[k].d) * xd[k] * static_cast<float>(s);
+    const float d = half_to_f32(row[k].d) * xd[k];
+    for (int l = 0; l < 8; ++l) {
+      std::int32_t s = 0;
+      for (int c = 4 * l; c < 4 * l + 4; ++c) s += row[k].qs[c] * xq[32 * k + c];
+      lane[l] = std::fma(d, static_cast<float>(s), lane[l]);
+    }
   }
-  return sum;
+  return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
 }
 #endif
 
