@@ -103,11 +103,16 @@ struct Prepared {
   std::size_t x_size = 4;
 };
 
+// Whether w's products take bf16-rounded activations (BF16 weights under
+// MatmulPrecision::Bf16Activations).
+bool rounds_activations(const Matrix& w) {
+  return w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations;
+}
+
 void prepare(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int batch, float* y, Prepared& p) {
   const std::int64_t K = w.cols;
   detail::TileKernel kernel;
-  const bool rounded =
-      w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations;
+  const bool rounded = rounds_activations(w);
   if (rounded) kernel = detail::tile_kernel_bf16dot();
   const bool bf16_activations = kernel.fn != nullptr;
   if (!bf16_activations) kernel = f32_activation_kernel(w.type);
@@ -189,8 +194,7 @@ void run(const Matrix& w, RowSelection sel, std::int64_t n, const float* x, int 
   if (is_quantized(w.type)) return detail::quantized_matmul(w, sel, n, x, batch, y);
   // BF16 weights x bf16 activations: prefill runs the blocked kernel, whose
   // sums are the decode kernel's (tile_bf16dot.cpp), so it is invariant too.
-  const bool bf16_acts =
-      w.type == WeightType::BF16 && g_precision.load(std::memory_order_relaxed) == MatmulPrecision::Bf16Activations;
+  const bool bf16_acts = rounds_activations(w);
   const bool bf16_dot = bf16_acts && detail::tile_kernel_bf16dot().fn != nullptr;
   if (batch > kStreamBatch && bf16_dot && detail::blocked_matmul_bf16dot(w, sel, n, x, batch, y)) return;
   if (batch > detail::kTileTokens && !bf16_acts && !g_batch_invariant.load(std::memory_order_relaxed))
