@@ -11,7 +11,7 @@
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_logits {
 namespace {
 
 struct LogitsArgs {
@@ -24,8 +24,10 @@ struct LogitsArgs {
 void run(const LogitsArgs& a) {
   const std::vector<TokenId> ids = parse_ids(a.ids, "--ids");
   const Settings settings = resolve_options(a.options);
-  check_prompt_ids(ids, Tokenizer::load(tokenizer_dir(settings)));  // padding rows are not tokens
+  // The model first: a broken weights file is found before the 11 MB
+  // tokenizer.json is parsed (the hostile-file suite runs this hundreds of times).
   const auto model = open_model(settings, static_cast<int>(ids.size()));
+  check_prompt_ids(ids, Tokenizer::load(tokenizer_dir(settings)));  // padding rows are not tokens
   const int V = model->config().vocab_size;
   if (a.top_k < 1 || a.top_k > V)
     throw Error("--top-k " + std::to_string(a.top_k) + ": must be in [1, " + std::to_string(V) + "]");
@@ -64,4 +66,4 @@ const CommandRegistration registration("logits", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_logits
