@@ -8,7 +8,7 @@
 #include "cli/reply_printer.h"
 #include "qwen3/bench.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_bench {
 namespace {
 
 struct BenchFlags {
@@ -128,4 +128,4 @@ const CommandRegistration registration("bench", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_bench

@@ -22,7 +22,7 @@
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_chat {
 namespace {
 
 std::atomic<bool> interrupted{false};
@@ -176,4 +176,4 @@ const CommandRegistration registration("chat", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_chat

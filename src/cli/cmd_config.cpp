@@ -10,7 +10,7 @@
 #include "cli/options_flags.h"
 #include "qwen3/settings.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_config {
 namespace {
 
 struct ConfigShowFlags {
@@ -38,4 +38,4 @@ const CommandRegistration registration{
     }};
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_config

@@ -19,7 +19,7 @@
 #include "qwen3/engine.h"
 #include "qwen3/error.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_generate {
 namespace {
 
 struct GenerateFlags {
@@ -153,4 +153,4 @@ const CommandRegistration registration("generate", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_generate

@@ -6,7 +6,7 @@
 #include "cli/options_flags.h"
 #include "qwen3/engine.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_info {
 namespace {
 
 std::string gib(std::uint64_t bytes) {
@@ -75,4 +75,4 @@ const CommandRegistration registration("info", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_info

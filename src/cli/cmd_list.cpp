@@ -10,7 +10,7 @@
 #include "cli/command.h"
 #include "qwen3/hub.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_list {
 namespace {
 
 std::string size_text(std::uint64_t bytes) {
@@ -76,4 +76,4 @@ const CommandRegistration registration("list", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_list

@@ -10,7 +10,7 @@
 #include "qwen3/error.h"
 #include "qwen3/model.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_make_dummy {
 namespace {
 
 struct MakeDummyArgs {
@@ -40,4 +40,4 @@ const CommandRegistration registration("make-dummy", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_make_dummy

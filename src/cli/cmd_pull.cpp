@@ -13,7 +13,7 @@
 #include "qwen3/error.h"
 #include "qwen3/hub.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_pull {
 namespace {
 
 struct PullArgs {
@@ -53,4 +53,4 @@ const CommandRegistration registration("pull", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_pull

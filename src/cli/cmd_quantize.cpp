@@ -7,7 +7,7 @@
 #include "cli/options_flags.h"
 #include "qwen3/quantize.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_quantize {
 namespace {
 
 struct QuantizeArgs {
@@ -40,4 +40,4 @@ const CommandRegistration registration("quantize", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_quantize

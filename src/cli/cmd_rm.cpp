@@ -9,7 +9,7 @@
 #include "qwen3/error.h"
 #include "qwen3/hub.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_rm {
 namespace {
 
 void run(const std::vector<std::string>& names) {
@@ -35,4 +35,4 @@ const CommandRegistration registration("rm", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_rm

@@ -17,7 +17,7 @@
 #include "qwen3/error.h"
 #include "qwen3/server.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_serve {
 namespace {
 
 struct ServeFlags {
@@ -97,4 +97,4 @@ const CommandRegistration registration("serve", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_serve

@@ -18,7 +18,7 @@
 #include "qwen3/error.h"
 #include "qwen3/tokenizer.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_template {
 namespace {
 
 // Far beyond any prompt that fits Qwen3's context; refuses a wrong file early.
@@ -79,4 +79,4 @@ const CommandRegistration template_registration("template", [](CLI::App& program
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_template

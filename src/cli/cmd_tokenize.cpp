@@ -20,7 +20,7 @@
 #include "qwen3/error.h"
 #include "qwen3/tokenizer.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_tokenize {
 namespace {
 
 std::string read_stdin() {
@@ -94,4 +94,4 @@ const CommandRegistration detokenize_registration("detokenize", [](CLI::App& pro
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_tokenize

@@ -14,7 +14,7 @@
 #include "qwen3/vocab.h"
 #include "qwen3/vocab_reports.h"
 
-namespace qwen3::cli {
+namespace qwen3::cli::cmd_vocab {
 namespace {
 
 struct VocabArgs {
@@ -97,4 +97,4 @@ const CommandRegistration registration("vocab", [](CLI::App& program) {
 });
 
 }  // namespace
-}  // namespace qwen3::cli
+}  // namespace qwen3::cli::cmd_vocab

@@ -1,6 +1,8 @@
 #pragma once
 // Each `qwen3 <command>` lives in its own cmd_*.cpp and registers itself with
 // a static CommandRegistration, so adding a command touches no shared file.
+// Its names live in its own namespace, qwen3::cli::cmd_NAME: the commands
+// compile together (a unity build, CMakeLists.txt).
 #include <CLI/CLI.hpp>
 
 #include <functional>

@@ -1,6 +1,6 @@
 #include "common/environment.h"
 
-extern char** environ;
+#include <unistd.h>  // environ (_GNU_SOURCE)
 
 namespace qwen3 {
 

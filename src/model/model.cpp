@@ -91,14 +91,14 @@ void convert(const void* src, WeightType from, void* dst, WeightType to, std::in
 }
 
 // A raw tensor, as found in a file or generated.
-struct Source {
+struct RawTensor {
   const void* data;
   WeightType type;
 };
 
 // A norm weight as held: an f32 copy, checked to be finite (a norm is small
 // to check; a NaN in it would poison every logit).
-std::vector<float> hold_norm(const model::TensorSpec& spec, const Source& src, detail::Weights& w) {
+std::vector<float> hold_norm(const model::TensorSpec& spec, const RawTensor& src, detail::Weights& w) {
   const std::int64_t n = spec.elements();
   std::vector<float> v(n);
   kernels::to_f32(src.data, src.type, n, v.data());
@@ -113,7 +113,7 @@ std::vector<float> hold_norm(const model::TensorSpec& spec, const Source& src, d
 // A matrix as held: in the wanted type (Auto: as given), pointing at the
 // source itself when that type and alignment already fit, else at a
 // converted copy owned by `w`.
-Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType wanted, detail::Weights& w) {
+Matrix hold_matrix(const model::TensorSpec& spec, const RawTensor& src, WeightDType wanted, detail::Weights& w) {
   const std::int64_t n = spec.elements();
   Matrix m;
   m.rows = spec.shape[0];
@@ -148,7 +148,7 @@ Matrix hold_matrix(const model::TensorSpec& spec, const Source& src, WeightDType
 template <class Get>
 void assemble(const ModelConfig& c, detail::Weights& w, WeightDType wanted, Get&& get) {
   model::for_each_tensor(c, w, [&](const model::TensorSpec& spec, model::TensorSlot slot) {
-    const Source src = get(spec, slot);
+    const RawTensor src = get(spec, slot);
     if (auto* norm = std::get_if<std::vector<float>*>(&slot))
       **norm = hold_norm(spec, src, w);
     else
@@ -413,7 +413,7 @@ std::unique_ptr<Model> Model::load(const fs::path& dir, const RunOptions& option
   try {
     assemble(config, *w, opts.dtype, [&](const model::TensorSpec& spec, model::TensorSlot) {
       const model::TensorView& v = *found.at(spec.name).view;
-      return Source{v.data, stored_type(v.dtype)};
+      return RawTensor{v.data, stored_type(v.dtype)};
     });
   } catch (const Error& e) {
     throw Error(dir.string() + ": " + e.what());
@@ -445,13 +445,13 @@ std::unique_ptr<Model> Model::dummy(const ModelConfig& config, const DummyManife
              if (model::is_norm(slot) || converted) {
                scratch.resize(n);
                model::generate_dummy_bf16(manifest, spec.name, n, scratch.data());
-               return Source{scratch.data(), WeightType::BF16};
+               return RawTensor{scratch.data(), WeightType::BF16};
              }
              PageBuffer buf(static_cast<std::size_t>(n) * 2, spec.name);
              model::generate_dummy_bf16(manifest, spec.name, n, reinterpret_cast<std::uint16_t*>(buf.data()));
              const void* p = buf.data();
              w->owned.push_back(std::move(buf));
-             return Source{p, WeightType::BF16};
+             return RawTensor{p, WeightType::BF16};
            });
   w->ggml_arithmetic = quantized(opts.dtype);
   auto model = std::unique_ptr<Model>(new Model(config, opts, std::move(w)));

@@ -382,7 +382,7 @@ struct Server::Impl {
     generation_route("/api/chat", server::Api::OllamaChat, server::prepare_ollama_chat);
     generation_route("/api/generate", server::Api::OllamaGenerate, server::prepare_ollama_generate);
 
-    http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(dump(Json{{"status", "ok"}}), "application/json");
     });
     http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {

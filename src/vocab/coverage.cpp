@@ -15,6 +15,7 @@
 #include "common/file.h"
 #include "common/utf8.h"
 #include "qwen3/error.h"
+#include "vocab/percent.h"
 
 namespace qwen3::vocab {
 namespace {
@@ -54,8 +55,6 @@ class SubstringIndex {
   std::string text_;
   std::vector<std::uint32_t> suffixes_;
 };
-
-double percent(int part, int whole) { return whole ? 100.0 * part / whole : 0.0; }
 
 }  // namespace
 

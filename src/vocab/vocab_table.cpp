@@ -6,6 +6,7 @@
 
 #include "qwen3/error.h"
 #include "qwen3/vocab.h"
+#include "vocab/percent.h"
 
 namespace qwen3::vocab {
 
@@ -86,8 +87,6 @@ std::vector<PolicyFigures> builtin_figures(const VocabTable& table) {
   }
   return out;
 }
-
-double percent(int part, int whole) { return whole ? 100.0 * part / whole : 0.0; }
 
 std::string format_row(const char* fmt, auto... args) {
   char line[256];

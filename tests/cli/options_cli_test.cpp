@@ -16,16 +16,14 @@ namespace fs = std::filesystem;
 using test::CliResult;
 using test::run_qwen3;
 
-std::string fixture() { return test::fixture_dir().string(); }
-
 // Each model-running command, ready to run but for the bad value.
 std::vector<std::vector<std::string>> every_command() {
   return {
-      {"info", "--model", fixture()},
-      {"logits", "--model", fixture(), "--ids", "1,2"},
-      {"bench", "--model", fixture(), "--prompt-tokens", "2", "--gen-tokens", "1"},
-      {"generate", "--model", fixture(), "--prompt", "Hi", "--max-new-tokens", "1"},
-      {"chat", "--model", fixture(), "--max-new-tokens", "1"},
+      {"info", "--model", test::fixture_arg()},
+      {"logits", "--model", test::fixture_arg(), "--ids", "1,2"},
+      {"bench", "--model", test::fixture_arg(), "--prompt-tokens", "2", "--gen-tokens", "1"},
+      {"generate", "--model", test::fixture_arg(), "--prompt", "Hi", "--max-new-tokens", "1"},
+      {"chat", "--model", test::fixture_arg(), "--max-new-tokens", "1"},
       {"config", "show"},
   };
 }
@@ -68,14 +66,14 @@ TEST(OptionsEverywhere, TheSettingsFileAndEnvironmentReachTheModelCommands) {
   const fs::path dir = fs::temp_directory_path() / ("qwen3-options-model-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "config.toml";
-  std::ofstream(file) << "model = \"" << fixture() << "\"\nctx = 77\n";
+  std::ofstream(file) << "model = \"" << test::fixture_arg() << "\"\nctx = 77\n";
   CliResult r = run_qwen3({"info", "--config", file.string()});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("at ctx 77"), std::string::npos) << r.out;
-  r = run_qwen3({"info"}, "", {"QWEN3_MODEL=" + fixture(), "QWEN3_CTX=66"});
+  r = run_qwen3({"info"}, "", {"QWEN3_MODEL=" + test::fixture_arg(), "QWEN3_CTX=66"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("at ctx 66"), std::string::npos) << r.out;
-  r = run_qwen3({"info", "--ctx", "55"}, "", {"QWEN3_MODEL=" + fixture(), "QWEN3_CTX=66"});  // the flag wins
+  r = run_qwen3({"info", "--ctx", "55"}, "", {"QWEN3_MODEL=" + test::fixture_arg(), "QWEN3_CTX=66"});  // the flag wins
   EXPECT_NE(r.out.find("at ctx 55"), std::string::npos) << r.out;
   fs::remove_all(dir);
 }
@@ -109,9 +107,9 @@ TEST(OptionsEverywhere, ThreadCountsAreBounded) {
     const CliResult r = run_qwen3(args, "", {"QWEN3_THREADS=100000"});
     EXPECT_TRUE(test::is_one_line_error(r, "QWEN3_THREADS: threads = 100000 is out of range")) << args[0] << r.err;
   }
-  CliResult r = run_qwen3({"info", "--model", fixture(), "--threads", "2147483647"});
+  CliResult r = run_qwen3({"info", "--model", test::fixture_arg(), "--threads", "2147483647"});
   EXPECT_TRUE(test::is_one_line_error(r, "--threads: threads = 2147483647 is out of range")) << r.err;
-  r = run_qwen3({"info", "--model", fixture(), "--threads", "1000"});
+  r = run_qwen3({"info", "--model", test::fixture_arg(), "--threads", "1000"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("qwen3: warning: threads = 1000 exceeds the machine's"), std::string::npos) << r.err;
 }
@@ -120,15 +118,15 @@ TEST(OptionsEverywhere, ThreadCountsAreBounded) {
 TEST(OptionsEverywhere, TokenIdsAreParsedAndCheckedTheSameWay) {
   for (const std::string bad : {"1,,2", "1,", "4294967297", "18446744073709551616", "-5", "x"}) {
     const CliResult d = run_qwen3({"detokenize", "--ids", bad});
-    const CliResult l = run_qwen3({"logits", "--model", fixture(), "--ids", bad});
+    const CliResult l = run_qwen3({"logits", "--model", test::fixture_arg(), "--ids", bad});
     EXPECT_TRUE(test::is_one_line_error(d, "--ids")) << bad << ": " << d.err;
     EXPECT_EQ(d.err, l.err) << bad;
   }
   EXPECT_EQ(run_qwen3({"detokenize", "--ids", "[9707, 1879]"}).out, "Hello world");
   // 151669..151935 are padding rows of the embedding, not tokens.
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"logits", "--model", fixture(), "--ids", "9707,151700"},
-           {"generate", "--model", fixture(), "--prompt-ids", "9707,151700", "--max-new-tokens", "1"}})
+           {"logits", "--model", test::fixture_arg(), "--ids", "9707,151700"},
+           {"generate", "--model", test::fixture_arg(), "--prompt-ids", "9707,151700", "--max-new-tokens", "1"}})
     EXPECT_TRUE(test::is_one_line_error(run_qwen3(args), "token id 151700 at index 1 is not a token")) << args[0];
 }
 

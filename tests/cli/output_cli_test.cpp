@@ -19,10 +19,9 @@ using nlohmann::json;
 using test::CliResult;
 using test::run_qwen3;
 
-std::string fixture() { return test::fixture_dir().string(); }
-
 CliResult generate(std::vector<std::string> extra, const std::string& input = "") {
-  std::vector<std::string> args = {"generate", "--model", fixture(), "--max-new-tokens", "12", "--ctx", "256"};
+  std::vector<std::string> args = {"generate", "--model", test::fixture_arg(), "--max-new-tokens", "12",
+                                   "--ctx",    "256"};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_qwen3(args, input);
 }
@@ -121,7 +120,8 @@ TEST(ScriptableOutput, UsageReportsTheSeedOnGenerate) {
 }
 
 CliResult chat(const std::string& input) {
-  return run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "256"}, input);
+  return run_qwen3({"chat", "--model", test::fixture_arg(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "256"},
+                   input);
 }
 
 TEST(ChatCommands, HelpUnknownCommandsAndSpaces) {
@@ -140,9 +140,9 @@ TEST(ChatCommands, HelpUnknownCommandsAndSpaces) {
 }
 
 TEST(ChatCommands, JsonAndUsageReportEachTurn) {
-  const CliResult r = run_qwen3(
-      {"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "256", "--json", "--usage"},
-      "Hello\n/no_think\nAgain\n");
+  const CliResult r = run_qwen3({"chat", "--model", test::fixture_arg(), "--seed", "5", "--max-new-tokens", "3",
+                                 "--ctx", "256", "--json", "--usage"},
+                                "Hello\n/no_think\nAgain\n");
   ASSERT_EQ(r.status, 0) << r.err;
   std::istringstream lines(r.out);
   std::vector<json> turns;
@@ -163,7 +163,8 @@ TEST(ChatCommands, ALongConversationDropsItsOldestTurns) {
   std::string input;
   for (int i = 0; i < 12; ++i) input += "Tell me about the number " + std::to_string(i) + " please\n";
   const CliResult r = run_qwen3(
-      {"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "8", "--ctx", "120", "--ignore-eos"}, input);
+      {"chat", "--model", test::fixture_arg(), "--seed", "5", "--max-new-tokens", "8", "--ctx", "120", "--ignore-eos"},
+      input);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("dropped the"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("qwen3: error"), std::string::npos) << r.err;

@@ -33,4 +33,7 @@ inline std::filesystem::path fixture_dir(const std::string& name = "tiny-qwen3-a
   return shared_dir() / "fixtures" / name;
 }
 
+// The fixture's folder as a command-line argument (--model).
+inline std::string fixture_arg() { return fixture_dir().string(); }
+
 }  // namespace qwen3::test

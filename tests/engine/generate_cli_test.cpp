@@ -13,16 +13,15 @@ namespace {
 using nlohmann::json;
 using test::run_qwen3;
 
-std::string fixture() { return test::fixture_dir().string(); }
-
-const Tokenizer& tok() {
+const Tokenizer& fixture_tokenizer() {
   static const Tokenizer t = Tokenizer::load(test::fixture_dir());
   return t;
 }
 
 json generate_json(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"generate", "--model",          fixture(), "--prompt", "What is 2+2?", "--seed",
-                                   "11",       "--max-new-tokens", "24",      "--ctx",    "256",          "--json"};
+  std::vector<std::string> args = {"generate", "--model", test::fixture_arg(), "--prompt", "What is 2+2?",
+                                   "--seed",   "11",      "--max-new-tokens",  "24",       "--ctx",
+                                   "256",      "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_qwen3(args);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -31,7 +30,7 @@ json generate_json(std::vector<std::string> extra) {
 
 void expect_matches_parse_of_ids(const json& j) {
   const auto ids = j["ids"].get<std::vector<TokenId>>();
-  const ParsedReply parsed = parse_reply(tok(), ids);
+  const ParsedReply parsed = parse_reply(fixture_tokenizer(), ids);
   EXPECT_EQ(j["reasoning"].get<std::string>(), parsed.reasoning);
   EXPECT_EQ(j["content"].get<std::string>(), parsed.content);
   EXPECT_EQ(j["thinking_state"].get<std::string>(), thinking_state_name(parsed.state));
@@ -90,15 +89,16 @@ TEST(GenerateCli, ZeroThinkingBudgetRunsInNonThinkingModeWithItsPreset) {
 }
 
 TEST(GenerateCli, RawIdsHonourEnglishOnlyAndRefuseChatOptions) {
-  const auto r = run_qwen3({"generate", "--model", fixture(), "--prompt-ids", "151644,872,198", "--max-new-tokens",
-                            "12", "--seed", "4", "--temperature", "1", "--english-only=ascii", "--json"});
+  const auto r =
+      run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt-ids", "151644,872,198", "--max-new-tokens", "12",
+                 "--seed", "4", "--temperature", "1", "--english-only=ascii", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto ids = json::parse(r.out)["ids"].get<std::vector<TokenId>>();
   ASSERT_EQ(ids.size(), 12u);
   for (auto id : ids)
-    for (unsigned char c : tok().token_bytes(id)) EXPECT_LT(c, 0x80) << id;
+    for (unsigned char c : fixture_tokenizer().token_bytes(id)) EXPECT_LT(c, 0x80) << id;
   EXPECT_TRUE(test::is_one_line_error(
-      run_qwen3({"generate", "--model", fixture(), "--prompt-ids", "1,2", "--stop", "x"}), "--prompt-ids"));
+      run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt-ids", "1,2", "--stop", "x"}), "--prompt-ids"));
 }
 
 TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
@@ -106,8 +106,8 @@ TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
   const std::vector<std::string> tail = {
       "--prompt-ids", "151644,872,198", "--max-new-tokens", "6", "--greedy", "--seed", "1", "--json"};
   std::vector<std::string> dummy = {"generate",        "--model-config", (test::fixture_dir() / "config.json").string(),
-                                    "--dummy-weights", "--tokenizer",    fixture()};
-  std::vector<std::string> real = {"generate", "--model", fixture()};
+                                    "--dummy-weights", "--tokenizer",    test::fixture_arg()};
+  std::vector<std::string> real = {"generate", "--model", test::fixture_arg()};
   dummy.insert(dummy.end(), tail.begin(), tail.end());
   real.insert(real.end(), tail.begin(), tail.end());
   const auto a = run_qwen3(dummy), b = run_qwen3(real);
@@ -117,8 +117,8 @@ TEST(GenerateCli, DummyWeightsOfTheFixtureConfigContinueLikeTheCheckpoint) {
 }
 
 TEST(GenerateCli, RawIdsGreedyIsDeterministic) {
-  const auto a = run_qwen3(
-      {"generate", "--model", fixture(), "--prompt-ids", "1,2,3", "--max-new-tokens", "5", "--greedy", "--json"});
+  const auto a = run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt-ids", "1,2,3", "--max-new-tokens",
+                            "5", "--greedy", "--json"});
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(json::parse(a.out)["ids"].size(), 5u);
   EXPECT_EQ(a.err, "");  // no advice about greedy decoding for raw ids
@@ -138,7 +138,8 @@ TEST(GenerateCli, BadParametersAreOneLineErrors) {
       {{"--prompt", "bad \xC3("}, "UTF-8"},
   };
   for (const auto& [extra, fragment] : cases) {
-    std::vector<std::string> args = {"generate", "--model", fixture(), "--prompt", "Hi", "--max-new-tokens", "2"};
+    std::vector<std::string> args = {"generate",         "--model", test::fixture_arg(), "--prompt", "Hi",
+                                     "--max-new-tokens", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = run_qwen3(args);
     EXPECT_TRUE(test::is_one_line_error(r, fragment)) << fragment << ": status " << r.status << " " << r.err;
@@ -149,9 +150,9 @@ TEST(GenerateCli, BadParametersAreOneLineErrors) {
 
 TEST(ChatCli, AFailedTurnIsReportedAndTheChatGoesOn) {
   const std::string too_long(4000, 'x');  // alone more than the context
-  const auto r =
-      run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "60", "--usage"},
-                "Hello\n" + too_long + "\nHi\n");
+  const auto r = run_qwen3(
+      {"chat", "--model", test::fixture_arg(), "--seed", "5", "--max-new-tokens", "3", "--ctx", "60", "--usage"},
+      "Hello\n" + too_long + "\nHi\n");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("qwen3: error: the prompt has"), std::string::npos) << r.err;
   // Two answered turns (usage lines) and one error line.
@@ -159,9 +160,9 @@ TEST(ChatCli, AFailedTurnIsReportedAndTheChatGoesOn) {
 }
 
 TEST(ChatCli, ConversationCommandsAndUsage) {
-  const auto r =
-      run_qwen3({"chat", "--model", fixture(), "--seed", "5", "--max-new-tokens", "6", "--ctx", "512", "--usage"},
-                "Hello\n/no_think\nAgain\n/reset\n/exit\nnever read\n");
+  const auto r = run_qwen3(
+      {"chat", "--model", test::fixture_arg(), "--seed", "5", "--max-new-tokens", "6", "--ctx", "512", "--usage"},
+      "Hello\n/no_think\nAgain\n/reset\n/exit\nnever read\n");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("(thinking off)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(history cleared)"), std::string::npos) << r.out;

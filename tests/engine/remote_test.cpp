@@ -30,13 +30,11 @@ using Json = nlohmann::json;
 using test::is_one_line_error;
 using test::run_qwen3;
 
-std::string fixture() { return test::fixture_dir().string(); }
-
 // The server's engine: the fixture with ctx 512 and no repetition guard of
 // its own (the client applies its own), as `qwen3 serve --repetition-guard 0`.
 Settings backend_settings() {
   SettingsSources sources;
-  sources.command_line.model = fixture();
+  sources.command_line.model = test::fixture_arg();
   sources.command_line.ctx = 512;
   sources.command_line.threads = 2;
   sources.command_line.repetition_guard = 0;
@@ -62,8 +60,8 @@ std::vector<std::string> completion_lines(const std::vector<std::string>& log) {
 }
 
 Json generate(std::vector<std::string> extra, const std::vector<std::string>& env = {}) {
-  std::vector<std::string> args = {"generate", "--model", fixture(),          "--prompt", "Tell me about cats",
-                                   "--seed",   "5",       "--max-new-tokens", "32",       "--json"};
+  std::vector<std::string> args = {"generate", "--model", test::fixture_arg(), "--prompt", "Tell me about cats",
+                                   "--seed",   "5",       "--max-new-tokens",  "32",       "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto r = run_qwen3(args, "", env);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -101,7 +99,7 @@ TEST(RemoteCli, GenerateGivesTheSameReplyAsTheLocalModel) {
 TEST(RemoteCli, RawIdsGiveTheSameIdsAsTheLocalModel) {
   Running server(backend_engine());
   auto ids = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"generate",     "--model",          fixture(),
+    std::vector<std::string> args = {"generate",     "--model",          test::fixture_arg(),
                                      "--prompt-ids", "9707,1879,11",     "--greedy",
                                      "--json",       "--max-new-tokens", "12"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -118,7 +116,8 @@ TEST(RemoteCli, ChatGivesTheSameRepliesAsTheLocalModelTurnAfterTurn) {
   Running server(backend_engine());
   const std::string input = "Hello\n/no_think\nAnd now?\n";
   auto chat = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"chat", "--model", fixture(), "--seed", "9", "--max-new-tokens", "20", "--json"};
+    std::vector<std::string> args = {"chat", "--model", test::fixture_arg(), "--seed", "9", "--max-new-tokens",
+                                     "20",   "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = run_qwen3(args, input);
     EXPECT_EQ(r.status, 0) << r.err;
@@ -224,7 +223,7 @@ GenerationOptions thinking_options(std::uint64_t seed, int max_new_tokens) {
 // Settings as `qwen3 serve --model <fixture> --endpoint URL --repetition-guard 0`.
 Settings front_settings(const std::string& url) {
   SettingsSources sources;
-  sources.command_line.model = fixture();  // the tokenizer and template
+  sources.command_line.model = test::fixture_arg();  // the tokenizer and template
   sources.command_line.endpoint = url;
   sources.command_line.repetition_guard = 0;
   return resolve(sources);
@@ -311,7 +310,8 @@ TEST(RemoteCli, TheApiKeyIsSentAsABearerToken) {
   expect_same_reply(local, generate({"--endpoint", server.url()}, {"QWEN3_API_KEY=s3cret-key"}));
 
   for (const auto& key : std::vector<std::string>{"", "wrong-key"}) {
-    std::vector<std::string> args = {"generate", "--model", fixture(), "--prompt", "Hi", "--endpoint", server.url()};
+    std::vector<std::string> args = {"generate", "--model",    test::fixture_arg(), "--prompt",
+                                     "Hi",       "--endpoint", server.url()};
     if (!key.empty()) args.insert(args.end(), {"--api-key", key});
     const auto r = run_qwen3(args);
     EXPECT_TRUE(is_one_line_error(r, "HTTP 401")) << r.status << " " << r.err;
@@ -350,7 +350,7 @@ TEST(RemoteCli, AnUnreachableEndpointIsAOneLineError) {
     port = ntohs(addr.sin_port);
     ::close(fd);
   }
-  const auto r = run_qwen3({"generate", "--model", fixture(), "--prompt", "Hi", "--endpoint",
+  const auto r = run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt", "Hi", "--endpoint",
                             "http://127.0.0.1:" + std::to_string(port), "--api-key", "s3cret-key"});
   EXPECT_TRUE(is_one_line_error(r, "cannot reach the endpoint http://127.0.0.1:" + std::to_string(port) + "/v1"))
       << r.err;
@@ -359,18 +359,19 @@ TEST(RemoteCli, AnUnreachableEndpointIsAOneLineError) {
 
 TEST(RemoteCli, AMalformedUrlIsAOneLineErrorNamingTheFlag) {
   for (const char* url : {"htp://x", "127.0.0.1:8000", "http://", "http://:8000/v1", "http://a b"}) {
-    const auto r = run_qwen3({"generate", "--model", fixture(), "--prompt", "Hi", "--endpoint", url});
+    const auto r = run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt", "Hi", "--endpoint", url});
     EXPECT_TRUE(is_one_line_error(r, "--endpoint")) << url << ": " << r.err;
     EXPECT_NE(r.err.find("http://HOST[:PORT][/v1]"), std::string::npos) << r.err;
   }
-  const auto r = run_qwen3({"generate", "--model", fixture(), "--prompt", "Hi"}, "", {"QWEN3_ENDPOINT=ftp://x"});
+  const auto r =
+      run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt", "Hi"}, "", {"QWEN3_ENDPOINT=ftp://x"});
   EXPECT_TRUE(is_one_line_error(r, "QWEN3_ENDPOINT")) << r.err;
 }
 
 TEST(RemoteCli, AnUnknownEndpointModelNamesTheServedOnes) {
   Running server(backend_engine());
-  const auto r = run_qwen3(
-      {"generate", "--model", fixture(), "--prompt", "Hi", "--endpoint", server.url(), "--endpoint-model", "nope"});
+  const auto r = run_qwen3({"generate", "--model", test::fixture_arg(), "--prompt", "Hi", "--endpoint", server.url(),
+                            "--endpoint-model", "nope"});
   EXPECT_TRUE(is_one_line_error(r, "endpoint_model = \"nope\"")) << r.err;
   EXPECT_NE(r.err.find("tiny-qwen3-a"), std::string::npos) << r.err;
 }
@@ -441,8 +442,8 @@ TEST(RemoteCli, ServeWithAnEndpointStartsAsAFront) {
   // `qwen3 serve --endpoint URL --port P` in a child, stopped by SIGTERM.
   const std::string log = (std::filesystem::temp_directory_path() / "qwen3-front.log").string();
   const std::string cmd = test::shell_quote(test::qwen3_bin().string()) + " serve --model " +
-                          test::shell_quote(fixture()) + " --endpoint " + backend.url() + " --port 0 > /dev/null 2> " +
-                          test::shell_quote(log) + " & echo $!";
+                          test::shell_quote(test::fixture_arg()) + " --endpoint " + backend.url() +
+                          " --port 0 > /dev/null 2> " + test::shell_quote(log) + " & echo $!";
   FILE* p = ::popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);
   long pid = 0;

@@ -26,8 +26,6 @@ Result qwen3_cli(const std::string& args) {
   return test::run_qwen3(argv);
 }
 
-std::string fixture() { return test::fixture_dir().string(); }
-
 std::string csv(const std::vector<std::int32_t>& ids) {
   std::string s;
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -53,7 +51,7 @@ TEST(Cli, InfoDescribesQwen3_4B) {
 
 TEST(Cli, InfoOfACheckpoint) {
   const json c = json::parse(read_file(test::fixture_dir() / "config.json"));
-  const Result r = qwen3_cli("info --model " + fixture() + " --dtype f32 --ctx 100");
+  const Result r = qwen3_cli("info --model " + test::fixture_arg() + " --dtype f32 --ctx 100");
   ASSERT_EQ(r.status, 0) << r.err;
   const int heads = c["num_attention_heads"], kv = c["num_key_value_heads"];
   const std::string layers = "layers            " + std::to_string(c["num_hidden_layers"].get<int>()) + "\n";
@@ -67,7 +65,7 @@ TEST(Cli, InfoOfACheckpoint) {
 TEST(Cli, LogitsJsonMatchesTheReference) {
   const auto ref = test::fixture_dir() / "reference";
   const auto p = test::reference_prompts(ref).front();
-  const Result r = qwen3_cli("logits --model " + fixture() + " --ids " + csv(p.tokens) + " --top-k 5 --json");
+  const Result r = qwen3_cli("logits --model " + test::fixture_arg() + " --ids " + csv(p.tokens) + " --top-k 5 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto ids = test::read_array<std::int32_t>(ref / (p.name + ".top20_ids.i32"));
   const auto values = test::read_array<float>(ref / (p.name + ".top20_logits.f32"));
@@ -95,7 +93,7 @@ TEST(Cli, LogitsJsonMatchesTheReference) {
 
 TEST(Cli, GenerateGreedyJsonMatchesTheReference) {
   const auto p = test::reference_prompts(test::fixture_dir() / "reference")[2];
-  const Result r = qwen3_cli("generate --model " + fixture() + " --prompt-ids " + csv(p.tokens) +
+  const Result r = qwen3_cli("generate --model " + test::fixture_arg() + " --prompt-ids " + csv(p.tokens) +
                              " --max-new-tokens 10 --greedy --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::vector<std::int32_t> expected(p.greedy.begin(), p.greedy.begin() + 10);
@@ -128,14 +126,15 @@ TEST(Cli, MakeDummyWritesLoadableCheckpoints) {
   for (const auto& f : shards) EXPECT_TRUE(fs::exists(out / "sharded" / f)) << f;
   const std::string gen = " --prompt-ids 1,2,3,4 --max-new-tokens 4 --greedy --seed 1 --json";
   const Result a = qwen3_cli("generate --model " + (out / "sharded").string() + gen);
-  const Result b = qwen3_cli("generate --model " + fixture() + gen);
+  const Result b = qwen3_cli("generate --model " + test::fixture_arg() + gen);
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
   fs::remove_all(out);
 }
 
 TEST(Cli, BenchReportsEveryFigure) {
-  const Result r = qwen3_cli("bench --model " + fixture() + " --prompt-tokens 16 --gen-tokens 4 --threads 1 --json");
+  const Result r =
+      qwen3_cli("bench --model " + test::fixture_arg() + " --prompt-tokens 16 --gen-tokens 4 --threads 1 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(r.out);
   for (const char* k : {"prefill_tokens_per_s", "decode_tokens_per_s", "time_to_first_token_s", "decode_bandwidth_gbs",
@@ -145,7 +144,8 @@ TEST(Cli, BenchReportsEveryFigure) {
 }
 
 TEST(Cli, BenchRepeatsAndMeasuresAtDepth) {
-  const Result r = qwen3_cli("bench --model " + fixture() + " --depth 40 --gen-tokens 4 --repeat 3 --threads 1 --json");
+  const Result r =
+      qwen3_cli("bench --model " + test::fixture_arg() + " --depth 40 --gen-tokens 4 --repeat 3 --threads 1 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["prompt_tokens"], 40);
@@ -165,8 +165,8 @@ TEST(Cli, BenchRepeatsAndMeasuresAtDepth) {
 // --synthetic-depth: the context's cache is filled, not prefilled; decode is
 // measured at that depth and no prefill figure is given.
 TEST(Cli, BenchAtSyntheticDepth) {
-  const Result r =
-      qwen3_cli("bench --model " + fixture() + " --depth 200 --synthetic-depth --gen-tokens 3 --threads 1 --json");
+  const Result r = qwen3_cli("bench --model " + test::fixture_arg() +
+                             " --depth 200 --synthetic-depth --gen-tokens 3 --threads 1 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["prompt_tokens"], 200);
@@ -178,10 +178,10 @@ TEST(Cli, BenchAtSyntheticDepth) {
       2.0 * c["num_hidden_layers"].get<int>() * c["num_key_value_heads"].get<int>() * c["head_dim"].get<int>();
   EXPECT_GE(j["decode_kv_bytes_per_token"].get<double>(), 200 * per_token * 2);
   const Result text =
-      qwen3_cli("bench --model " + fixture() + " --depth 50 --synthetic-depth --gen-tokens 2 --threads 1");
+      qwen3_cli("bench --model " + test::fixture_arg() + " --depth 50 --synthetic-depth --gen-tokens 2 --threads 1");
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_NE(text.out.find("not measured: the 50 tokens of context are synthetic"), std::string::npos) << text.out;
-  const Result no_depth = qwen3_cli("bench --model " + fixture() + " --synthetic-depth --gen-tokens 2");
+  const Result no_depth = qwen3_cli("bench --model " + test::fixture_arg() + " --synthetic-depth --gen-tokens 2");
   EXPECT_EQ(no_depth.status, 1);
   EXPECT_NE(no_depth.err.find("synthetic_context"), std::string::npos) << no_depth.err;
 }
@@ -189,11 +189,11 @@ TEST(Cli, BenchAtSyntheticDepth) {
 TEST(Cli, ErrorsAreOneLineAndExitNonZero) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"info --model /no/such/model", "/no/such/model"},
-      {"logits --model " + fixture() + " --ids 1,2 --ctx 50000", "ctx = 50000"},
-      {"logits --model " + fixture() + " --ids 1,2 --device cuda", "--device: device = \"cuda\""},
-      {"logits --model " + fixture() + " --ids 1,x", "--ids"},
-      {"logits --model " + fixture() + " --ids 1,999999", "999999"},
-      {"generate --model " + fixture() + " --max-new-tokens 2", "--prompt"},
+      {"logits --model " + test::fixture_arg() + " --ids 1,2 --ctx 50000", "ctx = 50000"},
+      {"logits --model " + test::fixture_arg() + " --ids 1,2 --device cuda", "--device: device = \"cuda\""},
+      {"logits --model " + test::fixture_arg() + " --ids 1,x", "--ids"},
+      {"logits --model " + test::fixture_arg() + " --ids 1,999999", "999999"},
+      {"generate --model " + test::fixture_arg() + " --max-new-tokens 2", "--prompt"},
       {"generate --model-config qwen3-4b --prompt-ids 1 --greedy", "dummy_weights"},
       {"info --model-config no-such-model --dummy-weights", "no-such-model"},
       {"info --model-config qwen3-4b --dummy-weights --ctx -5", "--ctx: ctx = -5"},

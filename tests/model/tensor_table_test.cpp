@@ -11,10 +11,10 @@
 namespace qwen3 {
 namespace {
 
-ModelConfig qwen3_4b() { return ModelConfig::load(test::shared_dir() / "qwen3-4b" / "config.json"); }
+ModelConfig qwen3_4b_config() { return ModelConfig::load(test::shared_dir() / "qwen3-4b" / "config.json"); }
 
 TEST(TensorTable, EverySlotOnceAndOnlyNormsAreVectors) {
-  const ModelConfig c = qwen3_4b();
+  const ModelConfig c = qwen3_4b_config();
   detail::Weights w;
   std::set<const void*> slots;
   std::set<std::string> names;
@@ -35,7 +35,7 @@ TEST(TensorTable, EverySlotOnceAndOnlyNormsAreVectors) {
 }
 
 TEST(TensorTable, UntiedHasLmHeadAndSpecsFollowTheTable) {
-  ModelConfig c = qwen3_4b();
+  ModelConfig c = qwen3_4b_config();
   c.tie_word_embeddings = false;
   detail::Weights w;
   std::vector<std::string> order;

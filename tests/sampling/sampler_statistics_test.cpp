@@ -15,6 +15,8 @@
 namespace qwen3 {
 namespace {
 
+using test::plain;  // temperature alone (test_params.h)
+
 constexpr double kAlpha = 1e-6;
 constexpr int kDraws = 100000;
 
@@ -76,8 +78,6 @@ std::vector<double> softmax(const std::vector<float>& logits, double t, std::vec
   for (auto& v : p) v /= z;
   return p;
 }
-
-SamplingParams plain(float temperature, std::uint64_t seed = 1) { return test::temperature_only(temperature, seed); }
 
 const std::vector<float> kLogits{1.2f, 0.9f, 0.3f, 0.0f, -0.4f, -1.1f};
 

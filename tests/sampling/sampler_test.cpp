@@ -17,10 +17,10 @@
 namespace qwen3 {
 namespace {
 
+using test::plain;  // temperature alone (test_params.h)
+
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr std::size_t kQwenRows = 151936;  // rows of Qwen3's output matrix
-
-SamplingParams plain(float temperature, std::uint64_t seed = 1) { return test::temperature_only(temperature, seed); }
 
 std::vector<float> log_probs(std::vector<double> probs) {
   std::vector<float> l;

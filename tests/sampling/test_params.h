@@ -7,7 +7,7 @@
 namespace qwen3::test {
 
 // Temperature alone: no top-k, top-p or min-p, a fixed seed.
-inline SamplingParams temperature_only(float temperature, std::uint64_t seed = 1) {
+inline SamplingParams plain(float temperature, std::uint64_t seed = 1) {
   SamplingParams p;
   p.temperature = temperature;
   p.top_k = 0;

@@ -29,7 +29,7 @@ namespace qwen3 {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Json = nlohmann::json;
+using nlohmann::json;
 
 using Running = test::RunningServer;
 
@@ -101,7 +101,7 @@ long rss_kib() {
   return 0;
 }
 
-const char* kChat = R"({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "seed": 1})";
+const char* kSmallChat = R"({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "seed": 1})";
 
 TEST(Abuse, AGigabyteBodyIsRefusedBeforeItIsRead) {
   Running s({});
@@ -123,7 +123,7 @@ TEST(Abuse, AGigabyteBodyIsRefusedBeforeItIsRead) {
                          : headers.find("abc") != std::string::npos ? 400
                                                                     : 413;
     EXPECT_EQ(status_of(r), expected) << r;
-    const Json e = Json::parse(body_of(r), nullptr, false);
+    const json e = json::parse(body_of(r), nullptr, false);
     ASSERT_TRUE(e.is_object() && e.contains("error")) << r;
     EXPECT_EQ(e["error"]["code"], expected);
   }
@@ -147,14 +147,14 @@ TEST(Abuse, InvalidUtf8AndDeepNestingAreOneClearError) {
       auto r = c.Post(path, body, "application/json");
       ASSERT_TRUE(r) << path;
       EXPECT_EQ(r->status, 400) << path << ": " << r->body.substr(0, 200);
-      const Json e = Json::parse(r->body, nullptr, false);
+      const json e = json::parse(r->body, nullptr, false);
       ASSERT_TRUE(e.is_object() && e.contains("error")) << r->body.substr(0, 200);
       const std::string message =
           e["error"].is_object() ? e["error"]["message"].get<std::string>() : e["error"].get<std::string>();
       EXPECT_EQ(message.find('\n'), std::string::npos) << message;
     }
   }
-  EXPECT_EQ(c.Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+  EXPECT_EQ(c.Post("/v1/chat/completions", kSmallChat, "application/json")->status, 200);
 }
 
 // The value of a line of /metrics ("name value"), or -1.
@@ -178,7 +178,7 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
   // 500 clients trickle a request a byte a second and 200 more connect and
   // say nothing, all from one thread, while others are served as usual.
   const std::string request = std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
-                              std::to_string(std::strlen(kChat)) + "\r\n\r\n" + kChat;
+                              std::to_string(std::strlen(kSmallChat)) + "\r\n\r\n" + kSmallChat;
   std::vector<std::unique_ptr<Conn>> slow, idle;
   for (int i = 0; i < 500; ++i) {
     slow.push_back(std::make_unique<Conn>(s.port()));
@@ -201,7 +201,7 @@ TEST(Abuse, SlowClientsAndIdleConnectionsDoNotStarveOthers) {
   Clock::duration slowest{};
   for (int i = 0; i < 8; ++i) {
     const auto start = Clock::now();
-    auto r = c.Post("/v1/chat/completions", kChat, "application/json");
+    auto r = c.Post("/v1/chat/completions", kSmallChat, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
     auto h = s.client().Get("/health");  // a new connection each time
@@ -276,11 +276,11 @@ TEST(Abuse, AnEndlessLineIsRefusedWithoutBeingBuffered) {
   }
   r = c.read_all(3000);
   EXPECT_EQ(status_of(r), 431) << r.substr(0, 200);
-  const Json e = Json::parse(body_of(r), nullptr, false);
+  const json e = json::parse(body_of(r), nullptr, false);
   ASSERT_TRUE(e.is_object() && e.contains("error")) << r;
   EXPECT_EQ(e["error"]["code"], 431);
   // Still answering, the refused connections closed.
-  EXPECT_EQ(s.client().Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+  EXPECT_EQ(s.client().Post("/v1/chat/completions", kSmallChat, "application/json")->status, 200);
   // The figure seen last is checked (as above: a fresh /metrics call can
   // still count the previous call's connection).
   const auto deadline = Clock::now() + std::chrono::seconds(5);
@@ -319,7 +319,7 @@ TEST(Abuse, ARequestTooSlowIs408AndIdleConnectionsClose) {
     EXPECT_TRUE(closed);
   }
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(7000));
-  EXPECT_EQ(s.client().Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+  EXPECT_EQ(s.client().Post("/v1/chat/completions", kSmallChat, "application/json")->status, 200);
 }
 
 TEST(Abuse, PastTheConnectionLimitTheLongestWaitingIsClosed) {
@@ -350,7 +350,7 @@ TEST(Abuse, PipelinedRequestsAndExpectContinue) {
   // Two requests in one write: both answered, in order, on the connection.
   Conn c(s.port());
   const std::string chat = std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
-                           std::to_string(std::strlen(kChat)) + "\r\n\r\n" + kChat;
+                           std::to_string(std::strlen(kSmallChat)) + "\r\n\r\n" + kSmallChat;
   c.send(chat + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   std::string r;
   for (int i = 0; i < 50 && r.find("{\"status\":\"ok\"}") == std::string::npos; ++i) r += c.read_all(100);
@@ -360,9 +360,9 @@ TEST(Abuse, PipelinedRequestsAndExpectContinue) {
   // "Expect: 100-continue": one "100 Continue", the body, then the answer.
   Conn e(s.port());
   e.send(std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: ") +
-         std::to_string(std::strlen(kChat)) + "\r\n\r\n");
+         std::to_string(std::strlen(kSmallChat)) + "\r\n\r\n");
   EXPECT_EQ(e.read_all(1000), "HTTP/1.1 100 Continue\r\n\r\n");
-  e.send(kChat);
+  e.send(kSmallChat);
   r.clear();
   for (int i = 0; i < 50 && r.find("chat.completion") == std::string::npos; ++i) r += e.read_all(100);
   EXPECT_EQ(status_of(r), 200) << r;
@@ -385,7 +385,7 @@ TEST(Abuse, TenThousandConnectionsOpenedAndDroppedLeaveMemoryFlat) {
   round();
   auto c = s.client();
   EXPECT_EQ(c.Get("/health")->status, 200);
-  EXPECT_EQ(c.Post("/v1/chat/completions", kChat, "application/json")->status, 200);
+  EXPECT_EQ(c.Post("/v1/chat/completions", kSmallChat, "application/json")->status, 200);
   const long after = rss_kib();
   EXPECT_LT(after - before, 32 * 1024) << before << " KiB -> " << after << " KiB";
   RecordProperty("rss_growth_kib", std::to_string(after - before));
@@ -419,7 +419,7 @@ TEST(Abuse, ClientsThatVanishMidStreamFreeTheirSlots) {
     for (int i = 0; i < 2; ++i)
       both.emplace_back([&, i] {
         auto c = s.client();
-        auto r = c.Post("/v1/chat/completions", kChat, "application/json");
+        auto r = c.Post("/v1/chat/completions", kSmallChat, "application/json");
         statuses[i] = r ? r->status : 0;
       });
     for (auto& t : both) t.join();
