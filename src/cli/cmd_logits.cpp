@@ -24,8 +24,8 @@ struct LogitsArgs {
 void run(const LogitsArgs& a) {
   const std::vector<TokenId> ids = parse_ids(a.ids, "--ids");
   const Settings settings = resolve_options(a.options);
-  // The model first: a broken weights file is found before the 11 MB
-  // tokenizer.json is parsed (the hostile-file suite runs this hundreds of times).
+  // The model first: a broken weights file is reported without parsing the
+  // 11 MB tokenizer.json first.
   const auto model = open_model(settings, static_cast<int>(ids.size()));
   check_prompt_ids(ids, Tokenizer::load(tokenizer_dir(settings)));  // padding rows are not tokens
   const int V = model->config().vocab_size;
